@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { getParser } from '../io/grammar';
+import { isKernelTree, loadKernelTree } from '../io/kernelTree';
+import { defaultMatrix } from '../scenario/matrix';
+import { parseScenarioFile } from '../scenario/normalize';
+import type { Scenario } from '../scenario/types';
+import { formatOutcomeRow, OUTCOME_HEADER, simulateAll, textTable } from '../engine/run';
+
+const USAGE = `usage:
+  ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 6.1|6.12] [--only ID[,ID…]] [--trace]
+
+  simulate   run the scenario matrix over the real fs/ext4 C in DIR
+`;
+
+/** CLI entry. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    process.stdout.write(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === 'simulate') return simulateCmd(rest);
+  process.stderr.write(`unknown command ${cmd}\n${USAGE}`);
+  return 2;
+}
+
+async function simulateCmd(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      kernel: { type: 'string' },
+      scenarios: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'kernel-version': { type: 'string' },
+      only: { type: 'string' },
+      trace: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.kernel) {
+    process.stderr.write(`simulate: --kernel DIR is required\n${USAGE}`);
+    return 2;
+  }
+  if (!isKernelTree(values.kernel)) {
+    process.stderr.write(`simulate: ${values.kernel} has no fs/ext4/file.c (fetch trees with \`npm run fetch-kernels\`)\n`);
+    return 2;
+  }
+  let scenarios: Scenario[] = defaultMatrix();
+  if (values.scenarios) {
+    const parsed = parseScenarioFile(readFileSync(values.scenarios, 'utf8'));
+    for (const p of parsed.problems) process.stderr.write(`${values.scenarios}: scenario ${p.id ?? `#${p.index}`}: ${p.message}\n`);
+    scenarios = parsed.scenarios;
+  }
+  if (values.only) {
+    const ids = new Set(values.only.split(','));
+    scenarios = scenarios.filter((s) => ids.has(s.id));
+  }
+  const parser = await getParser();
+  const k = loadKernelTree(values.kernel, parser, { profile: values['kernel-version'] });
+  for (const p of k.problems) process.stderr.write(`warning: ${p}\n`);
+  const results = simulateAll(scenarios, { image: k.image, profile: k.profile, constant: k.constant });
+  const kernel = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : 'unknown';
+  if (values.format === 'json') {
+    const out = {
+      kernel,
+      profile: { id: k.profile.id, why: k.profileWhy },
+      results: results.map((r) => ({ id: r.id, outcome: r.outcome, trace: r.trace })),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
+  } else {
+    process.stdout.write(`kernel ${kernel} (profile ${k.profile.id}: ${k.profileWhy})\n\n`);
+    process.stdout.write(`${textTable(OUTCOME_HEADER, results.map(formatOutcomeRow))}\n`);
+    if (values.trace) {
+      for (const r of results) {
+        process.stdout.write(`\n== ${r.id}\n`);
+        for (const st of r.trace) {
+          const loc = st.file === 'model' ? 'model' : `${st.file}:${st.line}`;
+          const vals = st.values ? `  [${Object.entries(st.values).map(([a, b]) => `${a}=${b}`).join(', ')}]` : '';
+          process.stdout.write(`${'  '.repeat(st.depth)}${st.kind.padEnd(6)} ${loc}  ${st.text}${st.result !== undefined ? ` → ${st.result}` : ''}${vals}\n`);
+        }
+      }
+    }
+    const inconclusive = results.filter((r) => r.outcome.inconclusive).length;
+    process.stdout.write(`\n${results.length} scenarios, ${inconclusive} inconclusive\n`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  // Set exitCode rather than calling process.exit(): exit() can cut off piped stdout.
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`ext4-write-path: ${(err as Error).stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}

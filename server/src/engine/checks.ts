@@ -1,0 +1,84 @@
+import type { Scenario } from '../scenario/types';
+import type { World } from '../model/world';
+import type { Finding, Outcome } from './outcome';
+
+/**
+ * The invariants of BRIEF.md, checked against one scenario's event log and outcome.
+ * Each check names the thread it comes from; it fires only on what the simulation did.
+ */
+export function checkInvariants(s: Scenario, w: World, o: Outcome): Finding[] {
+  const out: Finding[] = [];
+  const add = (code: Finding['code'], message: string) => out.push({ code, severity: 'error', message });
+  const ev = w.events;
+  const size0 = BigInt(s.inode.size);
+  const extending = BigInt(s.request.pos) + BigInt(s.request.len) > size0;
+  const succeeded = typeof o.ret === 'number' ? o.ret > 0 : o.ret === '-EIOCBQUEUED' && typeof o.completionRet === 'number' && o.completionRet > 0;
+
+  // 1. atomic-fallback (001): an IOCB_ATOMIC write never falls back to buffered IO.
+  if (s.request.atomic && o.fallback !== 'none') add('atomic-fallback', `IOCB_ATOMIC write fell back to buffered IO (${o.fallback}): ${o.fallbackReason}`);
+
+  // 2. unwritten-unconverted (000): a successful DIO leaves no unwritten blocks in what it wrote.
+  if (succeeded && o.unwrittenLeft) add('unwritten-unconverted', 'blocks written by this DIO are still unwritten after it completed: ->end_io did not convert them (was IOMAP_DIO_UNWRITTEN set?)');
+
+  // 3. stale-data (000, 003): DIO must not expose newly allocated blocks inside i_size as initialized.
+  const dioStarted = ev.some((e) => e.e === 'dio-start');
+  if (dioStarted) {
+    for (const e of ev) {
+      if (e.e === 'alloc' && !e.unwritten && e.insideSize && s.request.direct) {
+        const kind = w.mapping === 'indirect' ? 'an indirect-mapped hole was filled by DIO' : 'DIO allocated written (not unwritten) blocks inside i_size';
+        add('stale-data', `${kind} (blocks ${e.lblk}..${e.lblk + e.len - 1}): a crash before the data lands exposes stale data`);
+        break;
+      }
+    }
+  }
+
+  // 4. extend-unwaited (000): an extending DIO updates i_size/i_disksize only after it completed, under the exclusive lock.
+  if (s.request.direct && extending && dioStarted && o.dioBytes > 0) {
+    const sizeEv = ev.filter((e) => e.e === 'size');
+    const bad = sizeEv.find((e) => e.e === 'size' && (e.lock !== 'exclusive' || e.context !== 'process'));
+    if (o.ret === '-EIOCBQUEUED') add('extend-unwaited', 'extending AIO DIO returned -EIOCBQUEUED: the size update runs at completion without i_rwsem');
+    else if (bad && bad.e === 'size') add('extend-unwaited', `i_size/i_disksize updated in ${bad.context} context with i_rwsem ${bad.lock}`);
+  }
+
+  // 5. unaligned-shared (000 and later): DIO that zeroes partial blocks runs exclusive and drained.
+  const zeroing = ev.some((e) => e.e === 'iomap' && e.zeroPartial);
+  if (zeroing && s.request.direct) {
+    const drained = o.waits.includes('inode_dio_wait');
+    if (o.lockAcrossIo !== 'exclusive') add('unaligned-shared', `DIO zeroes partial fs blocks with i_rwsem ${o.lockAcrossIo}: a concurrent unaligned DIO can be overwritten by the zeroing`);
+    else if (!drained) add('unaligned-shared', 'DIO zeroes partial fs blocks without inode_dio_wait(): in-flight AIO to the same block can race with the zeroing');
+  }
+
+  // 6. lock-imbalance: released in the mode held, never re-acquired while held, not held at return.
+  for (const e of ev) if (e.e === 'lock-error') add('lock-imbalance', e.text);
+  if (w.lockAtReturn !== 'none') add('lock-imbalance', `ext4_file_write_iter() returned with i_rwsem still held ${w.lockAtReturn}`);
+
+  // 7. nowait-blocks (000): IOCB_NOWAIT never sleeps.
+  if (s.request.nowait) {
+    const sleep = ev.find((e) => e.e === 'may-sleep' && e.context === 'process' && e.what !== 'DIO submission');
+    const waited = o.waits.filter((x) => x !== 'IOMAP_DIO_FORCE_WAIT' || s.request.aio);
+    if (sleep && sleep.e === 'may-sleep') add('nowait-blocks', `IOCB_NOWAIT request called ${sleep.what}, which may sleep`);
+    else if (waited.length) add('nowait-blocks', `IOCB_NOWAIT request waited (${waited.join(', ')})`);
+  }
+
+  // 8. orphan-missing (003, 000): blocks allocated beyond EOF are covered by the orphan list until i_disksize covers them.
+  const beyond = ev.find((e) => e.e === 'alloc' && e.beyondEof);
+  if (beyond && beyond.e === 'alloc' && s.request.direct && !beyond.onOrphan && w.journaled) {
+    add('orphan-missing', `DIO allocated blocks ${beyond.lblk}..${beyond.lblk + beyond.len - 1} beyond EOF while the inode was not on the orphan list: a crash leaks them`);
+  }
+  if (w.onOrphan && (typeof o.ret === 'number' || o.completionRet !== undefined)) add('orphan-missing', 'the inode was left on the orphan list after the write finished');
+
+  // 9. endio-blocks (003): ->end_io in interrupt context must not sleep.
+  const irqSleep = ev.find((e) => e.e === 'may-sleep' && e.context === 'irq');
+  if (irqSleep && irqSleep.e === 'may-sleep') add('endio-blocks', `${irqSleep.what} called from ->end_io in interrupt context`);
+
+  // 10. delalloc-leak (002): a short delalloc write releases what it reserved beyond the copy.
+  const reserved = ev.filter((e) => e.e === 'delalloc' && e.op === 'reserve').length;
+  const released = ev.filter((e) => e.e === 'delalloc' && e.op === 'release').length;
+  if (w.shortBufferedCopy && reserved > released) add('delalloc-leak', 'short buffered write left delalloc reservations beyond what was copied');
+
+  // 11. lock-order (002): no journal handle is held while taking a folio lock.
+  const inverted = ev.find((e) => e.e === 'folio-lock' && e.handleOpen);
+  if (inverted) add('lock-order', 'folio lock taken while a journal handle is open (jbd2 handle → folio lock order is reversed)');
+
+  return out;
+}

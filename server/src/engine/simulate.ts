@@ -1,0 +1,149 @@
+import { DEFAULT_LIMITS, Inconclusive, Interpreter, Limits, CodeImage } from '../interp/interpreter';
+import { Trace, TraceStep } from '../interp/trace';
+import { show, toBigInt, Value } from '../interp/values';
+import { ERRNO_NAMES } from '../model/constants';
+import { makeHost } from '../model/host';
+import type { KernelProfile } from '../model/profiles';
+import { World } from '../model/world';
+import type { Scenario } from '../scenario/types';
+import { checkInvariants } from './checks';
+import type { Outcome, ScenarioResult } from './outcome';
+
+/** Everything a simulation needs besides the scenario. */
+export interface EngineContext {
+  image: CodeImage;
+  profile: KernelProfile;
+  /** Constant lookup: the tree's headers first, then the profile's built-in table. */
+  constant: (name: string) => bigint | undefined;
+  limits?: Limits;
+}
+
+/** The VFS entry point into ext4 for a write(2)/pwritev2/io_submit: ->write_iter. */
+export const ENTRY = 'ext4_file_write_iter';
+
+/**
+ * Run one scenario: interpret `ext4_file_write_iter()` from the image over a fresh world,
+ * let queued AIO complete, and derive the outcome and the invariant findings from what
+ * happened. Never throws: bound overruns and model gaps become `inconclusive` and
+ * `assumptions`.
+ */
+export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
+  const c = (name: string): bigint => ctx.constant(name) ?? 0n;
+  const w = new World(s, ctx.profile, c);
+  const trace = new Trace();
+  const host = makeHost(w, ctx.constant);
+  const it = new Interpreter(ctx.image, host, trace, ctx.limits ?? DEFAULT_LIMITS);
+  host.bind(it);
+  let ret: Value | undefined;
+  let inconclusive: string | undefined;
+  try {
+    if (s.request.atomic) {
+      // kiocb_set_rw_flags() (include/linux/fs.h): RWF_ATOMIC is refused before ->write_iter.
+      trace.model('kiocb_set_rw_flags', 'RWF_ATOMIC on ext4', '-EOPNOTSUPP', `${ctx.profile.id}: ${ctx.profile.id === '6.1' ? 'no RWF_ATOMIC flag' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE'} (KERNEL-NOTES)`);
+      ret = { k: 'int', v: -c('EOPNOTSUPP'), t: { bits: 64, signed: true, name: 'ssize_t' } };
+    } else if (!ctx.image.lookupFunction(ENTRY)) {
+      inconclusive = `no C for ${ENTRY}() in the image`;
+    } else {
+      ret = it.call(ENTRY, [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
+      w.lockAtReturn = w.lock;
+      // The syscall has returned; queued AIO completes on the workqueue afterwards.
+      w.lock = 'none';
+      while (w.pending.length) w.pending.shift()!();
+    }
+  } catch (err) {
+    if (err instanceof Inconclusive) inconclusive = err.where ? `${err.reason} (${err.where})` : err.reason;
+    else inconclusive = `internal error: ${(err as Error).message}`;
+  }
+  const outcome = deriveOutcome(s, w, trace.steps, ret, it.assumptions, inconclusive);
+  outcome.findings = inconclusive ? [] : checkInvariants(s, w, outcome);
+  const linesRun: Record<string, number[]> = {};
+  for (const [f, set] of it.linesRun) linesRun[f] = [...set].sort((a, b) => a - b);
+  return { id: s.id, outcome, trace: trace.steps, linesRun, functions: [...it.entered] };
+}
+
+const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
+
+function retValue(v: Value | bigint | undefined): number | string {
+  if (v === undefined) return 'none';
+  const b = typeof v === 'bigint' ? v : toBigInt(v);
+  if (b < 0n) return show({ k: 'int', v: b, t: { bits: 64, signed: true, name: 'long' } }, errnoName);
+  return Number(b);
+}
+
+function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | undefined, assumptions: string[], inconclusive?: string): Outcome {
+  const ev = w.events;
+  const lockSequence = ev.flatMap((e) => (e.e === 'lock' && e.context === 'process' ? [e.op] : []));
+  const waits: Outcome['waits'] = [];
+  for (const e of ev) if (e.e === 'wait' && !waits.includes(e.what)) waits.push(e.what);
+  const dioBytes = ev.reduce((n, e) => n + (e.e === 'dio-done' ? e.bytes : 0), 0);
+  const bufferedBytes = ev.reduce((n, e) => n + (e.e === 'buffered' ? e.bytes : 0), 0);
+  const daxBytes = ev.reduce((n, e) => n + (e.e === 'dax' ? e.bytes : 0), 0);
+  const dioStart = ev.find((e) => e.e === 'dio-start');
+  const bufEv = ev.find((e) => e.e === 'buffered');
+  const daxEv = ev.find((e) => e.e === 'dax');
+  const lockAcrossIo = (dioStart && dioStart.e === 'dio-start' ? dioStart.lock : bufEv && bufEv.e === 'buffered' ? bufEv.lock : daxEv && daxEv.e === 'dax' ? daxEv.lock : 'none');
+  const r = retValue(ret);
+  const retNum = ret ? toBigInt(ret) : 0n;
+  const fallback: Outcome['fallback'] = s.request.direct && bufferedBytes > 0 ? (dioBytes > 0 ? 'remainder' : 'whole') : 'none';
+  let path: Outcome['path'];
+  if (daxBytes > 0 || daxEv) path = 'dax';
+  else if (dioBytes > 0 && bufferedBytes > 0) path = 'dio+buffered';
+  else if (bufferedBytes > 0) path = 'buffered';
+  else if (dioBytes > 0 || (dioStart && retNum >= 0n)) path = 'dio';
+  else if (retNum < 0n || inconclusive || ret === undefined) path = 'error';
+  else path = s.request.direct ? 'dio' : 'buffered';
+  const ok = retNum > 0n || (r === '-EIOCBQUEUED' && (w.completionRet ?? 0n) > 0n);
+  let unwrittenLeft = false;
+  if (ok) for (const b of w.dioWritten) if (w.blockAt(b) === 'U') unwrittenLeft = true;
+  const adds = ev.filter((e) => e.e === 'orphan' && e.op === 'add').length;
+  const dels = ev.filter((e) => e.e === 'orphan' && e.op === 'del').length;
+  const sizeEv = [...ev].reverse().find((e) => e.e === 'size');
+  const endIo = ev.find((e) => e.e === 'end_io');
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  return {
+    path,
+    fallback,
+    fallbackReason: fallback === 'none' ? '' : fallbackReason(steps),
+    lockAcrossIo,
+    lockSequence,
+    waits,
+    dioUnwritten: ev.some((e) => e.e === 'end_io' && e.flags.includes('IOMAP_DIO_UNWRITTEN')),
+    unwrittenConverted: ev.some((e) => e.e === 'convert' && e.ok),
+    unwrittenLeft,
+    orphan: adds === 0 ? 'none' : dels > 0 ? 'add+del' : 'add',
+    ret: r,
+    assumptions: [...assumptions],
+    ...(inconclusive ? { inconclusive } : {}),
+    ...(w.completionRet !== undefined ? { completionRet: retValue(w.completionRet) } : {}),
+    dioBytes,
+    bufferedBytes,
+    iomapOps: ev.flatMap((e) => (e.e === 'dio-start' ? [e.ops] : [])),
+    mapBlocksFlags: uniq(ev.flatMap((e) => (e.e === 'map' ? [e.flags.join('|')] : []))),
+    iomapTypes: uniq(ev.flatMap((e) => (e.e === 'iomap' ? [e.type] : []))),
+    ...(sizeEv && sizeEv.e === 'size' ? { sizeUpdate: { iSize: sizeEv.iSize, disksize: sizeEv.disksize, lock: sizeEv.lock, context: sizeEv.context } } : {}),
+    ...(endIo && endIo.e === 'end_io' ? { endIoContext: endIo.context } : {}),
+    findings: [],
+  };
+}
+
+/**
+ * Why the write went buffered: the branch that called ext4_buffered_write_iter() from the
+ * DIO path, and, for a short DIO, where the -ENOTBLK came from.
+ */
+function fallbackReason(steps: TraceStep[]): string {
+  const callIdx = steps.findIndex((st, i) => st.kind === 'call' && st.fn === 'ext4_buffered_write_iter' && i > 0 && steps.slice(0, i).some((p) => p.kind === 'call' && p.fn !== 'ext4_file_write_iter' && p.fn.startsWith('ext4_dio')));
+  const parts: string[] = [];
+  const enotblk = steps.slice(0, callIdx < 0 ? steps.length : callIdx).reverse().find((st) => (st.kind === 'return' || st.kind === 'model') && st.result === '-ENOTBLK');
+  if (enotblk) {
+    const i = steps.indexOf(enotblk);
+    const branch = steps.slice(0, i).reverse().find((st) => st.kind === 'branch' && st.fn === enotblk.fn);
+    const where = enotblk.kind === 'model' ? `${enotblk.fn}: ${enotblk.text}` : `${enotblk.fn}() returned -ENOTBLK at ${enotblk.file}:${enotblk.line}`;
+    parts.push(branch && enotblk.kind !== 'model' ? `${where} (\`${branch.text}\` ${branch.result} at ${branch.file}:${branch.line})` : where);
+  }
+  if (callIdx >= 0) {
+    const call = steps[callIdx];
+    const caller = steps.slice(0, callIdx).reverse().find((st) => st.kind === 'branch' && st.depth === call.depth - 1);
+    if (caller) parts.push(`${caller.fn}(): \`${caller.text}\` ${caller.result} at ${caller.file}:${caller.line}`);
+  }
+  return parts.join('; ') || 'buffered write after direct IO (cause not found in trace)';
+}

@@ -1,0 +1,905 @@
+import { CNode, field, fieldAll } from '../syntax/cst';
+import type { SourceFile } from '../syntax/sourceFile';
+import { evalPreprocCondition, PreprocConfig } from '../syntax/preproc';
+import { Trace } from './trace';
+import {
+  commonType,
+  FALSE,
+  int,
+  IntType,
+  NULL,
+  PlainObject,
+  Ref,
+  show,
+  T,
+  toBigInt,
+  TRUE,
+  truthy,
+  TYPEDEFS,
+  Value,
+  VOID,
+} from './values';
+
+/** A C function the interpreter can execute: its lowered definition and where it lives. */
+export interface CFunction {
+  readonly name: string;
+  readonly file: SourceFile;
+  readonly def: CNode;
+  /** Added to 0-based rows to get the 1-based line shown in traces (hunk-only images shift lines). */
+  readonly lineBase: number;
+  /** Path shown in traces (the kernel tree path, or the patch document for hunk-only code). */
+  readonly displayPath: string;
+}
+
+/** The C code available to a simulation: a kernel tree, a patched image, or rebuilt hunks. */
+export interface CodeImage {
+  /** An executable definition of `name`, or undefined when the image has no C for it. */
+  lookupFunction(name: string): CFunction | undefined;
+  /** An object-like `#define` from the image's .c files (`DIO_MAX_BLOCKS`). */
+  lookupMacro(name: string): string | undefined;
+  /** A file-scope initialised struct (`ext4_iomap_ops`) as field → identifier text. */
+  lookupGlobal(name: string): Record<string, string> | undefined;
+  readonly config: PreprocConfig;
+}
+
+/** How the host (the kernel model) treats a callee name. */
+export type HostKind =
+  /** A macro or header inline implemented in TS; wins over everything. */
+  | 'builtin'
+  /** Modelled in TS even when its C is in the image (extent tree, jbd2, …). */
+  | 'boundary'
+  /** Modelled in TS; used only when the image has no C for it. */
+  | 'model';
+
+/**
+ * The kernel model as the interpreter sees it. Builtins receive the unevaluated argument
+ * nodes (some take type names or tokens: `min_t(loff_t, …)`, `test_opt(sb, DELALLOC)`);
+ * models receive evaluated arguments.
+ */
+export interface Host {
+  kind(name: string): HostKind | undefined;
+  builtin(name: string, args: readonly CNode[], it: Interpreter): Value;
+  model(name: string, args: Value[], it: Interpreter, site: CNode): Value;
+  /** Value of a free identifier (constant, enum, global object), or undefined. */
+  constant(name: string): Value | undefined;
+  /** Name of errno `n` (positive) for traces. */
+  errnoName(n: bigint): string | undefined;
+}
+
+/** Thrown when the simulation cannot finish within its bounds; the outcome says "inconclusive". */
+export class Inconclusive extends Error {
+  constructor(readonly reason: string, readonly where?: string) {
+    super(reason);
+  }
+}
+
+/** Bounds on one simulation. */
+export interface Limits {
+  /** Total statements + expressions evaluated. */
+  steps: number;
+  /** Iterations of one loop, or backward jumps to one label, within one call. */
+  loopIterations: number;
+  /** Nested interpreted calls. */
+  callDepth: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { steps: 200_000, loopIterations: 1_000, callDepth: 48 };
+
+type Completion =
+  | undefined
+  | { k: 'return'; v: Value }
+  | { k: 'goto'; label: string }
+  | { k: 'break' }
+  | { k: 'continue' };
+
+interface Slot {
+  v: Value;
+  t?: IntType;
+}
+
+/** One activation: the function, its scopes, and loop/goto counters. */
+interface Frame {
+  fn: CFunction;
+  scopes: Map<string, Slot>[];
+  backJumps: Map<string, number>;
+  retType?: IntType;
+}
+
+/**
+ * Executes ext4 functions from their tree-sitter AST over the kernel model (`Host`).
+ *
+ * Call resolution (issue 2): a builtin (macro/inline) first; then a model "boundary"
+ * function; then the C in the image, interpreted; then a TS model; otherwise the call is
+ * not guessed silently — it returns 0 and an assumption is recorded.
+ */
+export class Interpreter {
+  readonly assumptions: string[] = [];
+  private stepsLeft: number;
+  private readonly frames: Frame[] = [];
+  private watch: Map<string, string> | null = null;
+  /** Names of the interpreted functions entered, in order, for "which code ran". */
+  readonly entered = new Set<string>();
+  /** (file, 1-based line) pairs of statements executed, for hunk attribution. */
+  readonly linesRun = new Map<string, Set<number>>();
+
+  constructor(
+    readonly image: CodeImage,
+    readonly host: Host,
+    readonly trace: Trace,
+    readonly limits: Limits = DEFAULT_LIMITS,
+  ) {
+    this.stepsLeft = limits.steps;
+  }
+
+  /** Record an assumption once (the outcome lists what the model could not decide from C). */
+  assume(text: string): void {
+    if (!this.assumptions.includes(text)) this.assumptions.push(text);
+    this.trace.add({ kind: 'assumption', fn: this.currentFn(), file: 'model', line: 0, text });
+  }
+
+  currentFn(): string {
+    return this.frames.length ? this.frames[this.frames.length - 1].fn.name : '(host)';
+  }
+
+  /** The C location of a node in the current function, as `path:line`. */
+  where(n: CNode): { file: string; line: number } {
+    const f = this.frames[this.frames.length - 1];
+    return f ? { file: f.fn.displayPath, line: n.row + f.fn.lineBase } : { file: 'model', line: 0 };
+  }
+
+  /** Source text of a node of the current function. */
+  textOf(n: CNode): string {
+    const f = this.frames[this.frames.length - 1];
+    return f ? f.fn.file.text.slice(n.start, n.end).replace(/\s+/g, ' ') : n.type;
+  }
+
+  showValue(v: Value): string {
+    return show(v, (n) => this.host.errnoName(n));
+  }
+
+  /**
+   * Call `name` with already-evaluated arguments, resolving it the documented way.
+   * @throws Inconclusive when a bound is exceeded.
+   */
+  call(name: string, args: Value[], site?: CNode): Value {
+    const kind = this.host.kind(name);
+    if (kind === 'boundary' && site) return this.host.model(name, args, this, site);
+    const fn = kind === 'boundary' ? undefined : this.image.lookupFunction(name);
+    if (fn) return this.invoke(fn, args);
+    if (kind === 'model' || kind === 'boundary') return this.host.model(name, args, this, site ?? PSEUDO_SITE);
+    this.assume(`${name}(): no C and no model; assumed to return 0 with no side effects`);
+    return int(0, T.long);
+  }
+
+  /** Execute an interpreted function with evaluated arguments. */
+  invoke(fn: CFunction, args: Value[]): Value {
+    if (this.frames.length >= this.limits.callDepth) {
+      throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${fn.name}()`, fn.name);
+    }
+    this.entered.add(fn.name);
+    const frame: Frame = { fn, scopes: [new Map()], backJumps: new Map() };
+    const decl = field(fn.def, 'declarator');
+    const fdecl = findFunctionDeclarator(decl);
+    frame.retType = declaredIntType(field(fn.def, 'type'), decl, fdecl);
+    const params = fdecl ? fieldAll(fdecl, 'parameters')[0]?.children ?? [] : [];
+    let i = 0;
+    for (const p of params) {
+      if (p.type !== 'parameter_declaration') continue;
+      const d = field(p, 'declarator');
+      const name = d ? innermostName(d) : undefined;
+      if (!name) continue;
+      const t = declaredIntType(field(p, 'type'), d, undefined);
+      const a = args[i++] ?? int(0);
+      frame.scopes[0].set(name, { v: t ? convert(a, t) : a, t });
+    }
+    const savedWatch = this.watch;
+    this.watch = null;
+    this.trace.add({
+      kind: 'call',
+      fn: fn.name,
+      file: fn.displayPath,
+      line: fn.def.row + fn.lineBase,
+      text: `${fn.name}(${args.map((a) => this.showValue(a)).join(', ')})`,
+    });
+    this.frames.push(frame);
+    this.trace.depth++;
+    try {
+      const body = field(fn.def, 'body');
+      let c = body ? this.execBlock(body, 0, false) : undefined;
+      while (c && c.k === 'goto') c = this.resumeAt(frame, body!, c.label);
+      const v = c && c.k === 'return' ? c.v : VOID;
+      return frame.retType && v.k === 'int' ? convert(v, frame.retType) : v;
+    } finally {
+      this.trace.depth--;
+      this.frames.pop();
+      this.watch = savedWatch;
+    }
+  }
+
+  // ---------------------------------------------------------------- statements
+
+  private tick(n: CNode): void {
+    if (--this.stepsLeft < 0) {
+      const w = this.where(n);
+      throw new Inconclusive(`step budget of ${this.limits.steps} exhausted`, `${w.file}:${w.line}`);
+    }
+  }
+
+  private frame(): Frame {
+    return this.frames[this.frames.length - 1];
+  }
+
+  private markLine(n: CNode): void {
+    const f = this.frame();
+    let set = this.linesRun.get(f.fn.displayPath);
+    if (!set) this.linesRun.set(f.fn.displayPath, (set = new Set()));
+    set.add(n.row + f.fn.lineBase);
+  }
+
+  /** Run `block` from statement `from`. The function body shares the parameters' scope so a
+   * backward goto (`goto restart`) still sees the locals declared above the label. */
+  private execBlock(block: CNode, from: number, ownScope = true): Completion {
+    const f = this.frame();
+    if (ownScope) f.scopes.push(new Map());
+    try {
+      const kids = block.children;
+      for (let i = from; i < kids.length; i++) {
+        const c = this.exec(kids[i]);
+        if (c) return c;
+      }
+      return undefined;
+    } finally {
+      if (ownScope) f.scopes.pop();
+    }
+  }
+
+  /** Continue execution at `label` after a goto: run from the label to the end of each enclosing block. */
+  private resumeAt(frame: Frame, body: CNode, label: string): Completion {
+    const path = findLabelPath(body, label);
+    if (!path) throw new Inconclusive(`goto ${label}: label not found in ${frame.fn.name}()`);
+    const n = (frame.backJumps.get(label) ?? 0) + 1;
+    frame.backJumps.set(label, n);
+    if (n > this.limits.loopIterations) {
+      throw new Inconclusive(`goto ${label} taken more than ${this.limits.loopIterations} times in ${frame.fn.name}()`);
+    }
+    // Innermost block first, then each enclosing block after the statement holding it.
+    for (let depth = path.length - 1; depth >= 0; depth--) {
+      const { block, index } = path[depth];
+      const from = depth === path.length - 1 ? index : index + 1;
+      const c = this.execBlock(block, from, depth !== 0);
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  private exec(s: CNode): Completion {
+    this.tick(s);
+    switch (s.type) {
+      case 'compound_statement':
+        return this.execBlock(s, 0);
+      case 'expression_statement':
+        this.markLine(s);
+        for (const e of s.children) this.eval(e);
+        return undefined;
+      case 'declaration':
+        this.markLine(s);
+        this.declare(s);
+        return undefined;
+      case 'if_statement': {
+        this.markLine(s);
+        const cond = this.evalCondition(field(s, 'condition')!, s);
+        if (cond) return this.exec(field(s, 'consequence')!);
+        const alt = field(s, 'alternative');
+        if (!alt) return undefined;
+        return alt.type === 'else_clause' ? this.exec(alt.children[0]) : this.exec(alt);
+      }
+      case 'return_statement': {
+        this.markLine(s);
+        const e = s.children[0];
+        const v = e ? this.eval(e) : VOID;
+        const w = this.where(s);
+        this.trace.add({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), result: this.showValue(v) });
+        return { k: 'return', v };
+      }
+      case 'goto_statement': {
+        this.markLine(s);
+        const label = field(s, 'label')!.text!;
+        const w = this.where(s);
+        this.trace.add({ kind: 'goto', fn: this.currentFn(), file: w.file, line: w.line, text: `goto ${label}` });
+        return { k: 'goto', label };
+      }
+      case 'labeled_statement': {
+        const inner = s.children.find((c) => c.type !== 'statement_identifier');
+        return inner ? this.exec(inner) : undefined;
+      }
+      case 'break_statement':
+        return { k: 'break' };
+      case 'continue_statement':
+        return { k: 'continue' };
+      case 'switch_statement':
+        this.markLine(s);
+        return this.execSwitch(s);
+      case 'while_statement':
+      case 'for_statement':
+      case 'do_statement':
+        this.markLine(s);
+        return this.execLoop(s);
+      case 'preproc_ifdef':
+      case 'preproc_if':
+        return this.execPreproc(s);
+      case 'preproc_def':
+      case 'preproc_function_def':
+      case 'preproc_call':
+      case 'preproc_include':
+      case 'comment':
+      case 'type_definition':
+        return undefined;
+      case 'attributed_statement': {
+        const inner = s.children.find((c) => c.type !== 'attribute_declaration');
+        return inner ? this.exec(inner) : undefined;
+      }
+      case 'ERROR': {
+        const w = this.where(s);
+        this.assume(`${w.file}:${w.line}: unparsed C skipped (${this.textOf(s).slice(0, 60)})`);
+        return undefined;
+      }
+      default:
+        if (s.type.endsWith('_statement')) {
+          const w = this.where(s);
+          this.assume(`${w.file}:${w.line}: statement kind ${s.type} not interpreted; skipped`);
+          return undefined;
+        }
+        // A bare expression in statement position (tree-sitter sometimes yields this).
+        this.eval(s);
+        return undefined;
+    }
+  }
+
+  private execPreproc(s: CNode): Completion {
+    const cond = s.type === 'preproc_ifdef'
+      ? `${s.op === '#ifndef' ? '!' : ''}defined(${field(s, 'name')?.text})`
+      : this.textOf(field(s, 'condition') ?? s);
+    const truth = evalPreprocCondition(cond, this.image.config);
+    if (truth === 'unknown') this.assume(`cannot evaluate #if ${cond}; taking the first branch`);
+    const alt = field(s, 'alternative');
+    const w = this.where(s);
+    this.trace.add({ kind: 'branch', fn: this.currentFn(), file: w.file, line: w.line, text: `#if ${cond}`, result: String(truth !== false) });
+    if (truth !== false) {
+      for (const c of s.children) {
+        if (c === alt || c === field(s, 'name') || c === field(s, 'condition')) continue;
+        const r = this.exec(c);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    if (!alt) return undefined;
+    if (alt.type === 'preproc_else') {
+      for (const c of alt.children) {
+        const r = this.exec(c);
+        if (r) return r;
+      }
+      return undefined;
+    }
+    return this.execPreproc(alt);
+  }
+
+  private execSwitch(s: CNode): Completion {
+    const v = toBigInt(this.evalCondValue(field(s, 'condition')!, s));
+    const body = field(s, 'body')!;
+    const cases = body.children.filter((c) => c.type === 'case_statement');
+    let start = cases.findIndex((c) => {
+      const val = field(c, 'value');
+      return val !== undefined && toBigInt(this.eval(val)) === v;
+    });
+    if (start < 0) start = cases.findIndex((c) => field(c, 'value') === undefined);
+    if (start < 0) return undefined;
+    for (let i = start; i < cases.length; i++) {
+      for (const st of cases[i].children) {
+        if (st === field(cases[i], 'value')) continue;
+        const c = this.exec(st);
+        if (c?.k === 'break') return undefined;
+        if (c) return c;
+      }
+    }
+    return undefined;
+  }
+
+  private execLoop(s: CNode): Completion {
+    const f = this.frame();
+    f.scopes.push(new Map());
+    try {
+      if (s.type === 'for_statement') {
+        const init = field(s, 'initializer');
+        if (init) init.type === 'declaration' ? this.declare(init) : this.eval(init);
+      }
+      const cond = field(s, 'condition');
+      const body = field(s, 'body')!;
+      let n = 0;
+      let first = s.type === 'do_statement';
+      for (;;) {
+        if (!first && cond && !this.evalCondition(cond, s, n > 2)) return undefined;
+        first = false;
+        if (++n > this.limits.loopIterations) {
+          const w = this.where(s);
+          throw new Inconclusive(`loop at ${w.file}:${w.line} ran more than ${this.limits.loopIterations} iterations`);
+        }
+        const c = this.exec(body);
+        if (c?.k === 'break') return undefined;
+        if (c && c.k !== 'continue') return c;
+        const upd = field(s, 'update');
+        if (upd) this.eval(upd);
+      }
+    } finally {
+      f.scopes.pop();
+    }
+  }
+
+  private declare(d: CNode): void {
+    const typeNode = field(d, 'type');
+    for (const decl of fieldAll(d, 'declarator')) {
+      const target = decl.type === 'init_declarator' ? field(decl, 'declarator')! : decl;
+      const name = innermostName(target);
+      if (!name) continue;
+      const t = declaredIntType(typeNode, target, undefined);
+      let v: Value;
+      const init = decl.type === 'init_declarator' ? field(decl, 'value') : undefined;
+      if (init && init.type !== 'initializer_list') v = this.eval(init);
+      else if (typeNode?.type === 'struct_specifier' && target.type === 'identifier') {
+        v = { k: 'obj', obj: new PlainObject(field(typeNode, 'name')?.text ?? 'struct') };
+      } else if (isPointerDeclarator(target)) v = NULL;
+      else v = int(0, t ?? T.long);
+      this.frame().scopes[this.frame().scopes.length - 1].set(name, { v: t ? convert(v, t) : v, t });
+    }
+  }
+
+  // --------------------------------------------------------------- expressions
+
+  private evalCondition(n: CNode, stmt: CNode, quiet = false): boolean {
+    const v = this.evalCondValue(n, stmt, quiet);
+    return truthy(v);
+  }
+
+  private evalCondValue(n: CNode, stmt: CNode, quiet = false): Value {
+    const saved = this.watch;
+    const watch = new Map<string, string>();
+    this.watch = watch;
+    let v: Value;
+    try {
+      v = this.eval(n);
+    } finally {
+      this.watch = saved;
+    }
+    if (!quiet) {
+      const w = this.where(stmt);
+      const text = this.textOf(n).replace(/^\((.*)\)$/, '$1');
+      const values: Record<string, string> = {};
+      for (const [k, val] of watch) if (k !== text) values[k] = val;
+      this.trace.add({
+        kind: 'branch',
+        fn: this.currentFn(),
+        file: w.file,
+        line: w.line,
+        text,
+        result: stmt.type === 'switch_statement' ? this.showValue(v) : String(truthy(v)),
+        values: Object.keys(values).length ? values : undefined,
+      });
+    }
+    return v;
+  }
+
+  private note(n: CNode, v: Value): Value {
+    // Pointers to kernel objects say nothing a reader needs; scalars and errors do.
+    if (this.watch && this.watch.size < 12 && (v.k === 'int' || v.k === 'errptr' || v.k === 'null')) this.watch.set(this.textOf(n), this.showValue(v));
+    return v;
+  }
+
+  /** Evaluate an expression node. @throws Inconclusive on bound overrun. */
+  eval(n: CNode): Value {
+    this.tick(n);
+    switch (n.type) {
+      case 'number_literal':
+        return parseNumber(n.text!);
+      case 'char_literal':
+        return int(n.text!.length >= 3 ? n.text!.charCodeAt(1) : 0, T.char);
+      case 'string_literal':
+      case 'concatenated_string':
+        return { k: 'obj', obj: new PlainObject('string') };
+      case 'true':
+        return TRUE;
+      case 'false':
+        return FALSE;
+      case 'null':
+        return NULL;
+      case 'identifier':
+        return this.note(n, this.lookup(n));
+      case 'parenthesized_expression':
+        return this.eval(n.children[n.children.length - 1]);
+      case 'comma_expression': {
+        this.eval(field(n, 'left')!);
+        return this.eval(field(n, 'right')!);
+      }
+      case 'binary_expression':
+        return this.binary(n);
+      case 'unary_expression':
+        return this.unary(n);
+      case 'update_expression': {
+        const ref = this.lvalue(n.children[0]);
+        const old = ref.get();
+        const t = old.k === 'int' ? old.t : T.long;
+        const nv = int(toBigInt(old) + (n.op === '++' ? 1n : -1n), t);
+        ref.set(nv);
+        return n.start < n.children[0].start ? nv : old;
+      }
+      case 'pointer_expression':
+        return n.op === '&' ? this.addressOf(n.children[0]) : this.note(n, this.lvalue(n).get());
+      case 'field_expression':
+        return this.note(n, this.lvalue(n).get());
+      case 'assignment_expression':
+        return this.assign(n);
+      case 'conditional_expression': {
+        const c = this.evalCondition(field(n, 'condition')!, n);
+        return this.eval(field(n, c ? 'consequence' : 'alternative')!);
+      }
+      case 'cast_expression': {
+        const v = this.eval(field(n, 'value')!);
+        const td = field(n, 'type');
+        const t = td ? typeOfDescriptor(td) : undefined;
+        return t && v.k === 'int' ? int(v.v, t) : v;
+      }
+      case 'call_expression':
+        return this.note(n, this.callExpr(n));
+      case 'sizeof_expression':
+        this.assume(`sizeof at ${this.where(n).file}:${this.where(n).line} assumed 8 bytes`);
+        return int(8, T.ulong);
+      case 'subscript_expression':
+        return this.note(n, this.lvalue(n).get());
+      case 'compound_literal_expression':
+      case 'initializer_list':
+        return { k: 'obj', obj: new PlainObject('compound') };
+      case 'type_descriptor':
+        return { k: 'type', t: typeOfDescriptor(n) ?? T.long };
+      case 'ERROR':
+      default: {
+        const w = this.where(n);
+        this.assume(`${w.file}:${w.line}: expression ${n.type} \`${this.textOf(n).slice(0, 50)}\` not interpreted; assumed 0`);
+        return int(0);
+      }
+    }
+  }
+
+  private lookup(n: CNode): Value {
+    const name = n.text!;
+    const slot = this.findSlot(name);
+    if (slot) return slot.v;
+    const g = this.image.lookupGlobal(name);
+    if (g) return { k: 'obj', obj: globalObject(name, g) };
+    const c = this.host.constant(name);
+    if (c) return c;
+    const macro = this.image.lookupMacro(name);
+    if (macro !== undefined) {
+      const v = parseMacroNumber(macro);
+      if (v) return v;
+    }
+    if (this.image.lookupFunction(name) || this.host.kind(name)) return { k: 'fn', name };
+    const t = TYPEDEFS[name];
+    if (t) return { k: 'type', t };
+    const w = this.where(n);
+    this.assume(`${w.file}:${w.line}: identifier ${name} unknown; assumed 0`);
+    return int(0);
+  }
+
+  private findSlot(name: string): Slot | undefined {
+    const f = this.frames[this.frames.length - 1];
+    if (!f) return undefined;
+    for (let i = f.scopes.length - 1; i >= 0; i--) {
+      const s = f.scopes[i].get(name);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  /** Resolve an lvalue expression to a reference (variable, field, `*p`). */
+  lvalue(n: CNode): Ref {
+    switch (n.type) {
+      case 'identifier': {
+        const name = n.text!;
+        const slot = this.findSlot(name);
+        if (slot) {
+          return {
+            name,
+            get: () => slot.v,
+            set: (v) => {
+              slot.v = slot.t ? convert(v, slot.t) : v;
+            },
+          };
+        }
+        const v = this.lookup(n);
+        return { name, get: () => v, set: () => this.assume(`assignment to non-local ${name} ignored`) };
+      }
+      case 'parenthesized_expression':
+        return this.lvalue(n.children[n.children.length - 1]);
+      case 'field_expression': {
+        const base = this.eval(field(n, 'argument')!);
+        const fname = field(n, 'field')!.text!;
+        if (base.k === 'obj') {
+          const obj = base.obj;
+          return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };
+        }
+        const w = this.where(n);
+        this.assume(`${w.file}:${w.line}: ${this.textOf(n)} dereferences ${this.showValue(base)}; read as 0`);
+        return { name: fname, get: () => int(0), set: () => undefined };
+      }
+      case 'pointer_expression': {
+        if (n.op !== '*') break;
+        const p = this.eval(n.children[0]);
+        if (p.k === 'ref') return p.ref;
+        if (p.k === 'obj') {
+          const obj = p.obj;
+          return { name: obj.ctype, get: () => p, set: () => undefined };
+        }
+        const w = this.where(n);
+        this.assume(`${w.file}:${w.line}: *${this.textOf(n.children[0])} on ${this.showValue(p)}; read as 0`);
+        return { name: '*?', get: () => int(0), set: () => undefined };
+      }
+      case 'subscript_expression': {
+        const w = this.where(n);
+        this.assume(`${w.file}:${w.line}: array subscript ${this.textOf(n)} not modelled; read as 0`);
+        return { name: 'subscript', get: () => int(0), set: () => undefined };
+      }
+      default:
+        break;
+    }
+    const w = this.where(n);
+    throw new Inconclusive(`${w.file}:${w.line}: not an lvalue: ${this.textOf(n)}`);
+  }
+
+  private addressOf(n: CNode): Value {
+    // &obj-valued expression (struct local, global ops table, field holding a struct) → the object.
+    const ref = this.lvalue(n);
+    const cur = ref.get();
+    if (cur.k === 'obj' && (n.type === 'identifier' || n.type === 'field_expression')) return cur;
+    return { k: 'ref', ref };
+  }
+
+  private assign(n: CNode): Value {
+    const ref = this.lvalue(field(n, 'left')!);
+    const rhs = this.eval(field(n, 'right')!);
+    const op = n.op ?? '=';
+    let v = rhs;
+    if (op !== '=') {
+      v = arith(op.slice(0, -1), ref.get(), rhs);
+    }
+    ref.set(v);
+    return ref.get();
+  }
+
+  private unary(n: CNode): Value {
+    const v = this.eval(field(n, 'argument') ?? n.children[0]);
+    switch (n.op) {
+      case '!':
+        return int(truthy(v) ? 0 : 1, T.int);
+      case '-': {
+        const t = v.k === 'int' ? commonType(v.t, T.int) : T.long;
+        return int(-toBigInt(v), t);
+      }
+      case '~': {
+        const t = v.k === 'int' ? commonType(v.t, T.int) : T.long;
+        return int(~toBigInt(v), t);
+      }
+      case '+':
+        return v;
+      default:
+        return v;
+    }
+  }
+
+  private binary(n: CNode): Value {
+    const op = n.op!;
+    if (op === '&&' || op === '||') {
+      const l = truthy(this.eval(field(n, 'left')!));
+      if (op === '&&' ? !l : l) return int(l ? 1 : 0, T.int);
+      return int(truthy(this.eval(field(n, 'right')!)) ? 1 : 0, T.int);
+    }
+    const l = this.eval(field(n, 'left')!);
+    const r = this.eval(field(n, 'right')!);
+    return arith(op, l, r);
+  }
+
+  private callExpr(n: CNode): Value {
+    const fnNode = field(n, 'function')!;
+    const argNodes = field(n, 'arguments')?.children ?? [];
+    let name: string | undefined;
+    if (fnNode.type === 'identifier') {
+      name = fnNode.text!;
+      // A local function pointer variable shadows a global name.
+      const slot = this.findSlot(name);
+      if (slot && slot.v.k === 'fn') name = slot.v.name;
+    } else {
+      const fv = this.eval(fnNode);
+      if (fv.k === 'fn') name = fv.name;
+      else {
+        const w = this.where(n);
+        this.assume(`${w.file}:${w.line}: call through ${this.textOf(fnNode)} (${this.showValue(fv)}) not resolvable; assumed 0`);
+        return int(0);
+      }
+    }
+    if (this.host.kind(name) === 'builtin') return this.host.builtin(name, argNodes, this);
+    const args = argNodes.map((a) => this.eval(a));
+    return this.call(name, args, n);
+  }
+}
+
+const PSEUDO_SITE: CNode = { type: 'model', children: [], fields: {}, start: 0, end: 0, row: 0, col: 0, endRow: 0 };
+
+/** Arithmetic and comparison with C's usual arithmetic conversions. */
+export function arith(op: string, l: Value, r: Value): Value {
+  // Pointer comparisons (handle == NULL, IS_ERR-style) compare identity/nullness.
+  if ((l.k !== 'int' || r.k !== 'int') && (op === '==' || op === '!=')) {
+    const same = l.k === r.k && (l.k !== 'int' ? samePointer(l, r) : toBigInt(l) === toBigInt(r))
+      || (l.k === 'null' && r.k === 'int' && r.v === 0n) || (r.k === 'null' && l.k === 'int' && l.v === 0n);
+    return int(op === '==' ? same : !same, T.int);
+  }
+  const lt = l.k === 'int' ? l.t : T.ulong;
+  const rt = r.k === 'int' ? r.t : T.ulong;
+  const a = toBigInt(l);
+  const b = toBigInt(r);
+  if (op === '<<' || op === '>>') {
+    const t = lt.bits < 32 ? T.int : lt;
+    const sh = b & 127n;
+    if (op === '<<') return int(a << sh, t);
+    return int(norm(a, t) >> sh, t);
+  }
+  const t = commonType(lt, rt);
+  const x = norm(a, t);
+  const y = norm(b, t);
+  switch (op) {
+    case '+': return int(x + y, t);
+    case '-': return int(x - y, t);
+    case '*': return int(x * y, t);
+    case '/': return y === 0n ? int(0, t) : int(x / y, t);
+    case '%': return y === 0n ? int(0, t) : int(x % y, t);
+    case '&': return int(x & y, t);
+    case '|': return int(x | y, t);
+    case '^': return int(x ^ y, t);
+    case '==': return int(x === y, T.int);
+    case '!=': return int(x !== y, T.int);
+    case '<': return int(x < y, T.int);
+    case '<=': return int(x <= y, T.int);
+    case '>': return int(x > y, T.int);
+    case '>=': return int(x >= y, T.int);
+    default:
+      throw new Inconclusive(`operator ${op} not supported`);
+  }
+}
+
+function samePointer(a: Value, b: Value): boolean {
+  if (a.k === 'obj' && b.k === 'obj') return a.obj === b.obj;
+  if (a.k === 'fn' && b.k === 'fn') return a.name === b.name;
+  if (a.k === 'ref' && b.k === 'ref') return a.ref === b.ref;
+  if (a.k === 'errptr' && b.k === 'errptr') return a.err === b.err;
+  return a.k === 'null' && b.k === 'null';
+}
+
+function norm(v: bigint, t: IntType): bigint {
+  return t.signed ? BigInt.asIntN(t.bits, v) : BigInt.asUintN(t.bits, v);
+}
+
+/** Convert a value on assignment into a variable/parameter/return of integer type `t`. */
+export function convert(v: Value, t: IntType): Value {
+  if (v.k === 'int') return int(v.v, t);
+  if (t.bool) return truthy(v) ? TRUE : FALSE;
+  if (v.k === 'errptr') return int(v.err, t); // PTR_ERR-style implicit conversion
+  return v;
+}
+
+/** Parse a C integer literal with its suffix into a typed value. */
+export function parseNumber(text: string): Value {
+  const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9]\d*)([uUlL]*)$/.exec(text.trim());
+  if (!m) return int(0);
+  const digits = m[1];
+  let v: bigint;
+  if (/^0[xX]/.test(digits)) v = BigInt(digits);
+  else if (/^0[bB]/.test(digits)) v = BigInt(digits);
+  else if (digits.length > 1 && digits.startsWith('0')) v = BigInt(`0o${digits.slice(1)}`);
+  else v = BigInt(digits);
+  const suf = m[2].toLowerCase();
+  const unsigned = suf.includes('u');
+  const long = suf.includes('l');
+  if (!long && v <= (unsigned ? 0xffffffffn : 0x7fffffffn)) return int(v, unsigned ? T.uint : T.int);
+  if (!long && !unsigned && v <= 0xffffffffn && digits.startsWith('0')) return int(v, T.uint);
+  return int(v, unsigned || v > 0x7fffffffffffffffn ? T.ulong : T.long);
+}
+
+/** An object-like macro whose body is a plain number (`#define DIO_MAX_BLOCKS 4096`). */
+function parseMacroNumber(body: string): Value | undefined {
+  const s = body.trim().replace(/^\((.*)\)$/, '$1').trim();
+  if (/^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(s)) return parseNumber(s);
+  return undefined;
+}
+
+function globalObject(name: string, fields: Record<string, string>) {
+  const init: Record<string, Value> = {};
+  for (const [k, v] of Object.entries(fields)) init[k] = /^[A-Za-z_]\w*$/.test(v) ? { k: 'fn', name: v } : int(0);
+  return new PlainObject(name, init);
+}
+
+function findFunctionDeclarator(n: CNode | undefined): CNode | undefined {
+  let cur = n;
+  while (cur && cur.type !== 'function_declarator') cur = field(cur, 'declarator');
+  return cur;
+}
+
+function innermostName(n: CNode): string | undefined {
+  let cur: CNode | undefined = n;
+  while (cur) {
+    if (cur.type === 'identifier') return cur.text;
+    cur = field(cur, 'declarator');
+  }
+  return undefined;
+}
+
+function isPointerDeclarator(n: CNode | undefined): boolean {
+  let cur = n;
+  while (cur) {
+    if (cur.type === 'pointer_declarator' || cur.type === 'array_declarator') return true;
+    if (cur.type === 'function_declarator') return false;
+    cur = field(cur, 'declarator');
+  }
+  return false;
+}
+
+/** The integer type of a declaration, or undefined for pointers, structs and unknown types. */
+function declaredIntType(typeNode: CNode | undefined, declarator: CNode | undefined, fdecl: CNode | undefined): IntType | undefined {
+  if (!typeNode) return undefined;
+  // For a function, pointer-ness is what wraps the function_declarator.
+  if (fdecl) {
+    let cur = declarator;
+    while (cur && cur !== fdecl) {
+      if (cur.type === 'pointer_declarator') return undefined;
+      cur = field(cur, 'declarator');
+    }
+  } else if (isPointerDeclarator(declarator)) return undefined;
+  return scalarType(typeNode);
+}
+
+function scalarType(typeNode: CNode): IntType | undefined {
+  switch (typeNode.type) {
+    case 'primitive_type':
+    case 'type_identifier':
+      return TYPEDEFS[typeNode.text!];
+    case 'sized_type_specifier': {
+      // The modifiers (`unsigned`, `long`) are anonymous tokens, so the lowered node keeps its text.
+      const words = (typeNode.text ?? '').replace(/\b(const|volatile)\b/g, ' ').trim().split(/\s+/).join(' ');
+      return TYPEDEFS[words] ?? (words.startsWith('unsigned') ? T.ulong : T.long);
+    }
+    default:
+      return undefined;
+  }
+}
+
+function typeOfDescriptor(td: CNode): IntType | undefined {
+  const t = field(td, 'type');
+  if (!t) return undefined;
+  if (field(td, 'declarator')) return undefined; // a pointer cast
+  return scalarType(t);
+}
+
+/** The chain of (block, statement index) from `body` down to the statement labelled `label`. */
+function findLabelPath(body: CNode, label: string): { block: CNode; index: number }[] | undefined {
+  const path: { block: CNode; index: number }[] = [];
+  const search = (n: CNode): boolean => {
+    const isBlock = n.type === 'compound_statement' || n.type === 'case_statement';
+    for (let i = 0; i < n.children.length; i++) {
+      const c = n.children[i];
+      if (c.type === 'labeled_statement' && field(c, 'label')?.text === label) {
+        if (isBlock) path.push({ block: n, index: i });
+        return true;
+      }
+      if (isBlock) path.push({ block: n, index: i });
+      if (search(c)) return true;
+      if (isBlock) path.pop();
+    }
+    return false;
+  };
+  return search(body) ? path : undefined;
+}

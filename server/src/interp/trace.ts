@@ -1,0 +1,44 @@
+/**
+ * The step trace: every decision the simulation made, with where it was made.
+ *
+ * A hover shows these to answer "why": `file.c:512 if (*ilock_shared && (!IS_NOSEC(inode)
+ * || ...)) → true  [IS_NOSEC(inode)=false]`.
+ */
+export interface TraceStep {
+  /** What kind of step: a C branch, a call into a model, an assumption the model made… */
+  kind: 'branch' | 'call' | 'return' | 'model' | 'assumption' | 'lock' | 'wait' | 'warn' | 'goto';
+  /** The C function (interpreted) or model function (TypeScript) the step happened in. */
+  fn: string;
+  /** File path as given to the engine (`fs/ext4/file.c`) or `model:<module>` for TS models. */
+  file: string;
+  /** 1-based line in that file (0 for model steps). */
+  line: number;
+  /** The condition or call text, e.g. `ret == -ENOTBLK`. */
+  text: string;
+  /** The outcome of the step: `true`/`false`, a return value, a lock mode. */
+  result?: string;
+  /** Values seen while evaluating the condition, by sub-expression text. */
+  values?: Record<string, string>;
+  /** For model steps: the kernel source this behaviour is taken from. */
+  cite?: string;
+  /** Call depth, for indentation in trace views. */
+  depth: number;
+}
+
+/** Sink for trace steps; the interpreter and the models share one per scenario run. */
+export class Trace {
+  readonly steps: TraceStep[] = [];
+  depth = 0;
+  constructor(private readonly limit = 20000) {}
+
+  add(step: Omit<TraceStep, 'depth'>): TraceStep {
+    const s = { ...step, depth: this.depth };
+    if (this.steps.length < this.limit) this.steps.push(s);
+    return s;
+  }
+
+  /** Record a model decision with the kernel source it is modelled on. */
+  model(fn: string, text: string, result: string | undefined, cite: string): TraceStep {
+    return this.add({ kind: 'model', fn, file: 'model', line: 0, text, result, cite });
+  }
+}

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SourceFile } from '../syntax/sourceFile';
+import type { CParser } from '../syntax/treeSitter';
+import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
+import { CONSTANT_HEADERS, HeaderConstants } from '../kernel/headers';
+import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
+import { BUILTIN_CONSTANTS } from '../model/constants';
+import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion } from '../model/profiles';
+
+/** A kernel tree read from disk: parsed ext4 C, its headers' constants and its profile. */
+export interface LoadedKernel {
+  root: string;
+  version?: KernelVersion;
+  profile: KernelProfile;
+  /** Why this profile (Makefile version, or the user's setting). */
+  profileWhy: string;
+  image: KernelImage;
+  files: SourceFile[];
+  /** Constant lookup: the tree's headers, then the profile's built-in table. */
+  constant: (name: string) => bigint | undefined;
+  /** File texts by tree-relative path (the base for applying patches). */
+  texts: Map<string, string>;
+  problems: string[];
+}
+
+/** Does `dir` look like a kernel tree (has fs/ext4/file.c)? */
+export function isKernelTree(dir: string): boolean {
+  return existsSync(join(dir, 'fs', 'ext4', 'file.c'));
+}
+
+/**
+ * Read and parse a kernel tree's write-path C. Missing files and headers are problems,
+ * not errors: the engine falls back to built-in constants and reports what it lacked.
+ */
+export function loadKernelTree(root: string, parser: CParser, opts: { profile?: string; config?: PreprocConfig } = {}): LoadedKernel {
+  const problems: string[] = [];
+  const read = (rel: string): string | undefined => {
+    try {
+      return readFileSync(join(root, rel), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const makefile = read('Makefile');
+  const version = makefile ? parseMakefileVersion(makefile) : undefined;
+  if (!version) problems.push(`${root}: no kernel version in Makefile`);
+  const { profile, why } = chooseProfile(version, opts.profile);
+  const config = opts.config ?? DEFAULT_PREPROC_CONFIG;
+  const texts = new Map<string, string>();
+  const files: SourceFile[] = [];
+  for (const rel of INTERPRETED_FILES) {
+    const text = read(rel);
+    if (text === undefined) {
+      problems.push(`${root}: ${rel} missing`);
+      continue;
+    }
+    texts.set(rel, text);
+    files.push(new SourceFile(rel, text, parser, config));
+  }
+  const headerTexts = CONSTANT_HEADERS.map((h) => read(h) ?? '');
+  const missing = CONSTANT_HEADERS.filter((_, i) => !headerTexts[i]);
+  if (missing.length) problems.push(`headers missing (built-in constants used instead): ${missing.join(', ')}`);
+  const headers = new HeaderConstants(headerTexts, (s) => config.defined.has(s));
+  const builtin = BUILTIN_CONSTANTS[profile.id];
+  return {
+    root,
+    version,
+    profile,
+    profileWhy: why,
+    image: new KernelImage(files, new Map(), config),
+    files,
+    constant: (name) => headers.get(name) ?? builtin[name],
+    texts,
+    problems,
+  };
+}
+
+/** Where `npm run fetch-kernels` caches the Debian trees. */
+export function kernelCacheDir(): string {
+  return process.env.EXT4WP_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'ext4-write-path');
+}
+
+/** The cached tree for `version` (`6.1`, `6.12`), if fetched. */
+export function cachedKernel(version: string): string | undefined {
+  const dir = join(kernelCacheDir(), `linux-${version}`);
+  return existsSync(join(dir, '.complete')) ? dir : undefined;
+}

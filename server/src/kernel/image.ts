@@ -1,0 +1,55 @@
+import type { CFunction, CodeImage } from '../interp/interpreter';
+import type { SourceFile } from '../syntax/sourceFile';
+import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
+
+/** The ext4 C files whose functions are interpreted (C-SURFACE.md: the write path lives here). */
+export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c'] as const;
+
+/**
+ * A set of parsed C files the interpreter can run: a kernel tree, the post-image of a
+ * patch, or functions rebuilt from hunks (`overlay`, which wins over the files).
+ */
+export class KernelImage implements CodeImage {
+  private readonly overlay: Map<string, CFunction>;
+
+  constructor(
+    readonly files: readonly SourceFile[],
+    overlay: ReadonlyMap<string, CFunction> = new Map(),
+    readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+  ) {
+    this.overlay = new Map(overlay);
+  }
+
+  lookupFunction(name: string): CFunction | undefined {
+    const o = this.overlay.get(name);
+    if (o) return o;
+    for (const f of this.files) {
+      const e = f.functions.get(name);
+      if (!e || !e.active) continue;
+      const def = f.functionBody(name);
+      if (def) return { name, file: f, def, lineBase: 1, displayPath: f.path };
+    }
+    return undefined;
+  }
+
+  lookupMacro(name: string): string | undefined {
+    for (const f of this.files) {
+      const m = f.macros.get(name);
+      if (m && !m.params) return m.body;
+    }
+    return undefined;
+  }
+
+  lookupGlobal(name: string): Record<string, string> | undefined {
+    for (const f of this.files) {
+      const g = f.globals.get(name);
+      if (g) return g.fields;
+    }
+    return undefined;
+  }
+
+  /** A copy with extra functions layered on top (hunk-only mode). */
+  withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
+    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Built-in constant values, per kernel profile, for when no kernel tree is at hand
+ * (hunk-only review). With a tree, `kernel/headers.ts` reads the same names from that
+ * tree's headers and those values win; `test/constants.test.mjs` checks that these
+ * tables equal what the real Debian 6.1.192 / 6.12.117 headers define.
+ *
+ * Sources: include/linux/fs.h (IOCB_*, S_*, I_DIRTY_*), include/linux/iomap.h (IOMAP_*),
+ * fs/ext4/ext4.h (EXT4_MAP_* = BIT(BH_*) from include/linux/buffer_head.h,
+ * EXT4_GET_BLOCKS_*, EXT4_INODE_*, EXT4_STATE_*, EXT4_MOUNT_*), fs/ext4/ext4_jbd2.h
+ * (EXT4_HT_*), include/uapi/asm-generic/errno*.h and include/linux/errno.h (errno).
+ */
+
+const COMMON: Record<string, bigint> = {
+  // errno (uapi/asm-generic/errno-base.h, errno.h; EIOCBQUEUED: include/linux/errno.h)
+  EPERM: 1n, ENOENT: 2n, EINTR: 4n, EIO: 5n, ENOMEM: 12n, EFAULT: 14n, ENOTBLK: 15n, EBUSY: 16n,
+  EEXIST: 17n, EINVAL: 22n, ETXTBSY: 26n, EFBIG: 27n, ENOSPC: 28n, EROFS: 30n, ERANGE: 34n,
+  EAGAIN: 11n, ENOSYS: 38n, ENODATA: 61n, EOPNOTSUPP: 95n, EUCLEAN: 117n, EFSCORRUPTED: 117n,
+  EDQUOT: 122n, EIOCBQUEUED: 529n, MAX_ERRNO: 4095n,
+  // include/linux/fs.h
+  IOCB_HIPRI: 1n, IOCB_DSYNC: 2n, IOCB_SYNC: 4n, IOCB_NOWAIT: 8n, IOCB_APPEND: 16n,
+  IOCB_DIRECT: 1n << 17n, IOCB_WRITE: 1n << 18n,
+  S_SYNC: 1n, S_APPEND: 4n, S_IMMUTABLE: 8n, S_NOSEC: 1n << 12n, S_DAX: 1n << 13n,
+  S_ENCRYPTED: 1n << 14n, S_VERITY: 1n << 16n, S_IFMT: 0o170000n, S_IFREG: 0o100000n,
+  // include/linux/iomap.h
+  IOMAP_HOLE: 0n, IOMAP_DELALLOC: 1n, IOMAP_MAPPED: 2n, IOMAP_UNWRITTEN: 3n, IOMAP_INLINE: 4n,
+  IOMAP_F_NEW: 1n, IOMAP_F_DIRTY: 2n, IOMAP_F_SHARED: 4n, IOMAP_F_MERGED: 8n,
+  IOMAP_NULL_ADDR: -1n,
+  IOMAP_WRITE: 1n, IOMAP_ZERO: 2n, IOMAP_REPORT: 4n, IOMAP_FAULT: 8n, IOMAP_DIRECT: 16n,
+  IOMAP_NOWAIT: 32n, IOMAP_OVERWRITE_ONLY: 64n, IOMAP_UNSHARE: 128n, IOMAP_DAX: 256n,
+  IOMAP_DIO_UNWRITTEN: 1n, IOMAP_DIO_COW: 2n,
+  IOMAP_DIO_FORCE_WAIT: 1n, IOMAP_DIO_OVERWRITE_ONLY: 2n, IOMAP_DIO_PARTIAL: 4n,
+  // fs/ext4/ext4.h: EXT4_MAP_x = BIT(BH_x), bh_state_bits in include/linux/buffer_head.h
+  EXT4_MAP_NEW: 32n, EXT4_MAP_MAPPED: 16n, EXT4_MAP_UNWRITTEN: 2048n, EXT4_MAP_BOUNDARY: 512n,
+  EXT4_GET_BLOCKS_CREATE: 1n, EXT4_GET_BLOCKS_UNWRIT_EXT: 2n, EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT: 3n,
+  EXT4_GET_BLOCKS_DELALLOC_RESERVE: 4n, EXT4_GET_BLOCKS_PRE_IO: 8n, EXT4_GET_BLOCKS_CONVERT: 16n,
+  EXT4_GET_BLOCKS_IO_CREATE_EXT: 11n, EXT4_GET_BLOCKS_IO_CONVERT_EXT: 19n,
+  EXT4_GET_BLOCKS_METADATA_NOFAIL: 32n, EXT4_GET_BLOCKS_NO_NORMALIZE: 64n,
+  EXT4_GET_BLOCKS_CONVERT_UNWRITTEN: 256n, EXT4_GET_BLOCKS_ZERO: 512n, EXT4_GET_BLOCKS_CREATE_ZERO: 513n,
+  EXT4_GET_BLOCKS_IO_SUBMIT: 1024n, EXT4_GET_BLOCKS_CACHED_NOWAIT: 2048n,
+  EXT4_INODE_ENCRYPT: 11n, EXT4_INODE_JOURNAL_DATA: 14n, EXT4_INODE_EXTENTS: 19n, EXT4_INODE_VERITY: 20n,
+  EXT4_INODE_DAX: 25n, EXT4_INODE_INLINE_DATA: 28n,
+  EXT4_MAX_LOGICAL_BLOCK: 0xfffffffen,
+  EXT4_MOUNT_DAX_ALWAYS: 512n, EXT4_MOUNT_JOURNAL_DATA: 1024n, EXT4_MOUNT_DATA_FLAGS: 3072n,
+  EXT4_MOUNT_DIOREAD_NOLOCK: 0x400000n, EXT4_MOUNT_DELALLOC: 0x8000000n, EXT4_FLAGS_SHUTDOWN: 1n,
+  // fs/ext4/ext4_jbd2.h
+  EXT4_HT_MISC: 0n, EXT4_HT_INODE: 1n, EXT4_HT_WRITE_PAGE: 2n, EXT4_HT_MAP_BLOCKS: 3n,
+  PAGE_SHIFT: 12n,
+};
+
+/** Constants per profile id. Values that moved between versions are listed per profile. */
+export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
+  '6.1': {
+    ...COMMON,
+    I_DIRTY_DATASYNC: 2n,
+    EXT4_STATE_NEW: 1n,
+    EXT4_STATE_MAY_INLINE_DATA: 7n,
+    EXT4_STATE_ORPHAN_FILE: 12n,
+  },
+  '6.12': {
+    ...COMMON,
+    IOCB_ATOMIC: 64n,
+    IOCB_DIO_CALLER_COMP: 1n << 22n,
+    EXT4_MAP_DELAYED: 256n,
+    I_DIRTY_DATASYNC: 16n,
+    EXT4_STATE_NEW: 0n,
+    EXT4_STATE_MAY_INLINE_DATA: 6n,
+    EXT4_STATE_ORPHAN_FILE: 11n,
+  },
+};
+
+/** Positive errno → name, for traces and `ret` strings (`-EAGAIN`). */
+export const ERRNO_NAMES: ReadonlyMap<bigint, string> = new Map(
+  Object.entries(COMMON)
+    .filter(([k]) => /^E[A-Z0-9]+$/.test(k) && k !== 'EFSCORRUPTED')
+    .map(([k, v]) => [v, k] as [bigint, string]),
+);

@@ -1,0 +1,231 @@
+import { FALSE, int, T, toBigInt, TRUE, Value, VOID, ModelObject } from '../interp/values';
+import type { ModelCtx, ModelFn, Registry } from './registry';
+import type { BlockState } from '../scenario/types';
+
+/**
+ * ext4 functions the model implements in TypeScript rather than interpreting: the extent
+ * tree and block allocator behind ext4_map_blocks(), jbd2 handles, the orphan list, and
+ * extent conversion. Their C pulls in the extent status tree, the buddy allocator and
+ * jbd2 (C-SURFACE.md §7), so they are "boundary" models: used even when inode.c is there.
+ */
+
+const model = (kind: 'boundary' | 'model', cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({
+  kind,
+  cite,
+  run: (ctx, args) => run(ctx, args),
+});
+
+/** Names of the EXT4_GET_BLOCKS_* bits set in `flags`, for traces and outcomes. */
+export function getBlocksFlagNames(ctx: ModelCtx, flags: bigint): string[] {
+  if (flags === 0n) return ['0'];
+  const names: string[] = [];
+  const c = ctx.w.c;
+  // Composite names first so IO_CREATE_EXT reads as one flag, not three.
+  const order = ['IO_CREATE_EXT', 'CREATE_ZERO', 'CREATE_UNWRIT_EXT', 'CREATE', 'UNWRIT_EXT', 'PRE_IO', 'CONVERT', 'ZERO', 'DELALLOC_RESERVE', 'METADATA_NOFAIL', 'NO_NORMALIZE', 'CONVERT_UNWRITTEN', 'IO_SUBMIT', 'CACHED_NOWAIT'];
+  let rest = flags;
+  for (const n of order) {
+    const v = c(`EXT4_GET_BLOCKS_${n}`);
+    if (v && (rest & v) === v) {
+      names.push(`EXT4_GET_BLOCKS_${n}`);
+      rest &= ~v;
+    }
+  }
+  if (rest) names.push(`0x${rest.toString(16)}`);
+  return names;
+}
+
+function mapFlagNames(ctx: ModelCtx, f: bigint): string[] {
+  const out: string[] = [];
+  for (const n of ['UNWRITTEN', 'NEW', 'MAPPED', 'DELAYED', 'BOUNDARY']) {
+    const v = ctx.w.profile.mapReportsDelayed || n !== 'DELAYED' ? ctx.w.c(`EXT4_MAP_${n}`) : 0n;
+    if (v && (f & v)) out.push(`EXT4_MAP_${n}`);
+  }
+  return out;
+}
+
+/** Length of the run of blocks in state `st` starting at `lblk`, at most `max`. */
+function runLength(blocks: (lblk: number) => BlockState, lblk: number, max: number, st: BlockState): number {
+  let n = 0;
+  while (n < max && blocks(lblk + n) === st) n++;
+  return n;
+}
+
+/**
+ * ext4_map_blocks(handle, inode, map, flags) over the block map.
+ *
+ * Lookup (no EXT4_GET_BLOCKS_CREATE): written → MAPPED; unwritten → UNWRITTEN without
+ * MAPPED; hole → 0 with m_len clipped to the hole; delayed → 0, plus EXT4_MAP_DELAYED in
+ * 6.12 (ext4_map_blocks(), 6.12 inode.c ~L638: `ext4_es_is_delayed(&es) ? EXT4_MAP_DELAYED : 0`).
+ * With CREATE: written → MAPPED, nothing allocated; unwritten + PRE_IO → split, returns
+ * UNWRITTEN|NEW|MAPPED; unwritten + UNWRIT_EXT → UNWRITTEN|MAPPED; unwritten + plain
+ * CREATE → converted to written before the IO, NEW|MAPPED (extents.c
+ * ext4_ext_handle_unwritten_extents(), 6.1/6.12); hole + UNWRIT_EXT on an extent inode →
+ * new unwritten extent UNWRITTEN|NEW|MAPPED; hole otherwise → new written blocks NEW|MAPPED
+ * (indirect inodes cannot hold unwritten extents: ext4_ind_map_blocks()). KERNEL-NOTES
+ * "ext4_map_blocks". Returns the number of blocks mapped (m_len), 0 for a hole, or
+ * -ENOSPC when `env.enospc` and blocks must be allocated.
+ */
+function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
+  const w = ctx.w;
+  const c = w.c;
+  const mapV = args[2];
+  if (mapV?.k !== 'obj') {
+    ctx.it.assume('ext4_map_blocks(): map argument is not a struct; returned -EIO');
+    return int(-c('EIO'), T.int);
+  }
+  const map = mapV.obj;
+  const flags = toBigInt(args[3] ?? int(0));
+  const lblk = Number(BigInt.asUintN(32, toBigInt(map.get('m_lblk'))));
+  const len = Number(BigInt.asUintN(32, toBigInt(map.get('m_len'))));
+  const create = (flags & c('EXT4_GET_BLOCKS_CREATE')) !== 0n;
+  const unwritExt = (flags & c('EXT4_GET_BLOCKS_UNWRIT_EXT')) !== 0n;
+  const preIo = (flags & c('EXT4_GET_BLOCKS_PRE_IO')) !== 0n;
+  const at = (n: number) => w.blockAt(n);
+  const st = at(lblk);
+  const F = (n: string) => c(`EXT4_MAP_${n}`);
+  let mflags = 0n;
+  let ret = 0;
+  let mlen = len;
+  const extents = w.mapping === 'extents';
+  if (len === 0) {
+    ret = 0;
+  } else if (!create) {
+    const run = runLength(at, lblk, len, st);
+    mlen = run;
+    if (st === 'W') {
+      mflags = F('MAPPED');
+      ret = run;
+    } else if (st === 'U') {
+      mflags = F('UNWRITTEN');
+      ret = run;
+    } else {
+      if (st === 'D' && w.profile.mapReportsDelayed) mflags = F('DELAYED');
+      ret = 0;
+    }
+  } else {
+    const run = runLength(at, lblk, len, st);
+    if (st === 'W') {
+      mflags = F('MAPPED');
+      ret = run;
+      mlen = run;
+    } else if (st === 'U') {
+      mlen = ret = run;
+      if (preIo) mflags = F('UNWRITTEN') | F('NEW') | F('MAPPED');
+      else if (unwritExt) mflags = F('UNWRITTEN') | F('MAPPED');
+      else {
+        for (let i = 0; i < run; i++) w.setBlock(lblk + i, 'W');
+        mflags = F('NEW') | F('MAPPED');
+        w.emit({ e: 'alloc', lblk, len: run, unwritten: false, beyondEof: false, onOrphan: w.onOrphan, insideSize: BigInt(lblk) << BigInt(w.blkbits) < w.iSize });
+      }
+    } else {
+      // A hole (or delayed blocks being allocated) is filled.
+      w.emit({ e: 'may-sleep', what: 'block allocation', context: w.context });
+      if (w.scenario.env.enospc) {
+        ctx.it.trace.model('ext4_map_blocks', `allocate ${run} block(s) at ${lblk}`, '-ENOSPC', 'env.enospc: the allocator has no free blocks (ext4_mb_new_blocks() → -ENOSPC)');
+        return int(-c('ENOSPC'), T.int);
+      }
+      const unwritten = extents && unwritExt;
+      for (let i = 0; i < run; i++) w.setBlock(lblk + i, unwritten ? 'U' : 'W');
+      mflags = (unwritten ? F('UNWRITTEN') : 0n) | F('NEW') | F('MAPPED');
+      mlen = ret = run;
+      const startByte = BigInt(lblk) << BigInt(w.blkbits);
+      w.emit({ e: 'alloc', lblk, len: run, unwritten, beyondEof: startByte >= w.iSize, onOrphan: w.onOrphan, insideSize: startByte < w.iSize });
+    }
+  }
+  map.set('m_flags', int(mflags, T.uint));
+  map.set('m_len', int(mlen, T.uint));
+  map.set('m_pblk', int(BigInt(1_000_000 + lblk), T.ulong));
+  const fl = getBlocksFlagNames(ctx, flags);
+  const mf = mapFlagNames(ctx, mflags);
+  w.emit({ e: 'map', flags: fl, lblk, len, ret, mflags: mf });
+  ctx.it.trace.model(
+    'ext4_map_blocks',
+    `ext4_map_blocks(lblk=${lblk}, len=${len}, ${fl.join('|')}) on ${st === '_' ? 'hole' : st === 'W' ? 'written' : st === 'U' ? 'unwritten' : 'delalloc'} block(s)`,
+    `${ret}, m_flags=${mf.join('|') || '0'}`,
+    'ext4_map_blocks() (inode.c) → ext4_ext_map_blocks()/ext4_ind_map_blocks(), 6.1/6.12; KERNEL-NOTES "ext4_map_blocks"',
+  );
+  return int(ret, T.int);
+}
+
+/** ext4_convert_unwritten_extents(handle, inode, offset, len): unwritten → written over the byte range (extents.c, 6.1/6.12). */
+function convertUnwritten(ctx: ModelCtx, args: Value[]): Value {
+  const w = ctx.w;
+  const off = toBigInt(args[2]);
+  const len = toBigInt(args[3]);
+  const first = Number(off >> BigInt(w.blkbits));
+  const last = Number((off + len - 1n) >> BigInt(w.blkbits));
+  let n = 0;
+  for (let b = first; b <= last; b++) {
+    if (w.blockAt(b) === 'U') {
+      w.setBlock(b, 'W');
+      n++;
+    }
+  }
+  w.emit({ e: 'may-sleep', what: 'ext4_convert_unwritten_extents (journal start)', context: w.context });
+  w.emit({ e: 'convert', lblk: first, len: last - first + 1, context: w.context, ok: true });
+  ctx.it.trace.model('ext4_convert_unwritten_extents', `convert [${off}, +${len}) (blocks ${first}..${last})`, `${n} block(s) now written`, 'ext4_convert_unwritten_extents() extents.c 6.1/6.12: starts its own handles, EXT4_GET_BLOCKS_IO_CONVERT_EXT');
+  return int(0, T.int);
+}
+
+export const EXT4: Registry = {
+  ext4_map_blocks: model('boundary', 'ext4_map_blocks() inode.c 6.1/6.12 over a block map (see mapBlocks)', mapBlocks),
+  ext4_convert_unwritten_extents: model('boundary', 'extents.c ext4_convert_unwritten_extents() 6.1/6.12', convertUnwritten),
+  ext4_chunk_trans_blocks: model('boundary', 'inode.c ext4_chunk_trans_blocks(): journal credits, a pure function of fs geometry; the value does not change the write path', () => int(64, T.int)),
+  ext4_inode_datasync_dirty: model('boundary', 'inode.c ext4_inode_datasync_dirty(): whether fdatasync must commit metadata; only sets IOMAP_F_DIRTY, assumed false', () => FALSE),
+  ext4_should_retry_alloc: model('boundary', 'balloc.c ext4_should_retry_alloc(): 0 when no clusters will be freed by a commit (persistent -ENOSPC)', () => int(0, T.int)),
+  ext4_journal_start: model('model', 'ext4_jbd2.h ext4_journal_start() → __ext4_journal_start_sb(): a running handle (errors not modelled)', (ctx) => {
+    const w = ctx.w;
+    w.openHandles++;
+    w.emit({ e: 'journal', op: 'start' });
+    w.emit({ e: 'may-sleep', what: 'ext4_journal_start', context: w.context });
+    return { k: 'obj', obj: new ModelObject('handle_t', {}) };
+  }),
+  ext4_journal_stop: model('model', 'ext4_jbd2.h ext4_journal_stop() → __ext4_journal_stop()', (ctx) => {
+    ctx.w.openHandles = Math.max(0, ctx.w.openHandles - 1);
+    ctx.w.emit({ e: 'journal', op: 'stop' });
+    return int(0, T.int);
+  }),
+  ext4_mark_inode_dirty: model('model', 'ext4_jbd2.h ext4_mark_inode_dirty() → __ext4_mark_inode_dirty(): copies i_size/i_disksize into the journalled inode', () => int(0, T.int)),
+  ext4_orphan_add: model('model', 'orphan.c ext4_orphan_add() 6.1/6.12: puts the inode on the orphan list (no-op without a journal)', (ctx) => {
+    ctx.w.onOrphan = true;
+    ctx.w.emit({ e: 'orphan', op: 'add' });
+    ctx.it.trace.model('ext4_orphan_add', 'ext4_orphan_add(handle, inode)', 'on orphan list', 'orphan.c ext4_orphan_add()');
+    return int(0, T.int);
+  }),
+  ext4_orphan_del: model('model', 'orphan.c ext4_orphan_del() 6.1/6.12: removes the inode from the orphan list (NULL handle: in-memory only)', (ctx) => {
+    if (ctx.w.onOrphan) ctx.w.emit({ e: 'orphan', op: 'del' });
+    ctx.w.onOrphan = false;
+    ctx.it.trace.model('ext4_orphan_del', 'ext4_orphan_del(handle, inode)', 'off orphan list', 'orphan.c ext4_orphan_del()');
+    return int(0, T.int);
+  }),
+  ext4_inode_orphan_tracked: model('model', 'ext4.h ext4_inode_orphan_tracked(): ORPHAN_FILE state or on the i_orphan list', (ctx) => (ctx.w.onOrphan ? TRUE : FALSE)),
+  ext4_update_inode_size: model('model', 'ext4.h ext4_update_inode_size() 6.1/6.12: raise i_size and i_disksize to newsize; returns 1|2 for what changed', (ctx, a) => {
+    const w = ctx.w;
+    const n = toBigInt(a[1]);
+    let changed = 0;
+    if (n > w.iSize) {
+      w.iSize = n;
+      changed |= 1;
+    }
+    if (n > w.iDisksize) {
+      w.iDisksize = n;
+      changed |= 2;
+    }
+    if (changed) {
+      w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
+      ctx.it.trace.model('ext4_update_inode_size', `ext4_update_inode_size(inode, ${n})`, `i_size=${w.iSize} i_disksize=${w.iDisksize}`, 'fs/ext4/ext4.h ext4_update_inode_size()');
+    }
+    return int(changed, T.int);
+  }),
+  ext4_truncate_failed_write: model('model', 'truncate.h ext4_truncate_failed_write(): truncate page cache and blocks past i_size', (ctx) => {
+    const w = ctx.w;
+    const keep = Number((w.iSize + BigInt(w.blockSize) - 1n) >> BigInt(w.blkbits));
+    for (let b = keep; b < w.blocks.length; b++) w.blocks[b] = '_';
+    ctx.it.trace.model('ext4_truncate_failed_write', 'truncate blocks past i_size', `${keep} block(s) kept`, 'fs/ext4/truncate.h ext4_truncate_failed_write()');
+    return VOID;
+  }),
+  ext4_should_dioread_nolock: model('model', 'ext4_jbd2.h ext4_should_dioread_nolock(): dioread_nolock mount, extent-mapped regular file, not data=journal', (ctx) => {
+    const w = ctx.w;
+    return w.scenario.mount.dioreadNolock && w.mapping === 'extents' && !w.journalData ? TRUE : FALSE;
+  }),
+};

@@ -1,0 +1,125 @@
+import { int, T, toBigInt, Value, VOID } from '../interp/values';
+import type { ModelCtx, ModelFn, Registry } from './registry';
+import type { World } from './world';
+
+/**
+ * VFS and page-cache functions the ext4 write path calls (fs/read_write.c, fs/inode.c,
+ * mm/filemap.c, include/linux/fs.h), modelled over the world. 6.1 and 6.12 agree on
+ * every behaviour modelled here unless a profile field says otherwise.
+ */
+
+const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'model', cite, run: (ctx, args) => run(ctx, args) });
+
+/**
+ * Write back dirty page-cache blocks in [start, end] (bytes): delalloc blocks get
+ * allocated (unwritten, then converted at writeback end_io with dioread_nolock — written
+ * either way once the wait returns), unwritten blocks dirtied by buffered writes are
+ * converted. mm/filemap.c filemap_write_and_wait_range() → ext4_writepages(), 6.1/6.12.
+ */
+export function writeback(w: World, start: bigint, end: bigint): number {
+  const first = Number(start >> BigInt(w.blkbits));
+  const last = Number(end >> BigInt(w.blkbits));
+  let n = 0;
+  for (let b = first; b <= last; b++) {
+    const st = w.blockAt(b);
+    if (st === 'D' || (st === 'U' && w.dirty.has(b))) {
+      w.setBlock(b, 'W');
+      n++;
+    }
+    w.dirty.delete(b);
+  }
+  return n;
+}
+
+/**
+ * generic_perform_write(iocb, i): copy the iter into the page cache through ext4's
+ * write_begin/write_end (mm/filemap.c, 6.1/6.12). Hole blocks become delalloc with
+ * `delalloc` (ext4_da_write_begin() → ext4_da_get_block_prep()), unwritten with
+ * nodelalloc + dioread_nolock (ext4_write_begin() uses ext4_get_block_unwritten()),
+ * written otherwise (ext4_get_block()); data=journal allocates written blocks
+ * (ext4_journalled_write_end()). i_size grows at write_end; i_disksize too unless delalloc.
+ * Returns the bytes copied; advances ki_pos and the iter.
+ */
+function performWrite(ctx: ModelCtx): Value {
+  const w = ctx.w;
+  const count = w.iterCount;
+  if (count === 0n) return int(0, T.long);
+  const pos = w.pos;
+  const first = Number(pos >> BigInt(w.blkbits));
+  const last = Number((pos + count - 1n) >> BigInt(w.blkbits));
+  const s = w.scenario;
+  const delalloc = s.mount.delalloc && !w.journalData;
+  for (let b = first; b <= last; b++) {
+    const st = w.blockAt(b);
+    if (st === '_') {
+      const ns = delalloc ? 'D' : !w.journalData && s.mount.dioreadNolock && w.mapping === 'extents' ? 'U' : 'W';
+      w.setBlock(b, ns);
+      if (ns === 'D') w.emit({ e: 'delalloc', op: 'reserve', lblk: b, len: 1 });
+      else w.emit({ e: 'alloc', lblk: b, len: 1, unwritten: ns === 'U', beyondEof: (BigInt(b) << BigInt(w.blkbits)) >= w.iSize, onOrphan: w.onOrphan, insideSize: (BigInt(b) << BigInt(w.blkbits)) < w.iSize });
+    }
+    w.dirty.add(b);
+  }
+  w.emit({ e: 'may-sleep', what: 'generic_perform_write (page cache, block reservation)', context: w.context });
+  w.emit({ e: 'buffered', bytes: Number(count), lock: w.lock });
+  const end = pos + count;
+  if (end > w.iSize) {
+    w.iSize = end;
+    if (!delalloc) w.iDisksize = end;
+    w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
+  }
+  w.pos = end;
+  w.iterCount = 0n;
+  ctx.it.trace.model('generic_perform_write', `buffered copy of ${count} bytes at ${pos} (blocks ${first}..${last})`, `${count}`, 'mm/filemap.c generic_perform_write() + ext4 write_begin/write_end, 6.1/6.12');
+  return int(count, T.long);
+}
+
+export const VFS: Registry = {
+  generic_write_checks: m(
+    'fs/read_write.c generic_write_checks() 6.1/6.12: 0 for an empty iter; IOCB_APPEND moves ki_pos to i_size; IOCB_NOWAIT without IOCB_DIRECT is -EINVAL (ext4 sets neither FMODE_BUF_WASYNC nor FOP_BUFFER_WASYNC); s_maxbytes truncates',
+    (ctx) => {
+      const w = ctx.w;
+      const c = w.c;
+      if (w.iterCount === 0n) return int(0, T.long);
+      if (w.iocbFlags & c('IOCB_APPEND')) w.pos = w.iSize;
+      if ((w.iocbFlags & c('IOCB_NOWAIT')) && !(w.iocbFlags & c('IOCB_DIRECT'))) return int(-c('EINVAL'), T.long);
+      return int(w.iterCount, T.long);
+    },
+  ),
+  file_modified: m(
+    'fs/inode.c file_modified() → file_remove_privs(): with IS_NOSEC clear it looks for suid/sgid/security xattrs, finds none, and sets S_NOSEC (inode_has_no_xattr(), SB_NOSEC); then file_update_time(). Observed on 6.1/6.12: the first DIO after inode load restarts exclusive, later ones do not (KERNEL-NOTES)',
+    (ctx) => {
+      const w = ctx.w;
+      if (!w.nosec) {
+        if (w.lock !== 'exclusive') w.emit({ e: 'lock-error', text: `file_remove_privs() with i_rwsem ${w.lock}: it may change security attributes and needs the lock exclusive` });
+        w.nosec = true;
+        ctx.it.trace.model('file_modified', 'file_remove_privs(): nothing to strip', 'S_NOSEC set', 'fs/inode.c __file_remove_privs() → inode_has_no_xattr()');
+      }
+      return int(0, T.int);
+    },
+  ),
+  file_remove_privs: m('fs/inode.c file_remove_privs()', (ctx) => {
+    ctx.w.nosec = true;
+    return int(0, T.int);
+  }),
+  file_update_time: m('fs/inode.c file_update_time()', () => int(0, T.int)),
+  generic_perform_write: m('mm/filemap.c generic_perform_write() 6.1/6.12 (see performWrite)', (ctx) => performWrite(ctx)),
+  generic_write_sync: m('include/linux/fs.h generic_write_sync(): with IOCB_DSYNC, vfs_fsync_range() over the written range', (ctx, a) => {
+    const w = ctx.w;
+    const count = toBigInt(a[1]);
+    if ((w.iocbFlags & w.c('IOCB_DSYNC')) && count > 0n) {
+      writeback(w, w.pos - count, w.pos - 1n);
+      w.emit({ e: 'may-sleep', what: 'vfs_fsync_range', context: w.context });
+      ctx.it.trace.model('generic_write_sync', `vfs_fsync_range(${w.pos - count}, ${w.pos - 1n})`, 'written back', 'include/linux/fs.h generic_write_sync()');
+    }
+    return int(count, T.long);
+  }),
+  filemap_write_and_wait_range: m('mm/filemap.c filemap_write_and_wait_range(): write back and wait (see writeback)', (ctx, a) => {
+    const n = writeback(ctx.w, toBigInt(a[1]), toBigInt(a[2]));
+    ctx.w.emit({ e: 'may-sleep', what: 'filemap_write_and_wait_range', context: ctx.w.context });
+    ctx.it.trace.model('filemap_write_and_wait_range', `write back [${toBigInt(a[1])}, ${toBigInt(a[2])}]`, `${n} block(s) allocated/converted`, 'mm/filemap.c filemap_write_and_wait_range() → ext4_writepages()');
+    return int(0, T.int);
+  }),
+  invalidate_mapping_pages: m('mm/truncate.c invalidate_mapping_pages(): drops clean page-cache pages; no block state changes', () => int(0, T.ulong)),
+  inode_newsize_ok: m('fs/attr.c', () => int(0, T.int)),
+};
+

@@ -1,0 +1,218 @@
+import type { BlockState, Scenario } from '../scenario/types';
+import type { KernelProfile } from './profiles';
+import { int, ModelObject, NULL, T, toBigInt, Value } from '../interp/values';
+
+/** i_rwsem as this request holds it. */
+export type LockMode = 'none' | 'shared' | 'exclusive';
+
+/** Where code runs: the submitting task, the DIO completion workqueue, or bio end_io (irq). */
+export type ExecContext = 'process' | 'workqueue' | 'irq';
+
+/**
+ * One thing that happened, in order. The outcome and the invariant checks are computed
+ * from this log, never from what the C "meant" to do.
+ */
+export type WorldEvent =
+  | { e: 'lock'; op: LockOp; context: ExecContext }
+  | { e: 'wait'; what: 'inode_dio_wait' | 'IOMAP_DIO_FORCE_WAIT' | 'wait-after-EIOCBQUEUED' }
+  /** A call that may sleep (lock, journal start, block allocation, IO wait). */
+  | { e: 'may-sleep'; what: string; context: ExecContext }
+  | { e: 'map'; flags: string[]; lblk: number; len: number; ret: number; mflags: string[] }
+  | { e: 'alloc'; lblk: number; len: number; unwritten: boolean; beyondEof: boolean; onOrphan: boolean; insideSize: boolean }
+  | { e: 'dio-start'; lock: LockMode; ops: string; dioFlags: string[] }
+  | { e: 'iomap'; type: string; offset: number; length: number; zeroPartial: boolean }
+  | { e: 'dio-done'; bytes: number; queued: boolean; ret: string }
+  | { e: 'end_io'; flags: string[]; size: number; context: ExecContext; lock: LockMode }
+  | { e: 'convert'; lblk: number; len: number; context: ExecContext; ok: boolean }
+  | { e: 'orphan'; op: 'add' | 'del' }
+  | { e: 'size'; iSize: number; disksize: number; lock: LockMode; context: ExecContext }
+  | { e: 'buffered'; bytes: number; lock: LockMode }
+  | { e: 'dax'; bytes: number; lock: LockMode }
+  | { e: 'journal'; op: 'start' | 'stop' }
+  | { e: 'folio-lock'; handleOpen: boolean }
+  | { e: 'delalloc'; op: 'reserve' | 'release'; lblk: number; len: number }
+  | { e: 'warn'; text: string; where: string }
+  | { e: 'lock-error'; text: string };
+
+export type LockOp =
+  | 'shared'
+  | 'exclusive'
+  | 'trylock-shared-failed'
+  | 'trylock-exclusive-failed'
+  | 'unlock-shared'
+  | 'unlock-exclusive'
+  | 'downgrade';
+
+/**
+ * The simulated kernel state for one scenario run: the inode (block map, sizes, flags,
+ * orphan state), the mount, i_rwsem, the kiocb and iov_iter, and the event log.
+ * Block numbers are fs blocks; positions and sizes are bytes.
+ */
+export class World {
+  blocks: BlockState[];
+  iSize: bigint;
+  iDisksize: bigint;
+  nosec: boolean;
+  readonly flags: Set<string>;
+  readonly mapping: 'extents' | 'indirect';
+  readonly blkbits: number;
+  readonly blockSize: number;
+  /** EXT4_STATE_* bits set on the inode (by value). */
+  readonly stateBits = new Set<bigint>();
+  onOrphan = false;
+  lock: LockMode = 'none';
+  context: ExecContext = 'process';
+  pos: bigint;
+  iocbFlags: bigint;
+  iterCount: bigint;
+  openHandles = 0;
+  /** i_rwsem state when ext4_file_write_iter() returned. */
+  lockAtReturn: LockMode = 'none';
+  /** The filesystem has a journal (orphan list and handles are real). */
+  readonly journaled = true;
+  /** A buffered copy came up short (iomap buffered profiles; never in 6.1/6.12 models). */
+  shortBufferedCopy = false;
+  /** What a deferred AIO completion returned (bytes or -errno), once it ran. */
+  completionRet?: bigint;
+  readonly events: WorldEvent[] = [];
+  /** Deferred AIO completions (run by the DIO workqueue, or by inode_dio_wait). */
+  readonly pending: Array<() => void> = [];
+  /** In-flight DIO of this request (i_dio_count contribution). */
+  dioInFlight = 0;
+  /** Blocks with dirty page-cache pages (delalloc, or buffered writes not yet written back). */
+  readonly dirty = new Set<number>();
+  /** Blocks this request's DIO wrote, for the unwritten-left check. */
+  readonly dioWritten = new Set<number>();
+  /** Trylock/contention: another task holds i_rwsem. */
+  readonly contended: boolean;
+  readonly objects: WorldObjects;
+
+  constructor(readonly scenario: Scenario, readonly profile: KernelProfile, readonly c: (name: string) => bigint) {
+    const s = scenario;
+    this.blocks = [...s.inode.blocks] as BlockState[];
+    this.iSize = BigInt(s.inode.size);
+    this.iDisksize = BigInt(s.inode.disksize);
+    this.nosec = s.inode.nosec;
+    this.flags = new Set(s.inode.flags);
+    this.mapping = s.inode.mapping;
+    this.blockSize = s.mount.blockSize;
+    this.blkbits = Math.log2(s.mount.blockSize);
+    this.pos = BigInt(s.request.pos);
+    this.iterCount = BigInt(s.request.len);
+    this.contended = s.env.contended;
+    let f = c('IOCB_WRITE');
+    if (s.request.direct) f |= c('IOCB_DIRECT');
+    if (s.request.nowait) f |= c('IOCB_NOWAIT');
+    if (s.request.dsync) f |= c('IOCB_DSYNC');
+    if (s.request.append) f |= c('IOCB_APPEND');
+    this.iocbFlags = f;
+    // MAY_INLINE_DATA is set on inodes created with inline_data enabled; only the flag matters here.
+    if (this.flags.has('inline_data')) this.stateBits.add(c('EXT4_STATE_MAY_INLINE_DATA'));
+    this.blocks.forEach((b, i) => {
+      if (b === 'D') this.dirty.add(i);
+    });
+    this.objects = makeObjects(this);
+  }
+
+  emit(ev: WorldEvent): void {
+    this.events.push(ev);
+  }
+
+  blockAt(lblk: number): BlockState {
+    return this.blocks[lblk] ?? '_';
+  }
+
+  setBlock(lblk: number, st: BlockState): void {
+    while (this.blocks.length < lblk) this.blocks.push('_');
+    this.blocks[lblk] = st;
+  }
+
+  /** `IS_DAX(inode)`: the inode flag `dax` (S_DAX needs CONFIG_FS_DAX, on in Debian). */
+  get isDax(): boolean {
+    return this.flags.has('dax');
+  }
+
+  /** ext4_should_journal_data(): data=journal mount or the per-inode JOURNAL_DATA flag (ext4_jbd2.h). */
+  get journalData(): boolean {
+    return this.scenario.mount.dataJournal || this.flags.has('journal_data');
+  }
+}
+
+/** The kernel objects the interpreted C reaches through pointers. */
+export interface WorldObjects {
+  iocb: ModelObject;
+  iter: ModelObject;
+  file: ModelObject;
+  inode: ModelObject;
+  ei: ModelObject;
+  sb: ModelObject;
+  sbi: ModelObject;
+  mapping: ModelObject;
+  rwsem: ModelObject;
+  current: ModelObject;
+}
+
+function makeObjects(w: World): WorldObjects {
+  const ptr = (o: ModelObject): Value => ({ k: 'obj', obj: o });
+  const num = (get: () => bigint | number, t = T.long, set?: (v: bigint) => void) => ({
+    get: () => int(typeof get() === 'bigint' ? (get() as bigint) : BigInt(get() as number), t),
+    set: set ? (v: Value) => set(toBigInt(v)) : undefined,
+  });
+  const rwsem = new ModelObject('rw_semaphore', {});
+  const mapping = new ModelObject('address_space', {});
+  const sbi = new ModelObject('ext4_sb_info', {
+    s_bitmap_maxbytes: num(() => (1n << 41n) - 1n),
+    s_mount_opt: num(() => mountOpt(w), T.uint),
+    s_daxdev: { get: () => NULL },
+    s_dax_part_off: num(() => 0n, T.ulong),
+  });
+  const sb = new ModelObject('super_block', {
+    s_blocksize: num(() => w.blockSize, T.ulong),
+    s_blocksize_bits: num(() => w.blkbits, T.u8),
+    s_fs_info: { get: () => ptr(sbi) },
+    s_bdev: { get: () => ptr(new ModelObject('block_device', {})) },
+    s_maxbytes: num(() => (1n << 44n) - 1n),
+  });
+  const ei = new ModelObject('ext4_inode_info', {
+    i_disksize: num(() => w.iDisksize, T.long, (v) => {
+      w.iDisksize = v;
+    }),
+  });
+  const inode = new ModelObject('inode', {
+    i_sb: { get: () => ptr(sb) },
+    i_blkbits: num(() => w.blkbits, T.u8),
+    i_mode: num(() => 0o100644, T.u16),
+    i_nlink: num(() => 1, T.uint),
+    i_rwsem: { get: () => ptr(rwsem) },
+    i_mapping: { get: () => ptr(mapping) },
+    i_size: num(() => w.iSize),
+  });
+  const file = new ModelObject('file', {
+    f_inode: { get: () => ptr(inode) },
+    f_mapping: { get: () => ptr(mapping) },
+  });
+  const iocb = new ModelObject('kiocb', {
+    ki_filp: { get: () => ptr(file) },
+    ki_pos: num(() => w.pos, T.long, (v) => {
+      w.pos = v;
+    }),
+    ki_flags: num(() => w.iocbFlags, T.int, (v) => {
+      w.iocbFlags = BigInt.asUintN(32, v);
+    }),
+  });
+  const iter = new ModelObject('iov_iter', {
+    count: num(() => w.iterCount, T.ulong, (v) => {
+      w.iterCount = v;
+    }),
+  });
+  const current = new ModelObject('task_struct', {});
+  return { iocb, iter, file, inode, ei, sb, sbi, mapping, rwsem, current };
+}
+
+function mountOpt(w: World): bigint {
+  let v = 0n;
+  if (w.scenario.mount.dioreadNolock) v |= w.c('EXT4_MOUNT_DIOREAD_NOLOCK');
+  if (w.scenario.mount.delalloc) v |= w.c('EXT4_MOUNT_DELALLOC');
+  if (w.scenario.mount.dataJournal) v |= w.c('EXT4_MOUNT_JOURNAL_DATA');
+  return v;
+}

@@ -1,0 +1,234 @@
+// Applying a series to a base tree with jsdiff, one hunk at a time so that one hunk that
+// does not apply costs only itself. jsdiff does the fitting (offsets and fuzz); the only
+// thing computed here is where a hunk landed, which jsdiff does not report.
+
+import { applyPatch, type StructuredPatch } from 'diff';
+import type { FileDiff, Hunk, Patch } from './types';
+
+/** A hunk that applied. */
+export interface AppliedHunk {
+  /** Position of the patch in the `patches` array given to `applySeries`. */
+  patchIndex: number;
+  fileIndex: number;
+  hunkIndex: number;
+  /** Path of the file written (the new path for renames). */
+  path: string;
+  /**
+   * Lines the hunk moved: where its old side was found minus where the header put it,
+   * after adjusting for earlier hunks of the same file diff.
+   */
+  offset: number;
+  /**
+   * 1-based line of the hunk's first line (context or added) in the file right after the
+   * hunk was applied, i.e. in the patch's post-image when hunks are in file order.
+   */
+  newStartInResult: number;
+}
+
+/** A hunk that was not applied, and why. */
+export interface FailedHunk {
+  patchIndex: number;
+  fileIndex: number;
+  hunkIndex: number;
+  /** The file the hunk is for; null when the patch did not say. */
+  path: string | null;
+  reason: string;
+}
+
+/** Result of `applySeries`. */
+export interface SeriesResult {
+  /** Post-image of every file the series changed (deleted files are absent). */
+  files: Map<string, string>;
+  applied: AppliedHunk[];
+  failed: FailedHunk[];
+}
+
+/** Mismatching context lines jsdiff may tolerate per hunk. */
+const FUZZ = 2;
+
+export const NOT_APPLICABLE = 'quoted/truncated hunk: not applied';
+
+/** Old-side (context + removed) and new-side (context + added) code of a hunk, joined with '\n'. */
+export function hunkSides(h: Hunk): { oldText: string; newText: string } {
+  const oldLines: string[] = [];
+  const newLines: string[] = [];
+  for (const l of h.lines) {
+    if (l.kind === ' ' || l.kind === '-') oldLines.push(l.text);
+    if (l.kind === ' ' || l.kind === '+') newLines.push(l.text);
+  }
+  return { oldText: oldLines.join('\n'), newText: newLines.join('\n') };
+}
+
+/**
+ * Applies `patches` in order to `base` (path → content, paths as written in the patches
+ * without a/ b/). A later patch sees the earlier ones' result. Cover letters are skipped;
+ * quoted and truncated hunks are reported as failed with `NOT_APPLICABLE`. Never mutates
+ * `base`.
+ */
+export function applySeries(base: ReadonlyMap<string, string>, patches: Patch[]): SeriesResult {
+  const tree = new WorkTree(base);
+  const applied: AppliedHunk[] = [];
+  const failed: FailedHunk[] = [];
+  patches.forEach((p, patchIndex) => {
+    if (p.isCoverLetter) return;
+    p.files.forEach((fd, fileIndex) => applyFile(tree, p, patchIndex, fd, fileIndex, applied, failed));
+  });
+  return { files: tree.touched(), applied, failed };
+}
+
+/** The base tree plus the changes made so far. */
+class WorkTree {
+  private readonly changed = new Map<string, string>();
+  private readonly removed = new Set<string>();
+
+  constructor(private readonly base: ReadonlyMap<string, string>) {}
+
+  get(path: string): string | undefined {
+    if (this.removed.has(path)) return undefined;
+    return this.changed.get(path) ?? this.base.get(path);
+  }
+
+  set(path: string, content: string): void {
+    this.removed.delete(path);
+    this.changed.set(path, content);
+  }
+
+  remove(path: string): void {
+    this.changed.delete(path);
+    this.removed.add(path);
+  }
+
+  touched(): Map<string, string> {
+    return new Map(this.changed);
+  }
+}
+
+interface FileJob {
+  patchIndex: number;
+  fileIndex: number;
+  path: string | null;
+  failed: FailedHunk[];
+}
+
+function fail(job: FileJob, hunkIndex: number, reason: string): void {
+  job.failed.push({ patchIndex: job.patchIndex, fileIndex: job.fileIndex, hunkIndex, path: job.path, reason });
+}
+
+function applyFile(
+  tree: WorkTree,
+  p: Patch,
+  patchIndex: number,
+  fd: FileDiff,
+  fileIndex: number,
+  applied: AppliedHunk[],
+  failed: FailedHunk[],
+): void {
+  const job: FileJob = { patchIndex, fileIndex, path: fd.newPath ?? fd.oldPath, failed };
+  const usable: number[] = [];
+  fd.hunks.forEach((h, k) => {
+    if (p.quoted || h.quoteDepth > 0 || h.truncated) fail(job, k, NOT_APPLICABLE);
+    else usable.push(k);
+  });
+  if (p.quoted || fd.binary) return;
+  const start = startingContent(tree, fd);
+  if (typeof start !== 'string') {
+    for (const k of usable) fail(job, k, start.reason);
+    return;
+  }
+  let content = start;
+  let delta = 0;
+  let carried = 0;
+  let appliedAny = false;
+  for (const k of usable) {
+    const h = fd.hunks[k];
+    const headerPos = oldSideIndex(h) + delta;
+    const r = applyOneHunk(content, h, headerPos + carried);
+    if ('reason' in r) {
+      fail(job, k, r.reason);
+      continue;
+    }
+    content = r.content;
+    appliedAny = true;
+    const offset = r.at - headerPos;
+    applied.push({ patchIndex, fileIndex, hunkIndex: k, path: job.path as string, offset, newStartInResult: r.at + 1 });
+    carried = offset;
+    delta += h.newLines - h.oldLines;
+  }
+  if (appliedAny || fd.hunks.length === 0) commit(tree, fd, content);
+}
+
+/** The text the file diff starts from, or why it cannot be applied at all. */
+function startingContent(tree: WorkTree, fd: FileDiff): string | { reason: string } {
+  if (fd.oldPath === null && fd.newPath === null) return { reason: 'file path unknown: the hunk has no file header' };
+  if (fd.oldPath === null) {
+    const existing = tree.get(fd.newPath as string);
+    return existing ? { reason: `new file already exists in the tree: ${fd.newPath}` } : '';
+  }
+  const content = tree.get(fd.oldPath);
+  return content === undefined ? { reason: `file not found in the base tree: ${fd.oldPath}` } : content;
+}
+
+function commit(tree: WorkTree, fd: FileDiff, content: string): void {
+  if (fd.newPath === null) {
+    if (fd.oldPath !== null) tree.remove(fd.oldPath);
+    return;
+  }
+  if (fd.oldPath !== null && fd.oldPath !== fd.newPath) tree.remove(fd.oldPath);
+  tree.set(fd.newPath, content);
+}
+
+/** 0-based index where the header says the hunk's old side starts (`-N,0` inserts after line N). */
+function oldSideIndex(h: Hunk): number {
+  return h.oldLines === 0 ? h.oldStart : Math.max(0, h.oldStart - 1);
+}
+
+/** Applies one hunk with jsdiff, looking first at 0-based line `expected`. */
+function applyOneHunk(content: string, h: Hunk, expected: number): { content: string; at: number } | { reason: string } {
+  const source = content.split('\n');
+  const at0 = Math.min(Math.max(0, expected), source.length);
+  const patch: StructuredPatch = {
+    oldFileName: 'a',
+    newFileName: 'b',
+    oldHeader: undefined,
+    newHeader: undefined,
+    hunks: [{ oldStart: at0 + 1, oldLines: h.oldLines, newStart: at0 + 1, newLines: h.newLines, lines: h.lines.map((l) => l.kind + l.text) }],
+  };
+  let out: string | false;
+  try {
+    out = applyPatch(content, patch, { fuzzFactor: FUZZ });
+  } catch (e) {
+    return { reason: `jsdiff refused the hunk: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (out === false) return { reason: `hunk does not apply: its context was not found (fuzz ${FUZZ})` };
+  return { content: out, at: landedAt(source, out.split('\n'), h, at0) };
+}
+
+/**
+ * Where jsdiff put the hunk. For an exact fit this repeats jsdiff's search order (the
+ * header position, then +1, -1, +2, -2, ...) and so finds the same place; a fuzzy fit is
+ * estimated from the unchanged prefix of the file.
+ */
+function landedAt(source: readonly string[], result: readonly string[], h: Hunk, expected: number): number {
+  const old = h.lines.filter((l) => l.kind === ' ' || l.kind === '-').map((l) => l.text);
+  if (old.length === 0) return expected;
+  const maxStart = source.length - old.length;
+  for (let d = 0; expected + d <= maxStart || expected - d >= 0; d++) {
+    if (d === 0) {
+      if (matchesAt(source, old, expected)) return expected;
+      continue;
+    }
+    if (expected + d <= maxStart && matchesAt(source, old, expected + d)) return expected + d;
+    if (expected - d >= 0 && expected - d <= maxStart && matchesAt(source, old, expected - d)) return expected - d;
+  }
+  let prefix = 0;
+  while (prefix < source.length && prefix < result.length && source[prefix] === result[prefix]) prefix++;
+  let leading = 0;
+  while (leading < h.lines.length && h.lines[leading].kind === ' ') leading++;
+  return Math.max(0, prefix - leading);
+}
+
+function matchesAt(source: readonly string[], old: readonly string[], at: number): boolean {
+  if (at < 0 || at + old.length > source.length) return false;
+  for (let k = 0; k < old.length; k++) if (source[at + k] !== old[k]) return false;
+  return true;
+}

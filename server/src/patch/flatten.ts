@@ -1,0 +1,230 @@
+// Recovery of messages whose newlines were replaced by single spaces and whose runs of
+// whitespace were collapsed (some archives store mail like that). A quoted patch then
+// reads `... > > @@ -1,3 +1,4 @@ foo > > return 0; > > + bar ...`: the quote prefix in
+// front of every diff line is the only trace of the old line boundaries, so we find that
+// prefix next to the `@@` headers and split the text on it.
+
+import { FLAT, OPAQUE, type LineTable } from './lines';
+import type { Problem } from './types';
+
+/** Lines longer than this that hold a hunk header are treated as flattened text. */
+const LONG_LINE = 1000;
+const HUNK_ANYWHERE = /@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/g;
+
+/**
+ * Returns the 0-based indexes of the physical lines that look like a flattened message:
+ * very long, holding a `@@ -N,N +N,N @@` header, in a document made of few lines (or
+ * where such lines carry most of the text, so a normal patch that merely contains one
+ * long line is not mistaken for one).
+ */
+export function findFlattenedLines(lines: readonly string[], totalLength: number): number[] {
+  const found: number[] = [];
+  let longChars = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (line.length <= LONG_LINE) continue;
+    HUNK_ANYWHERE.lastIndex = 0;
+    if (!HUNK_ANYWHERE.test(line)) continue;
+    found.push(i);
+    longChars += line.length;
+  }
+  if (found.length === 0) return found;
+  const fewLines = lines.length <= 20;
+  return fewLines || longChars * 2 > totalLength ? found : [];
+}
+
+/** How the quote prefix in front of the diff lines is written. */
+interface QuoteStyle {
+  /** Quote levels of the diff text (0: the diff itself was not quoted). */
+  depth: number;
+  /** `> > ` style (levels separated by spaces); otherwise the exact prefix string. */
+  spaced: boolean;
+  prefix: string;
+}
+
+/**
+ * Finds the prefix most often written just before `@@` headers on this line. The most
+ * frequent one wins because a blank quoted line right before a header doubles it.
+ */
+function detectQuoteStyle(line: string): QuoteStyle {
+  const counts = new Map<string, number>();
+  HUNK_ANYWHERE.lastIndex = 0;
+  for (let m = HUNK_ANYWHERE.exec(line); m; m = HUNK_ANYWHERE.exec(line)) {
+    const prefix = prefixBefore(line, m.index);
+    counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+  }
+  let best = '';
+  let bestCount = -1;
+  for (const [prefix, count] of counts) {
+    const better = count > bestCount || (count === bestCount && prefix.length < best.length);
+    if (better) {
+      best = prefix;
+      bestCount = count;
+    }
+  }
+  const depth = countQuoteMarks(best);
+  return { depth, spaced: !best.includes('>>'), prefix: best };
+}
+
+/** The run of `>` / `> ` quote marks (with its trailing space) that ends at `end`. */
+function prefixBefore(line: string, end: number): string {
+  if (end === 0 || line[end - 1] !== ' ') return '';
+  let pos = end - 1;
+  let start = -1;
+  while (pos > 0 && line[pos - 1] === '>') {
+    pos--;
+    start = pos;
+    // step over the one space that separates quote marks in `> > `
+    if (pos >= 2 && line[pos - 1] === ' ' && line[pos - 2] === '>') pos--;
+  }
+  return start === -1 ? '' : line.slice(start, end);
+}
+
+function countQuoteMarks(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) === 0x3e) n++;
+  return n;
+}
+
+/** A place where a recovered line starts: the text begins at `textStart`. */
+interface Boundary {
+  at: number;
+  textStart: number;
+  depth: number;
+}
+
+/**
+ * Splits one flattened physical line into logical lines and appends them to `out`.
+ * Returns the detected quote depth of the diff text (0 when it was not quoted).
+ */
+export function segmentFlatLine(line: string, docLine: number, out: LineTable, problems: Problem[]): number {
+  const style = detectQuoteStyle(line);
+  if (style.depth === 0) {
+    segmentUnquoted(line, docLine, out, problems);
+    return 0;
+  }
+  const boundaries = style.spaced ? spacedBoundaries(line, style.depth) : exactBoundaries(line, style.prefix);
+  let segStart = 0;
+  let segDepth = 0;
+  for (const b of boundaries) {
+    pushSegment(line, segStart, b.at, segDepth, docLine, out);
+    segStart = b.textStart;
+    segDepth = b.depth;
+  }
+  pushSegment(line, segStart, line.length, segDepth, docLine, out);
+  return style.depth;
+}
+
+/**
+ * Boundaries for `> > ` style quoting. A run of n quote marks preceded by a space is
+ * n / depth line starts at the diff's depth (several when blank quoted lines collapsed
+ * together) plus one at a lower depth for the remainder (a reviewer's comment). A
+ * single `>` is left alone when the diff is quoted deeper: it is far more likely to be
+ * a comparison in code than a depth-1 comment.
+ */
+function spacedBoundaries(line: string, depth: number): Boundary[] {
+  const out: Boundary[] = [];
+  let i = line.indexOf('>');
+  while (i !== -1) {
+    if (i > 0 && line[i - 1] !== ' ') {
+      i = line.indexOf('>', i + 1);
+      continue;
+    }
+    let j = i;
+    let n = 0;
+    while (line[j] === '>' && (j + 1 === line.length || line[j + 1] === ' ')) {
+      n++;
+      j += 2;
+    }
+    j = Math.min(j, line.length);
+    if (n === 0 || (n === 1 && depth >= 2)) {
+      i = line.indexOf('>', i + 1);
+      continue;
+    }
+    addRunBoundaries(out, i, j, n, depth);
+    i = line.indexOf('>', j);
+  }
+  return out;
+}
+
+/** Emits the line starts hidden in one run of `n` quote marks spanning [at, end). */
+function addRunBoundaries(out: Boundary[], at: number, end: number, n: number, depth: number): void {
+  const full = Math.floor(n / depth);
+  const rest = n % depth;
+  const depths: number[] = [];
+  for (let k = 0; k < full; k++) depths.push(depth);
+  if (rest > 0) depths.push(rest);
+  let pos = at;
+  for (let k = 0; k < depths.length; k++) {
+    const last = k === depths.length - 1;
+    const textStart = last ? end : Math.min(pos + 2 * depths[k], end);
+    out.push({ at: pos, textStart, depth: depths[k] });
+    pos = textStart;
+  }
+}
+
+/** Boundaries for other quote styles (`>> `): exact occurrences of the prefix. */
+function exactBoundaries(line: string, prefix: string): Boundary[] {
+  const out: Boundary[] = [];
+  const depth = countQuoteMarks(prefix);
+  let i = line.indexOf(prefix);
+  while (i !== -1) {
+    if (i === 0 || line[i - 1] === ' ') {
+      out.push({ at: i, textStart: i + prefix.length, depth });
+      i = line.indexOf(prefix, i + prefix.length);
+    } else {
+      i = line.indexOf(prefix, i + 1);
+    }
+  }
+  return out;
+}
+
+function pushSegment(line: string, start: number, end: number, depth: number, docLine: number, out: LineTable): void {
+  let s = start;
+  let e = end;
+  while (s < e && line.charCodeAt(s) === 0x20) s++;
+  while (e > s && line.charCodeAt(e - 1) === 0x20) e--;
+  out.push(line.slice(s, e), depth, docLine, s, FLAT);
+}
+
+const UNQUOTED_MARKERS = / (?=diff --git |--- |\+\+\+ |Index: |@@ -\d)/g;
+const HUNK_HEADER_PREFIX = /^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/;
+
+/**
+ * A flattened diff that was not quoted has no separator left between its lines. File
+ * and hunk headers can still be found; hunk bodies cannot, so they become opaque text.
+ */
+function segmentUnquoted(line: string, docLine: number, out: LineTable, problems: Problem[]): void {
+  problems.push({
+    message: 'Flattened diff without a quote prefix: file and hunk headers were found, but the hunk lines cannot be separated.',
+    line: docLine,
+    column: 0,
+    severity: 'warning',
+  });
+  const starts = [0];
+  UNQUOTED_MARKERS.lastIndex = 0;
+  for (let m = UNQUOTED_MARKERS.exec(line); m; m = UNQUOTED_MARKERS.exec(line)) starts.push(m.index + 1);
+  starts.push(line.length);
+  for (let k = 0; k + 1 < starts.length; k++) {
+    const seg = line.slice(starts[k], starts[k + 1]).trimEnd();
+    const header = HUNK_HEADER_PREFIX.exec(seg);
+    if (header) {
+      out.push(header[0], 0, docLine, starts[k], FLAT);
+      const body = starts[k] + header[0].length;
+      out.push(line.slice(body, starts[k + 1]).trim(), 0, docLine, body, FLAT | OPAQUE);
+    } else if (/^(diff --git |--- |\+\+\+ |Index: )/.test(seg)) {
+      const end = seg.startsWith('diff --git ') ? seg.length : headerLineEnd(seg);
+      out.push(seg.slice(0, end), 0, docLine, starts[k], FLAT);
+      if (end < seg.length) out.push(seg.slice(end).trim(), 0, docLine, starts[k] + end + 1, FLAT | OPAQUE);
+    } else {
+      out.push(seg, 0, docLine, starts[k], k > 0 ? FLAT | OPAQUE : FLAT);
+    }
+  }
+}
+
+/** `--- a/x` / `+++ b/x` / `Index: x` take one path token (plus a date for quilt). */
+function headerLineEnd(seg: string): number {
+  const firstSpace = seg.indexOf(' ');
+  const second = seg.indexOf(' ', firstSpace + 1);
+  return second === -1 ? seg.length : second;
+}

@@ -1,0 +1,205 @@
+// Reads one hunk body. The `@@` counts decide where a hunk ends; a line at another
+// quote depth (a reviewer's comment), a line that is no diff line, or the end of the
+// document ends it early, and the hunk is then marked truncated.
+
+import type { LogicalLine } from './lines';
+import type { Hunk, HunkLine } from './types';
+
+/** `@@ -a[,b] +c[,d] @@[ section]` — matched on the text after the quote prefix. */
+export const HUNK_HEADER = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$/;
+
+const VERSION_LINE = /^\d+\.\d+/;
+
+/** Hunk plus the index of the first logical line after it. */
+export interface ReadHunk {
+  hunk: Hunk;
+  next: number;
+}
+
+/**
+ * Reads the hunk whose header is `lines[at]` (already matched by `HUNK_HEADER` as `m`).
+ * Pure with respect to its inputs; positions are copied from the logical lines.
+ */
+export function readHunk(lines: readonly LogicalLine[], at: number, m: RegExpExecArray): ReadHunk {
+  const head = lines[at];
+  const hunk: Hunk = {
+    header: head.text.trimEnd(),
+    oldStart: Number(m[1]),
+    oldLines: m[2] === undefined ? 1 : Number(m[2]),
+    newStart: Number(m[3]),
+    newLines: m[4] === undefined ? 1 : Number(m[4]),
+    section: m[5].trim(),
+    lines: [],
+    docLine: head.docLine,
+    docColumn: head.docColumn,
+    docEndLine: head.docLine,
+    quoteDepth: head.depth,
+    truncated: false,
+  };
+  const reader = new BodyReader(lines, head.depth, hunk, head.flat);
+  const next = reader.read(at + 1);
+  return { hunk, next };
+}
+
+/** State of reading one hunk body; kept in an object so helpers stay small. */
+class BodyReader {
+  private oldLeft: number;
+  private newLeft: number;
+  /** End (exclusive) of the run of blank lines being looked at, to keep lookahead linear. */
+  private blankRunEnd = -1;
+  /** Lines that came with a ' ' marker, candidates for undoing format=flowed space-stuffing. */
+  private readonly marked: HunkLine[] = [];
+
+  constructor(
+    private readonly lines: readonly LogicalLine[],
+    private readonly depth: number,
+    private readonly hunk: Hunk,
+    private readonly flat: boolean,
+  ) {
+    this.oldLeft = hunk.oldLines;
+    this.newLeft = hunk.newLines;
+  }
+
+  read(start: number): number {
+    let i = start;
+    while (i < this.lines.length && (this.oldLeft > 0 || this.newLeft > 0)) {
+      const l = this.lines[i];
+      if (l.opaque || l.depth !== this.depth) break;
+      const hl = l.flat ? this.classifyFlat(l) : this.classify(l, i);
+      if (!hl || !this.fits(hl.kind)) break;
+      this.take(hl);
+      i++;
+    }
+    i = this.takeNoNewlineMarkers(i);
+    this.hunk.truncated = this.oldLeft > 0 || this.newLeft > 0;
+    if (!this.flat) this.undoSpaceStuffing();
+    return i;
+  }
+
+  private fits(kind: HunkLine['kind']): boolean {
+    if (kind === '-') return this.oldLeft > 0;
+    if (kind === '+') return this.newLeft > 0;
+    if (kind === ' ') return this.oldLeft > 0 && this.newLeft > 0;
+    return true;
+  }
+
+  private take(hl: HunkLine): void {
+    if (hl.kind === '-' || hl.kind === ' ') this.oldLeft--;
+    if (hl.kind === '+' || hl.kind === ' ') this.newLeft--;
+    this.hunk.lines.push(hl);
+    this.hunk.docEndLine = hl.docLine;
+  }
+
+  /** A "\ No newline at end of file" right after the last counted line still belongs here. */
+  private takeNoNewlineMarkers(start: number): number {
+    let i = start;
+    while (i < this.lines.length) {
+      const l = this.lines[i];
+      if (l.opaque || l.depth !== this.depth || !l.text.startsWith('\\')) break;
+      this.take(marked(l, '\\', 1));
+      i++;
+    }
+    return i;
+  }
+
+  /** Classifies an ordinary line; null means "not part of this hunk". */
+  private classify(l: LogicalLine, i: number): HunkLine | null {
+    const t = l.text;
+    if (t === '') return this.blankContext(l, i);
+    switch (t[0]) {
+      case ' ': {
+        const hl = marked(l, ' ', 1);
+        this.marked.push(hl);
+        return hl;
+      }
+      case '+':
+        return marked(l, '+', 1);
+      case '-':
+        return this.isSignature(t, i) ? null : marked(l, '-', 1);
+      case '\\':
+        return marked(l, '\\', 1);
+      case '\t':
+        // A context line whose leading space a mailer ate: the tab shows it is code.
+        return marked(l, ' ', 0);
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * In a flattened message only `+`, `-` and `\` survive as markers; everything else
+   * is context (its leading space collapsed into the separator).
+   */
+  private classifyFlat(l: LogicalLine): HunkLine {
+    const t = l.text;
+    const c = t[0];
+    if (c !== '+' && c !== '-' && c !== '\\') return { kind: ' ', text: t, docLine: l.docLine, docColumn: l.docColumn };
+    let s = 1;
+    while (s < t.length && t.charCodeAt(s) === 0x20) s++;
+    return { kind: c, text: t.slice(s), docLine: l.docLine, docColumn: l.docColumn + s };
+  }
+
+  /** `-- ` followed by a git version is the format-patch signature, not a removed line. */
+  private isSignature(t: string, i: number): boolean {
+    if (t !== '-- ' && t !== '--') return false;
+    const next = this.lines[i + 1];
+    return !next || next.depth !== this.depth || VERSION_LINE.test(next.text) || next.text === '';
+  }
+
+  /**
+   * An empty line inside a hunk is a blank context line whose marker was stripped with the
+   * trailing whitespace, as long as the hunk demonstrably goes on after the blank run (or
+   * the blank run is exactly what the counts still need). Otherwise it ends the hunk.
+   */
+  private blankContext(l: LogicalLine, i: number): HunkLine | null {
+    const room = Math.min(this.oldLeft, this.newLeft);
+    if (room === 0) return null;
+    if (i >= this.blankRunEnd) this.blankRunEnd = this.findBlankRunEnd(i, room);
+    const run = this.blankRunEnd - i;
+    if (run > room) return null;
+    const after = this.lines[this.blankRunEnd];
+    const continues = after !== undefined && !after.opaque && after.depth === this.depth && isBodyStart(after.text);
+    const fillsExactly = this.oldLeft === this.newLeft && run === this.oldLeft;
+    if (!continues && !fillsExactly) return null;
+    return { kind: ' ', text: '', docLine: l.docLine, docColumn: l.docColumn };
+  }
+
+  private findBlankRunEnd(i: number, room: number): number {
+    let j = i;
+    while (j < this.lines.length && j - i <= room) {
+      const l = this.lines[j];
+      if (l.opaque || l.depth !== this.depth || l.text !== '') break;
+      j++;
+    }
+    return j;
+  }
+
+  /**
+   * Mail clients using format=flowed put an extra space in front of lines that start with
+   * a space, so a quoted context line reads `>   \tcode`. When every context line of a
+   * quoted hunk carries that extra space, and the text shows it (a space before a tab, or
+   * a context line that is a lone space), the extra space is removed.
+   */
+  private undoSpaceStuffing(): void {
+    if (this.depth === 0 || this.marked.length === 0) return;
+    let evidence = false;
+    for (const hl of this.marked) {
+      if (hl.text[0] !== ' ') return;
+      if (hl.text === ' ' || hl.text[1] === '\t') evidence = true;
+    }
+    if (!evidence) return;
+    for (const hl of this.marked) {
+      hl.text = hl.text.slice(1);
+      hl.docColumn++;
+    }
+  }
+}
+
+function marked(l: LogicalLine, kind: HunkLine['kind'], markerLength: number): HunkLine {
+  return { kind, text: l.text.slice(markerLength), docLine: l.docLine, docColumn: l.docColumn + markerLength };
+}
+
+function isBodyStart(t: string): boolean {
+  const c = t[0];
+  return c === ' ' || c === '+' || c === '-' || c === '\\' || c === '\t';
+}

@@ -1,0 +1,7 @@
+// Public API of the patch-ingestion layer (pure: no I/O, no editor dependencies).
+
+export type { FileDiff, Hunk, HunkLine, Patch, PatchDocument, Problem } from './types';
+export { parsePatchDocument } from './parse';
+export { decodeDocument } from './decode';
+export { applySeries, hunkSides, NOT_APPLICABLE } from './apply';
+export type { AppliedHunk, FailedHunk, SeriesResult } from './apply';

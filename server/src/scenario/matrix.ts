@@ -1,0 +1,103 @@
+import { normalizeScenario } from './normalize';
+import type { Scenario, ScenarioInput } from './types';
+
+/**
+ * The default scenario matrix. Why these combinations is written up in docs/scenarios.md;
+ * in short: the full cross product of the DIO dimensions that decide lock mode, waits and
+ * unwritten handling (sync/AIO × aligned/unaligned × five targets × NOWAIT × IS_NOSEC),
+ * then one scenario per remaining dimension value, then the interactions the seed threads
+ * argue about.
+ *
+ * The inode is 16 blocks of 4 KiB (i_size 64 KiB) laid out `WWWWUUUU____WWWW`, so one
+ * layout gives a written, an unwritten and a hole target inside i_size.
+ */
+export const DEFAULT_LAYOUT = 'WWWWUUUU____WWWW';
+const BS = 4096;
+const SIZE = DEFAULT_LAYOUT.length * BS;
+
+/** Byte ranges per target for fs-block-aligned (4 KiB) and 512-byte-unaligned requests. */
+export const TARGETS: Record<string, { aligned: [number, number]; unaligned: [number, number] }> = {
+  written: { aligned: [1 * BS, BS], unaligned: [1 * BS + 512, 1024] },
+  unwritten: { aligned: [5 * BS, BS], unaligned: [5 * BS + 512, 1024] },
+  hole: { aligned: [9 * BS, BS], unaligned: [9 * BS + 512, 1024] },
+  beyond: { aligned: [SIZE, BS], unaligned: [SIZE + 512, 1024] },
+  straddle: { aligned: [SIZE - BS, 2 * BS], unaligned: [SIZE - 512, 1024] },
+};
+
+function s(input: ScenarioInput): ScenarioInput {
+  return { ...input, inode: { blocks: DEFAULT_LAYOUT, ...input.inode } };
+}
+
+/** The core DIO grid: 2 × 2 × 5 × 2 × 2 = 80 scenarios on an extent-mapped inode. */
+export function coreGrid(): ScenarioInput[] {
+  const out: ScenarioInput[] = [];
+  for (const aio of [false, true])
+    for (const align of ['al', 'un'] as const)
+      for (const target of Object.keys(TARGETS))
+        for (const nowait of [false, true])
+          for (const nosec of [true, false]) {
+            const [pos, len] = TARGETS[target][align === 'al' ? 'aligned' : 'unaligned'];
+            out.push(s({
+              id: `dio-${aio ? 'aio' : 'sync'}-${align}-${target}${nowait ? '-nowait' : ''}-${nosec ? 'warm' : 'cold'}`,
+              request: { direct: true, aio, nowait, pos, len },
+              inode: { nosec },
+            }));
+          }
+  return out;
+}
+
+/** One scenario per remaining dimension value, plus the interactions the seeds discuss. */
+export function extraScenarios(): ScenarioInput[] {
+  const ind = 'WWWW____WWWWWWWW';
+  return [
+    // Indirect-mapped inode (no EXT4_INODE_EXTENTS): holes inside i_size fall back (-ENOTBLK).
+    s({ id: 'ind-dio-sync-hole', description: 'DIO into a hole of an indirect-mapped file', request: { pos: 5 * BS, len: BS }, inode: { mapping: 'indirect', blocks: ind } }),
+    s({ id: 'ind-dio-aio-hole', request: { aio: true, pos: 5 * BS, len: BS }, inode: { mapping: 'indirect', blocks: ind } }),
+    s({ id: 'ind-dio-sync-partial', description: '16 KiB DIO whose first 4 KiB are allocated: 4096 direct + 12288 buffered', request: { pos: 3 * BS, len: 4 * BS }, inode: { mapping: 'indirect', blocks: ind } }),
+    s({ id: 'ind-dio-sync-written', request: { pos: 1 * BS, len: BS }, inode: { mapping: 'indirect', blocks: ind } }),
+    s({ id: 'ind-dio-sync-beyond', request: { pos: SIZE, len: BS }, inode: { mapping: 'indirect', blocks: ind } }),
+    s({ id: 'ind-dio-sync-un-written', request: { pos: BS + 512, len: 1024 }, inode: { mapping: 'indirect', blocks: ind } }),
+    // Inodes that cannot do DIO: ext4_should_use_dio() false, the whole write goes buffered.
+    s({ id: 'dio-datajournal', request: { pos: BS, len: BS }, mount: { dataJournal: true } }),
+    s({ id: 'dio-journal-data-flag', request: { pos: BS, len: BS }, inode: { flags: ['journal_data'] } }),
+    s({ id: 'dio-inline-data', request: { pos: 0, len: BS }, inode: { blocks: '', size: 60, flags: ['inline_data'] } }),
+    s({ id: 'dio-verity', request: { pos: BS, len: BS }, inode: { flags: ['verity'] } }),
+    s({ id: 'dio-encrypt', request: { pos: BS, len: BS }, inode: { flags: ['encrypt'] } }),
+    s({ id: 'dio-datajournal-nowait', request: { pos: BS, len: BS, nowait: true }, mount: { dataJournal: true } }),
+    s({ id: 'dio-inline-data-nowait', request: { pos: 0, len: BS, nowait: true }, inode: { blocks: '', size: 60, flags: ['inline_data'] } }),
+    s({ id: 'dax-write', request: { pos: BS, len: BS }, inode: { flags: ['dax'] } }),
+    s({ id: 'dax-extend', request: { pos: SIZE, len: BS }, inode: { flags: ['dax'] } }),
+    // Buffered writes.
+    s({ id: 'buf-overwrite', request: { direct: false, pos: BS, len: BS } }),
+    s({ id: 'buf-hole-delalloc', request: { direct: false, pos: 9 * BS, len: BS } }),
+    s({ id: 'buf-hole-nodelalloc', request: { direct: false, pos: 9 * BS, len: BS }, mount: { delalloc: false } }),
+    s({ id: 'buf-extend', request: { direct: false, pos: SIZE, len: BS } }),
+    s({ id: 'buf-nowait', request: { direct: false, nowait: true, pos: BS, len: BS } }),
+    s({ id: 'buf-dsync', request: { direct: false, dsync: true, pos: 9 * BS, len: BS } }),
+    s({ id: 'buf-unaligned', request: { direct: false, pos: BS + 512, len: 1024 } }),
+    // Request flags.
+    s({ id: 'dio-atomic', request: { atomic: true, pos: BS, len: BS } }),
+    s({ id: 'dio-dsync-hole', request: { dsync: true, pos: 9 * BS, len: BS } }),
+    s({ id: 'dio-append', request: { append: true, pos: 0, len: BS } }),
+    s({ id: 'dio-misaligned-buffer', description: 'user buffer not aligned to the logical block size', request: { pos: BS, len: BS, bufOffset: 1 } }),
+    s({ id: 'dio-mixed', description: 'one DIO over written, unwritten and hole blocks', request: { pos: 3 * BS, len: 6 * BS } }),
+    s({ id: 'dio-aio-unwritten-multi', request: { aio: true, pos: 4 * BS, len: 4 * BS } }),
+    s({ id: 'dio-delalloc-target', description: 'DIO over delalloc (dirty) blocks: written back first', request: { pos: 9 * BS, len: BS }, inode: { blocks: 'WWWWUUUU_DD_WWWW' } }),
+    // Mount options the DIO path does not consult (KERNEL-NOTES): outcomes must match the defaults.
+    s({ id: 'dio-no-dioread-nolock-hole', request: { pos: 9 * BS, len: BS }, mount: { dioreadNolock: false } }),
+    s({ id: 'dio-nodelalloc-hole', request: { pos: 9 * BS, len: BS }, mount: { delalloc: false } }),
+    // Environment.
+    s({ id: 'dio-contended-nowait', request: { nowait: true, pos: BS, len: BS }, env: { contended: true } }),
+    s({ id: 'dio-contended', request: { pos: BS, len: BS }, env: { contended: true } }),
+    s({ id: 'dio-short-write', description: '16 KiB DIO that makes progress on 4 KiB only: remainder goes buffered', request: { pos: 0, len: 4 * BS } , inode: { blocks: 'WWWWWWWWWWWWWWWW' }, env: { shortWrite: true } }),
+    s({ id: 'dio-invalidate-fails', request: { pos: BS, len: BS }, env: { invalidateFails: true } }),
+    s({ id: 'dio-enospc-hole', request: { pos: 9 * BS, len: BS }, env: { enospc: true } }),
+    s({ id: 'dio-nowait-cached', request: { nowait: true, pos: BS, len: BS }, env: { cachedPages: true } }),
+    s({ id: 'dio-aio-beyond-big', request: { aio: true, pos: SIZE, len: 8 * BS } }),
+  ];
+}
+
+/** The default matrix, normalised. */
+export function defaultMatrix(): Scenario[] {
+  return [...coreGrid(), ...extraScenarios()].map((x, i) => normalizeScenario(x, i));
+}

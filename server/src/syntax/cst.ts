@@ -1,0 +1,47 @@
+/**
+ * The lowered syntax tree the interpreter walks.
+ *
+ * web-tree-sitter nodes live in WASM memory and every property access crosses the JS/WASM
+ * boundary, so each function body is lowered once into these plain objects and the
+ * interpreter never touches tree-sitter again. Positions are 0-based rows/columns and
+ * string indices into the file's text (web-tree-sitter indices are UTF-16 based when
+ * parsing a JS string, which is what we slice with).
+ */
+export interface CNode {
+  /** tree-sitter node type, e.g. `if_statement`, `identifier`. */
+  readonly type: string;
+  /** Source text of leaves (identifiers, literals, type names); undefined on inner nodes. */
+  readonly text?: string;
+  /** The operator token of binary/unary/assignment/update/pointer expressions. */
+  readonly op?: string;
+  /** Named children in source order. */
+  readonly children: readonly CNode[];
+  /** Named children by tree-sitter field name (a field may repeat, e.g. `declarator`). */
+  readonly fields: Readonly<Record<string, readonly CNode[]>>;
+  /** Start/end string index into the file text. */
+  readonly start: number;
+  readonly end: number;
+  /** 0-based start row and column, and 0-based end row. */
+  readonly row: number;
+  readonly col: number;
+  readonly endRow: number;
+  /** True when tree-sitter marked this node ERROR or MISSING. */
+  readonly bad?: boolean;
+}
+
+/** First child in field `name`, if any. */
+export function field(n: CNode, name: string): CNode | undefined {
+  const f = n.fields[name];
+  return f ? f[0] : undefined;
+}
+
+/** All children in field `name`. */
+export function fieldAll(n: CNode, name: string): readonly CNode[] {
+  return n.fields[name] ?? [];
+}
+
+/** Depth-first visit of `n` and its named descendants; `visit` returning false prunes. */
+export function walk(n: CNode, visit: (n: CNode) => boolean | void): void {
+  if (visit(n) === false) return;
+  for (const c of n.children) walk(c, visit);
+}

@@ -1,0 +1,328 @@
+import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
+import { CNode } from './cst';
+import type { CParser } from './treeSitter';
+import { DEFAULT_PREPROC_CONFIG, evalPreprocCondition, PreprocConfig } from './preproc';
+
+/** A problem found while parsing: never fatal, always positioned (0-based row/col). */
+export interface SyntaxProblem {
+  file: string;
+  row: number;
+  col: number;
+  message: string;
+}
+
+/** One function definition found at file scope. Rows are 0-based. */
+export interface FunctionEntry {
+  name: string;
+  file: string;
+  startRow: number;
+  endRow: number;
+  start: number;
+  end: number;
+  /** Parameter names in order (`struct kiocb *iocb` → `iocb`). */
+  params: string[];
+  /** Guarding preprocessor condition text, if the definition sits under `#if…`. */
+  guard?: string;
+  /** False when the guard is false under the preprocessor config. */
+  active: boolean;
+  /** True when tree-sitter reported ERROR/MISSING nodes inside the definition. */
+  hasError: boolean;
+}
+
+/** An object-like or function-like `#define` at file scope. */
+export interface MacroDef {
+  name: string;
+  params?: string[];
+  body: string;
+  row: number;
+}
+
+/**
+ * A file-scope variable with a designated initializer, such as
+ * `const struct iomap_ops ext4_iomap_ops = { .iomap_begin = ext4_iomap_begin, ... }`.
+ * Values are kept as identifier text (function names) or raw text.
+ */
+export interface GlobalInit {
+  name: string;
+  structType?: string;
+  fields: Record<string, string>;
+  row: number;
+}
+
+/**
+ * One parsed C file: a function index, file-scope macros and initialised globals, and
+ * the problems tree-sitter reported. Owns its tree-sitter tree: call `dispose()` when the
+ * file is replaced (the WASM heap is not garbage collected).
+ *
+ * Parsing never fails: a file full of ERROR nodes still yields whatever parsed.
+ */
+export class SourceFile {
+  readonly functions = new Map<string, FunctionEntry>();
+  readonly macros = new Map<string, MacroDef>();
+  readonly globals = new Map<string, GlobalInit>();
+  readonly problems: SyntaxProblem[] = [];
+  private tree: Tree | null;
+  private readonly nodes = new Map<string, Node>();
+  private readonly lowered = new Map<string, CNode>();
+  private readonly lineStarts: number[];
+
+  /**
+   * @param path  file path as the caller names it (used in traces), e.g. `fs/ext4/file.c`
+   * @param text  the file's text
+   */
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    parser: CParser,
+    readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+  ) {
+    this.lineStarts = computeLineStarts(text);
+    this.tree = parser.parse(text);
+    this.index(this.tree.rootNode, undefined, true);
+  }
+
+  /** Free the tree-sitter tree. Lowered function bodies stay usable. */
+  dispose(): void {
+    if (this.tree) {
+      // Lower what is indexed first, so entries remain executable after disposal.
+      for (const name of this.nodes.keys()) this.functionBody(name);
+      this.nodes.clear();
+      this.tree.delete();
+      this.tree = null;
+    }
+  }
+
+  /** The lowered `function_definition` of `name`, or undefined if not defined here. */
+  functionBody(name: string): CNode | undefined {
+    const cached = this.lowered.get(name);
+    if (cached) return cached;
+    const node = this.nodes.get(name);
+    if (!node || !this.tree) return undefined;
+    const low = lower(node.walk(), this.text);
+    this.lowered.set(name, low);
+    return low;
+  }
+
+  /** Source text of a lowered node. */
+  textOf(n: { start: number; end: number }): string {
+    return this.text.slice(n.start, n.end);
+  }
+
+  /** 0-based row of a string index. */
+  rowOf(index: number): number {
+    let lo = 0;
+    let hi = this.lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.lineStarts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private index(node: Node, guard: string | undefined, active: boolean): void {
+    for (const child of node.namedChildren) {
+      if (!child) continue;
+      switch (child.type) {
+        case 'function_definition':
+          this.addFunction(child, guard, active);
+          break;
+        case 'preproc_def':
+        case 'preproc_function_def':
+          this.addMacro(child);
+          break;
+        case 'declaration':
+          this.addGlobal(child);
+          break;
+        case 'preproc_ifdef':
+        case 'preproc_if':
+          this.indexConditional(child, guard, active);
+          break;
+        case 'ERROR':
+          this.problem(child, 'tree-sitter could not parse this region; functions inside it are not indexed');
+          this.index(child, guard, active);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private indexConditional(node: Node, outerGuard: string | undefined, outerActive: boolean): void {
+    const cond = conditionText(node);
+    const truth = conditionTruth(node, this.config);
+    const guard = outerGuard ? `${outerGuard} && ${cond}` : cond;
+    // Children other than the alternative belong to the "true" branch.
+    const alt = node.childForFieldName('alternative');
+    const thenPart = { namedChildren: node.namedChildren.filter((c) => c && c.id !== alt?.id) } as unknown as Node;
+    this.index(thenPart, guard, outerActive && truth !== false);
+    if (alt) {
+      const altActive = outerActive && truth !== true;
+      if (alt.type === 'preproc_elif' || alt.type === 'preproc_elifdef') this.indexConditional(alt, outerGuard, altActive);
+      else this.index(alt, `${outerGuard ? `${outerGuard} && ` : ''}!(${cond})`, altActive);
+    }
+  }
+
+  private addFunction(node: Node, guard: string | undefined, active: boolean): void {
+    const decl = functionDeclarator(node.childForFieldName('declarator'));
+    const nameNode = decl?.childForFieldName('declarator');
+    if (!decl || !nameNode || nameNode.type !== 'identifier') return;
+    const name = nameNode.text;
+    const existing = this.functions.get(name);
+    if (existing && existing.active && !active) return; // keep the active alternative
+    const params: string[] = [];
+    for (const p of decl.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p?.type !== 'parameter_declaration') continue;
+      const id = innermostIdentifier(p.childForFieldName('declarator'));
+      if (id) params.push(id);
+    }
+    const hasError = node.hasError;
+    if (hasError) this.problem(firstError(node) ?? node, `syntax error inside ${name}(): parts of it may not run as written`);
+    this.functions.set(name, {
+      name,
+      file: this.path,
+      startRow: node.startPosition.row,
+      endRow: node.endPosition.row,
+      start: node.startIndex,
+      end: node.endIndex,
+      params,
+      guard,
+      active,
+      hasError,
+    });
+    this.nodes.set(name, node);
+    this.lowered.delete(name);
+  }
+
+  private addMacro(node: Node): void {
+    const name = node.childForFieldName('name')?.text;
+    if (!name) return;
+    const params = node.childForFieldName('parameters')?.namedChildren.map((p) => p?.text ?? '');
+    const body = (node.childForFieldName('value')?.text ?? '').replace(/\\\n/g, ' ').trim();
+    this.macros.set(name, { name, params, body, row: node.startPosition.row });
+  }
+
+  private addGlobal(node: Node): void {
+    const type = node.childForFieldName('type');
+    for (const d of node.childrenForFieldName('declarator')) {
+      if (d?.type !== 'init_declarator') continue;
+      const value = d.childForFieldName('value');
+      const name = innermostIdentifier(d.childForFieldName('declarator'));
+      if (!name || value?.type !== 'initializer_list') continue;
+      const fields: Record<string, string> = {};
+      for (const pair of value.namedChildren) {
+        if (pair?.type !== 'initializer_pair') continue;
+        const des = pair.childForFieldName('designator');
+        const v = pair.childForFieldName('value');
+        const fname = des?.namedChildren[0]?.text;
+        if (fname && v) fields[fname] = v.text;
+      }
+      this.globals.set(name, {
+        name,
+        structType: type?.type === 'struct_specifier' ? type.childForFieldName('name')?.text : undefined,
+        fields,
+        row: node.startPosition.row,
+      });
+    }
+  }
+
+  private problem(node: Node, message: string): void {
+    this.problems.push({ file: this.path, row: node.startPosition.row, col: node.startPosition.column, message });
+  }
+}
+
+function computeLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function functionDeclarator(n: Node | null): Node | null {
+  let cur = n;
+  while (cur && cur.type !== 'function_declarator') {
+    cur = cur.childForFieldName('declarator');
+  }
+  return cur;
+}
+
+function innermostIdentifier(n: Node | null): string | undefined {
+  let cur = n;
+  while (cur) {
+    if (cur.type === 'identifier') return cur.text;
+    cur = cur.childForFieldName('declarator');
+  }
+  return undefined;
+}
+
+function firstError(n: Node): Node | undefined {
+  const errs = n.descendantsOfType('ERROR');
+  return errs[0] ?? undefined;
+}
+
+/** Text of a `#ifdef X` / `#ifndef X` / `#if EXPR` / `#elif EXPR` condition. */
+export function conditionText(node: Node): string {
+  if (node.type === 'preproc_ifdef' || node.type === 'preproc_elifdef') {
+    const name = node.childForFieldName('name')?.text ?? '?';
+    const directive = node.child(0)?.type ?? '#ifdef';
+    return directive.endsWith('ndef') ? `!defined(${name})` : `defined(${name})`;
+  }
+  return node.childForFieldName('condition')?.text ?? '?';
+}
+
+function conditionTruth(node: Node, config: PreprocConfig) {
+  return evalPreprocCondition(conditionText(node), config);
+}
+
+/** Inner nodes whose text the interpreter needs (anonymous tokens carry their meaning). */
+const TEXT_NODES = new Set(['number_literal', 'string_literal', 'char_literal', 'sized_type_specifier']);
+
+/**
+ * Lower the subtree under `cursor` into plain `CNode`s. Comments and anonymous tokens are
+ * dropped except the operator token, which becomes `op`.
+ */
+function lower(cursor: TreeCursor, text: string): CNode {
+  const rec = (): CNode => {
+    const type = cursor.nodeType;
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    const sp = cursor.startPosition;
+    const ep = cursor.endPosition;
+    const bad = type === 'ERROR' || cursor.nodeIsMissing;
+    const children: CNode[] = [];
+    const fields: Record<string, CNode[]> = {};
+    let op: string | undefined;
+    let leaf = true;
+    if (cursor.gotoFirstChild()) {
+      leaf = false;
+      do {
+        const fname = cursor.currentFieldName;
+        if (!cursor.nodeIsNamed) {
+          if (fname === 'operator' || (op === undefined && type.startsWith('preproc_if'))) op = cursor.nodeType;
+          continue;
+        }
+        if (cursor.nodeType === 'comment') continue;
+        const child = rec();
+        children.push(child);
+        if (fname) (fields[fname] ??= []).push(child);
+      } while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+    const node: CNode = {
+      type,
+      children,
+      fields,
+      start,
+      end,
+      row: sp.row,
+      col: sp.column,
+      endRow: ep.row,
+      ...(leaf || TEXT_NODES.has(type) ? { text: text.slice(start, end) } : {}),
+      ...(op !== undefined ? { op } : {}),
+      ...(bad ? { bad } : {}),
+    };
+    return node;
+  };
+  const root = rec();
+  cursor.delete();
+  return root;
+}
