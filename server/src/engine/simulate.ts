@@ -127,23 +127,37 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
 }
 
 /**
- * Why the write went buffered: the branch that called ext4_buffered_write_iter() from the
- * DIO path, and, for a short DIO, where the -ENOTBLK came from.
+ * Why the write went buffered: the `if` that called ext4_buffered_write_iter() from the
+ * DIO path, the decisions inside calls made by that condition (e.g. ext4_dio_alignment()
+ * returning 0 under `ext4_should_journal_data(inode)`), and, for a short or failed DIO,
+ * where the -ENOTBLK was born.
  */
 function fallbackReason(steps: TraceStep[]): string {
-  const callIdx = steps.findIndex((st, i) => st.kind === 'call' && st.fn === 'ext4_buffered_write_iter' && i > 0 && steps.slice(0, i).some((p) => p.kind === 'call' && p.fn !== 'ext4_file_write_iter' && p.fn.startsWith('ext4_dio')));
   const parts: string[] = [];
-  const enotblk = steps.slice(0, callIdx < 0 ? steps.length : callIdx).reverse().find((st) => (st.kind === 'return' || st.kind === 'model') && st.result === '-ENOTBLK');
-  if (enotblk) {
-    const i = steps.indexOf(enotblk);
-    const branch = steps.slice(0, i).reverse().find((st) => st.kind === 'branch' && st.fn === enotblk.fn);
-    const where = enotblk.kind === 'model' ? `${enotblk.fn}: ${enotblk.text}` : `${enotblk.fn}() returned -ENOTBLK at ${enotblk.file}:${enotblk.line}`;
-    parts.push(branch && enotblk.kind !== 'model' ? `${where} (\`${branch.text}\` ${branch.result} at ${branch.file}:${branch.line})` : where);
+  const innermost = (st: TraceStep) => (st.guards?.length ? ` under \`${st.guards[st.guards.length - 1]}\`` : '');
+  const dioStart = steps.findIndex((st) => st.kind === 'model' && st.fn === 'iomap_dio_rw');
+  const origin = dioStart < 0 ? undefined : steps.slice(dioStart).find((st) => (st.kind === 'errno' || st.kind === 'return' || st.kind === 'model') && st.result === '-ENOTBLK');
+  if (origin) {
+    parts.push(origin.kind === 'model' ? `${origin.fn}: ${origin.text} → -ENOTBLK` : `${origin.fn}(): \`${origin.text}\` at ${origin.file}:${origin.line}${innermost(origin)}`);
   }
+  const dioIdx = steps.findIndex((st) => st.kind === 'call' && st.fn === 'ext4_dio_write_iter');
+  const callIdx = dioIdx < 0 ? -1 : steps.findIndex((st, i) => i > dioIdx && st.kind === 'call' && st.fn === 'ext4_buffered_write_iter');
   if (callIdx >= 0) {
     const call = steps[callIdx];
-    const caller = steps.slice(0, callIdx).reverse().find((st) => st.kind === 'branch' && st.depth === call.depth - 1);
-    if (caller) parts.push(`${caller.fn}(): \`${caller.text}\` ${caller.result} at ${caller.file}:${caller.line}`);
+    const guard = call.guards?.[call.guards.length - 1];
+    if (guard) {
+      const line = Number(guard.slice(guard.lastIndexOf(':') + 1));
+      const g = steps.slice(0, callIdx).map((st, j) => [st, j] as const).reverse().find(([st]) => st.kind === 'branch' && st.line === line && st.depth === call.depth)?.[1];
+      if (g !== undefined) {
+        let from = g - 1;
+        while (from > 0 && steps[from].depth > call.depth) from--;
+        for (let k = from + 1; k < g; k++) {
+          const st = steps[k];
+          if (st.kind === 'return' && st.guards?.length) parts.push(`${st.fn}(): \`${st.text}\`${innermost(st)}`);
+        }
+      }
+      parts.push(`${call.guards!.length ? 'ext4_dio_write_iter()' : ''}: \`${guard}\``.replace(/^: /, ''));
+    }
   }
   return parts.join('; ') || 'buffered write after direct IO (cause not found in trace)';
 }

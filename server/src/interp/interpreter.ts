@@ -100,6 +100,8 @@ interface Slot {
 /** One activation: the function, its scopes, and loop/goto counters. */
 interface Frame {
   fn: CFunction;
+  /** Enclosing taken `if` conditions, innermost last. */
+  guards: string[];
   scopes: Map<string, Slot>[];
   backJumps: Map<string, number>;
   retType?: IntType;
@@ -177,7 +179,7 @@ export class Interpreter {
       throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${fn.name}()`, fn.name);
     }
     this.entered.add(fn.name);
-    const frame: Frame = { fn, scopes: [new Map()], backJumps: new Map() };
+    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: new Map() };
     const decl = field(fn.def, 'declarator');
     const fdecl = findFunctionDeclarator(decl);
     frame.retType = declaredIntType(field(fn.def, 'type'), decl, fdecl);
@@ -194,12 +196,14 @@ export class Interpreter {
     }
     const savedWatch = this.watch;
     this.watch = null;
+    const caller = this.frames[this.frames.length - 1];
     this.trace.add({
       kind: 'call',
       fn: fn.name,
       file: fn.displayPath,
       line: fn.def.row + fn.lineBase,
       text: `${fn.name}(${args.map((a) => this.showValue(a)).join(', ')})`,
+      ...(caller && caller.guards.length ? { guards: [...caller.guards] } : {}),
     });
     this.frames.push(frame);
     this.trace.depth++;
@@ -287,18 +291,27 @@ export class Interpreter {
         return undefined;
       case 'if_statement': {
         this.markLine(s);
-        const cond = this.evalCondition(field(s, 'condition')!, s);
-        if (cond) return this.exec(field(s, 'consequence')!);
+        const condNode = field(s, 'condition')!;
+        const cond = this.evalCondition(condNode, s);
         const alt = field(s, 'alternative');
-        if (!alt) return undefined;
-        return alt.type === 'else_clause' ? this.exec(alt.children[0]) : this.exec(alt);
+        const next = cond ? field(s, 'consequence')! : alt && (alt.type === 'else_clause' ? alt.children[0] : alt);
+        if (!next) return undefined;
+        const w = this.where(s);
+        const guards = this.frame().guards;
+        guards.push(`${cond ? '' : 'else of '}${this.textOf(condNode).replace(/^\((.*)\)$/, '$1')} @ ${w.file}:${w.line}`);
+        try {
+          return this.exec(next);
+        } finally {
+          guards.pop();
+        }
       }
       case 'return_statement': {
         this.markLine(s);
         const e = s.children[0];
         const v = e ? this.eval(e) : VOID;
         const w = this.where(s);
-        this.trace.add({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), result: this.showValue(v) });
+        const guards = this.frame().guards;
+        this.trace.add({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), result: this.showValue(v), ...(guards.length ? { guards: [...guards] } : {}) });
         return { k: 'return', v };
       }
       case 'goto_statement': {
@@ -663,7 +676,14 @@ export class Interpreter {
 
   private assign(n: CNode): Value {
     const ref = this.lvalue(field(n, 'left')!);
-    const rhs = this.eval(field(n, 'right')!);
+    const rhsNode = field(n, 'right')!;
+    const rhs = this.eval(rhsNode);
+    if (rhsNode.type === 'unary_expression' && rhsNode.op === '-' && /^E[A-Z0-9]+$/.test(rhsNode.children[0]?.text ?? '')) {
+      // `ret = -EXXX`: where an errno is born, for "why" explanations (-ENOTBLK fallbacks).
+      const w = this.where(n);
+      const guards = this.frame().guards;
+      this.trace.add({ kind: 'errno', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(n), result: this.showValue(rhs), ...(guards.length ? { guards: [...guards] } : {}) });
+    }
     const op = n.op ?? '=';
     let v = rhs;
     if (op !== '=') {

@@ -6,7 +6,7 @@
  */
 export interface TraceStep {
   /** What kind of step: a C branch, a call into a model, an assumption the model made… */
-  kind: 'branch' | 'call' | 'return' | 'model' | 'assumption' | 'lock' | 'wait' | 'warn' | 'goto';
+  kind: 'branch' | 'call' | 'return' | 'errno' | 'model' | 'assumption' | 'lock' | 'wait' | 'warn' | 'goto';
   /** The C function (interpreted) or model function (TypeScript) the step happened in. */
   fn: string;
   /** File path as given to the engine (`fs/ext4/file.c`) or `model:<module>` for TS models. */
@@ -21,6 +21,12 @@ export interface TraceStep {
   values?: Record<string, string>;
   /** For model steps: the kernel source this behaviour is taken from. */
   cite?: string;
+  /**
+   * For calls, returns and errno assignments: the `if` conditions enclosing the statement
+   * in its function, innermost last, as `cond @ file:line`. This is what a reader means by
+   * "why did it get here".
+   */
+  guards?: string[];
   /** Call depth, for indentation in trace views. */
   depth: number;
 }

@@ -2,7 +2,7 @@
 // quote depth (a reviewer's comment), a line that is no diff line, or the end of the
 // document ends it early, and the hunk is then marked truncated.
 
-import type { LogicalLine } from './lines';
+import type { LineTable } from './lines';
 import type { Hunk, HunkLine } from './types';
 
 /** `@@ -a[,b] +c[,d] @@[ section]` — matched on the text after the quote prefix. */
@@ -20,23 +20,22 @@ export interface ReadHunk {
  * Reads the hunk whose header is `lines[at]` (already matched by `HUNK_HEADER` as `m`).
  * Pure with respect to its inputs; positions are copied from the logical lines.
  */
-export function readHunk(lines: readonly LogicalLine[], at: number, m: RegExpExecArray): ReadHunk {
-  const head = lines[at];
+export function readHunk(lines: LineTable, at: number, m: RegExpExecArray): ReadHunk {
   const hunk: Hunk = {
-    header: head.text.trimEnd(),
+    header: lines.text(at).trimEnd(),
     oldStart: Number(m[1]),
     oldLines: m[2] === undefined ? 1 : Number(m[2]),
     newStart: Number(m[3]),
     newLines: m[4] === undefined ? 1 : Number(m[4]),
     section: m[5].trim(),
     lines: [],
-    docLine: head.docLine,
-    docColumn: head.docColumn,
-    docEndLine: head.docLine,
-    quoteDepth: head.depth,
+    docLine: lines.docLine(at),
+    docColumn: lines.docColumn(at),
+    docEndLine: lines.docLine(at),
+    quoteDepth: lines.depth(at),
     truncated: false,
   };
-  const reader = new BodyReader(lines, head.depth, hunk, head.flat);
+  const reader = new BodyReader(lines, lines.depth(at), hunk, lines.flat(at));
   const next = reader.read(at + 1);
   return { hunk, next };
 }
@@ -48,10 +47,10 @@ class BodyReader {
   /** End (exclusive) of the run of blank lines being looked at, to keep lookahead linear. */
   private blankRunEnd = -1;
   /** Lines that came with a ' ' marker, candidates for undoing format=flowed space-stuffing. */
-  private readonly marked: HunkLine[] = [];
+  private readonly spaceMarked: HunkLine[] = [];
 
   constructor(
-    private readonly lines: readonly LogicalLine[],
+    private readonly lines: LineTable,
     private readonly depth: number,
     private readonly hunk: Hunk,
     private readonly flat: boolean,
@@ -63,9 +62,8 @@ class BodyReader {
   read(start: number): number {
     let i = start;
     while (i < this.lines.length && (this.oldLeft > 0 || this.newLeft > 0)) {
-      const l = this.lines[i];
-      if (l.opaque || l.depth !== this.depth) break;
-      const hl = l.flat ? this.classifyFlat(l) : this.classify(l, i);
+      if (!this.lines.sameDepth(i, this.depth)) break;
+      const hl = this.lines.flat(i) ? this.classifyFlat(i) : this.classify(i);
       if (!hl || !this.fits(hl.kind)) break;
       this.take(hl);
       i++;
@@ -93,34 +91,32 @@ class BodyReader {
   /** A "\ No newline at end of file" right after the last counted line still belongs here. */
   private takeNoNewlineMarkers(start: number): number {
     let i = start;
-    while (i < this.lines.length) {
-      const l = this.lines[i];
-      if (l.opaque || l.depth !== this.depth || !l.text.startsWith('\\')) break;
-      this.take(marked(l, '\\', 1));
+    while (this.lines.sameDepth(i, this.depth) && this.lines.text(i).startsWith('\\')) {
+      this.take(this.marked(i, '\\', 1));
       i++;
     }
     return i;
   }
 
   /** Classifies an ordinary line; null means "not part of this hunk". */
-  private classify(l: LogicalLine, i: number): HunkLine | null {
-    const t = l.text;
-    if (t === '') return this.blankContext(l, i);
+  private classify(i: number): HunkLine | null {
+    const t = this.lines.text(i);
+    if (t === '') return this.blankContext(i);
     switch (t[0]) {
       case ' ': {
-        const hl = marked(l, ' ', 1);
-        this.marked.push(hl);
+        const hl = this.marked(i, ' ', 1);
+        this.spaceMarked.push(hl);
         return hl;
       }
       case '+':
-        return marked(l, '+', 1);
+        return this.marked(i, '+', 1);
       case '-':
-        return this.isSignature(t, i) ? null : marked(l, '-', 1);
+        return this.isSignature(t, i) ? null : this.marked(i, '-', 1);
       case '\\':
-        return marked(l, '\\', 1);
+        return this.marked(i, '\\', 1);
       case '\t':
         // A context line whose leading space a mailer ate: the tab shows it is code.
-        return marked(l, ' ', 0);
+        return this.marked(i, ' ', 0);
       default:
         return null;
     }
@@ -130,20 +126,26 @@ class BodyReader {
    * In a flattened message only `+`, `-` and `\` survive as markers; everything else
    * is context (its leading space collapsed into the separator).
    */
-  private classifyFlat(l: LogicalLine): HunkLine {
-    const t = l.text;
+  private classifyFlat(i: number): HunkLine {
+    const t = this.lines.text(i);
     const c = t[0];
-    if (c !== '+' && c !== '-' && c !== '\\') return { kind: ' ', text: t, docLine: l.docLine, docColumn: l.docColumn };
+    if (c !== '+' && c !== '-' && c !== '\\') return { kind: ' ', text: t, docLine: this.lines.docLine(i), docColumn: this.lines.docColumn(i) };
     let s = 1;
     while (s < t.length && t.charCodeAt(s) === 0x20) s++;
-    return { kind: c, text: t.slice(s), docLine: l.docLine, docColumn: l.docColumn + s };
+    return { kind: c, text: t.slice(s), docLine: this.lines.docLine(i), docColumn: this.lines.docColumn(i) + s };
+  }
+
+  private marked(i: number, kind: HunkLine['kind'], markerLength: number): HunkLine {
+    const t = this.lines.text(i);
+    return { kind, text: markerLength ? t.slice(markerLength) : t, docLine: this.lines.docLine(i), docColumn: this.lines.docColumn(i) + markerLength };
   }
 
   /** `-- ` followed by a git version is the format-patch signature, not a removed line. */
   private isSignature(t: string, i: number): boolean {
     if (t !== '-- ' && t !== '--') return false;
-    const next = this.lines[i + 1];
-    return !next || next.depth !== this.depth || VERSION_LINE.test(next.text) || next.text === '';
+    if (!this.lines.sameDepth(i + 1, this.depth)) return true;
+    const next = this.lines.text(i + 1);
+    return next === '' || VERSION_LINE.test(next);
   }
 
   /**
@@ -151,26 +153,22 @@ class BodyReader {
    * trailing whitespace, as long as the hunk demonstrably goes on after the blank run (or
    * the blank run is exactly what the counts still need). Otherwise it ends the hunk.
    */
-  private blankContext(l: LogicalLine, i: number): HunkLine | null {
+  private blankContext(i: number): HunkLine | null {
     const room = Math.min(this.oldLeft, this.newLeft);
     if (room === 0) return null;
     if (i >= this.blankRunEnd) this.blankRunEnd = this.findBlankRunEnd(i, room);
     const run = this.blankRunEnd - i;
     if (run > room) return null;
-    const after = this.lines[this.blankRunEnd];
-    const continues = after !== undefined && !after.opaque && after.depth === this.depth && isBodyStart(after.text);
+    const end = this.blankRunEnd;
+    const continues = this.lines.sameDepth(end, this.depth) && isBodyStart(this.lines.text(end));
     const fillsExactly = this.oldLeft === this.newLeft && run === this.oldLeft;
     if (!continues && !fillsExactly) return null;
-    return { kind: ' ', text: '', docLine: l.docLine, docColumn: l.docColumn };
+    return { kind: ' ', text: '', docLine: this.lines.docLine(i), docColumn: this.lines.docColumn(i) };
   }
 
   private findBlankRunEnd(i: number, room: number): number {
     let j = i;
-    while (j < this.lines.length && j - i <= room) {
-      const l = this.lines[j];
-      if (l.opaque || l.depth !== this.depth || l.text !== '') break;
-      j++;
-    }
+    while (j - i <= room && this.lines.sameDepth(j, this.depth) && this.lines.text(j) === '') j++;
     return j;
   }
 
@@ -181,22 +179,18 @@ class BodyReader {
    * a context line that is a lone space), the extra space is removed.
    */
   private undoSpaceStuffing(): void {
-    if (this.depth === 0 || this.marked.length === 0) return;
+    if (this.depth === 0 || this.spaceMarked.length === 0) return;
     let evidence = false;
-    for (const hl of this.marked) {
+    for (const hl of this.spaceMarked) {
       if (hl.text[0] !== ' ') return;
       if (hl.text === ' ' || hl.text[1] === '\t') evidence = true;
     }
     if (!evidence) return;
-    for (const hl of this.marked) {
+    for (const hl of this.spaceMarked) {
       hl.text = hl.text.slice(1);
       hl.docColumn++;
     }
   }
-}
-
-function marked(l: LogicalLine, kind: HunkLine['kind'], markerLength: number): HunkLine {
-  return { kind, text: l.text.slice(markerLength), docLine: l.docLine, docColumn: l.docColumn + markerLength };
 }
 
 function isBodyStart(t: string): boolean {

@@ -2,7 +2,7 @@
 // markers) and what their headers say. Every regex here is anchored and applied only to
 // short lines so that hostile input cannot make matching super-linear.
 
-import type { LogicalLine } from './lines';
+import type { LineTable } from './lines';
 
 /** Header values of one message (unfolded, trimmed). */
 export interface MailMeta {
@@ -34,7 +34,7 @@ export function looksLikeHeaderStart(text: string): boolean {
  * non-header line; folded continuation lines are joined). Returns the values found and
  * the index of the first line after the block.
  */
-export function readHeaderBlock(lines: readonly LogicalLine[], start: number): { meta: MailMeta; end: number } {
+export function readHeaderBlock(lines: LineTable, start: number): { meta: MailMeta; end: number } {
   const meta: MailMeta = {};
   let name = '';
   let value = '';
@@ -43,9 +43,9 @@ export function readHeaderBlock(lines: readonly LogicalLine[], start: number): {
     if (name) assignHeader(meta, name, value);
   };
   for (; i < lines.length; i++) {
-    const l = lines[i];
-    if (l.depth !== 0 || l.flat || l.text === '') break;
-    const t = l.text;
+    if (!lines.sameDepth(i, 0) || lines.flat(i)) break;
+    const t = lines.text(i);
+    if (t === '') break;
     if ((t[0] === ' ' || t[0] === '\t') && name) {
       value += ' ' + t.trim();
       continue;

@@ -7,7 +7,7 @@
 
 import { findFlattenedLines, segmentFlatLine } from './flatten';
 import { HUNK_HEADER, readHunk } from './hunkReader';
-import { logicalLine, type LogicalLine } from './lines';
+import { LineTable } from './lines';
 import {
   extractFlatHeaders,
   isCoverLetterSubject,
@@ -82,7 +82,7 @@ const MAX_SUBJECT_SCAN = 8;
 
 class DocumentParser {
   private readonly patches: Patch[] = [];
-  private lines: LogicalLine[] = [];
+  private lines = new LineTable();
   private flattened = false;
   private readonly messages: Message[] = [];
   private msg: Message = newMessage(0, false, false);
@@ -138,15 +138,14 @@ class DocumentParser {
   private buildLines(): void {
     const physical = this.text.split('\n');
     const flat = new Set(findFlattenedLines(physical, this.text.length));
-    const out: LogicalLine[] = [];
+    const out = this.lines;
     for (let i = 0; i < physical.length; i++) {
       if (flat.has(i)) this.addFlatLine(physical[i], i, out);
-      else out.push(logicalLine(physical[i], i));
+      else out.pushPhysical(physical[i], i);
     }
-    this.lines = out;
   }
 
-  private addFlatLine(raw: string, docLine: number, out: LogicalLine[]): void {
+  private addFlatLine(raw: string, docLine: number, out: LineTable): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (!this.flattened) {
       this.flattened = true;
@@ -165,35 +164,33 @@ class DocumentParser {
   // ---- main loop --------------------------------------------------------------------
 
   private step(i: number): number {
-    const l = this.lines[i];
-    if (l.opaque) return i + 1;
-    if (l.depth === 0 && !l.flat) {
+    const lines = this.lines;
+    if (lines.opaque(i)) return i + 1;
+    const depth = lines.depth(i);
+    if (depth === 0 && !lines.flat(i)) {
       const next = this.messageBoundary(i);
       if (next !== null) return next;
-      this.noteMessageDetails(l, i);
+      this.noteMessageDetails(i);
     }
-    const t = l.text;
+    const t = lines.text(i);
     if (t.startsWith('@@ -')) {
       const m = HUNK_HEADER.exec(t);
       if (m) return this.takeHunk(i, m);
     }
     if (t.startsWith('diff --git ')) {
-      this.startGitFile(l);
+      this.startGitFile(i);
       return i + 1;
     }
-    if (t.startsWith('--- ')) {
-      const n = this.lines[i + 1];
-      if (n && n.depth === l.depth && !n.opaque && n.text.startsWith('+++ ')) {
-        this.minusPlus(l, n);
-        return i + 2;
-      }
+    if (t.startsWith('--- ') && lines.sameDepth(i + 1, depth) && lines.text(i + 1).startsWith('+++ ')) {
+      this.minusPlus(i);
+      return i + 2;
     }
     if ((t.startsWith('Binary files ') && t.endsWith(' differ')) || t === 'GIT binary patch') {
-      this.binary(l);
+      this.binary(i);
       return i + 1;
     }
-    this.fileMetadata(l);
-    if (l.depth === 0 && t.startsWith('base-commit: ')) this.msg.baseCommit = t.slice(13).trim();
+    this.fileMetadata(i);
+    if (depth === 0 && t.startsWith('base-commit: ')) this.msg.baseCommit = t.slice(13).trim();
     return i + 1;
   }
 
@@ -201,7 +198,7 @@ class DocumentParser {
 
   /** Starts a message when line `i` opens one; returns the next line to read, or null. */
   private messageBoundary(i: number): number | null {
-    const t = this.lines[i].text;
+    const t = this.lines.text(i);
     if (isMboxFromLine(t)) {
       const msg = this.startMessage(i, true, false);
       const { meta, end } = readHeaderBlock(this.lines, i + 1);
@@ -224,8 +221,8 @@ class DocumentParser {
 
   /** lkml-style "subject / Posted by X" pairs and patchwork comment bylines. */
   private archiveBoundary(i: number, t: string): number | null {
-    const next = this.lines[i + 1];
-    const by = next && next.depth === 0 && !next.flat ? parsePostedBy(next.text) : undefined;
+    const nextOk = this.lines.sameDepth(i + 1, 0) && !this.lines.flat(i + 1);
+    const by = nextOk ? parsePostedBy(this.lines.text(i + 1)) : undefined;
     if (by !== undefined && isSubjectLike(t)) {
       const msg = this.startMessage(i, false, false);
       msg.meta = { subject: t, from: by };
@@ -243,11 +240,12 @@ class DocumentParser {
   }
 
   /** Subject / Message-ID given as page text near the top of a header-less message. */
-  private noteMessageDetails(l: LogicalLine, i: number): void {
-    if (i - this.msg.docLine >= MAX_SUBJECT_SCAN) return;
-    if (this.msg.meta.subject === undefined && isSubjectLike(l.text)) this.msg.meta.subject = l.text.trim();
+  private noteMessageDetails(i: number): void {
+    if (this.lines.docLine(i) - this.msg.docLine >= MAX_SUBJECT_SCAN) return;
+    const t = this.lines.text(i);
+    if (this.msg.meta.subject === undefined && isSubjectLike(t)) this.msg.meta.subject = t.trim();
     if (this.msg.meta.messageId === undefined) {
-      const id = parsePatchworkMessageId(l.text);
+      const id = parsePatchworkMessageId(t);
       if (id) this.msg.meta.messageId = id;
     }
   }
@@ -292,10 +290,9 @@ class DocumentParser {
 
   /** A commit-message style document starts with its title line and a blank line. */
   private titleLine(): string | undefined {
-    const first = this.lines[0];
-    const second = this.lines[1];
-    if (!first || first.flat || first.depth !== 0 || !second || second.text !== '') return undefined;
-    const t = first.text.trim();
+    const lines = this.lines;
+    if (!lines.sameDepth(0, 0) || lines.flat(0) || !lines.sameDepth(1, 0) || lines.text(1) !== '') return undefined;
+    const t = lines.text(0).trim();
     if (t === '' || t.length > 200 || t === 'diff mbox series' || /^(diff |--- |\+\+\+ |@@ |From )/.test(t)) return undefined;
     return t;
   }
@@ -327,65 +324,70 @@ class DocumentParser {
     return this.open;
   }
 
-  private addFile(l: LogicalLine, oldPath: string | null, newPath: string | null, fromGit: boolean, orphan: boolean): OpenFile {
-    let open = this.ensurePatch(l.depth, l.docLine);
+  private addFile(i: number, oldPath: string | null, newPath: string | null, fromGit: boolean, orphan: boolean): OpenFile {
+    const depth = this.lines.depth(i);
+    const docLine = this.lines.docLine(i);
+    let open = this.ensurePatch(depth, docLine);
     const key = newPath ?? oldPath;
     // The same file again at the same depth: a second copy of the patch begins.
     if (key !== null && open.paths.has(key)) {
       this.open = null;
-      open = this.ensurePatch(l.depth, l.docLine);
+      open = this.ensurePatch(depth, docLine);
     }
-    const file: FileDiff = { oldPath, newPath, hunks: [], docLine: l.docLine };
+    const file: FileDiff = { oldPath, newPath, hunks: [], docLine };
     open.patch.files.push(file);
     if (key !== null) open.paths.add(key);
     this.order.set(file, this.fileCount++);
     if (orphan && !open.detached) this.orphans.add(file);
-    this.file = { file, depth: l.depth, msg: this.msg, fromGit, sawMinusPlus: false, orphan };
+    this.file = { file, depth, msg: this.msg, fromGit, sawMinusPlus: false, orphan };
     return this.file;
   }
 
   /** The open file diff when the following header lines still describe it. */
-  private headerTarget(l: LogicalLine): OpenFile | null {
+  private headerTarget(i: number): OpenFile | null {
     const f = this.file;
-    if (!f || f.depth !== l.depth || f.msg !== this.msg || f.orphan || f.file.hunks.length > 0) return null;
+    if (!f || f.depth !== this.lines.depth(i) || f.msg !== this.msg || f.orphan || f.file.hunks.length > 0) return null;
     return f;
   }
 
-  private startGitFile(l: LogicalLine): void {
-    const [a, b] = splitGitHeaderNames(l.text.slice('diff --git '.length));
+  private startGitFile(i: number): void {
+    const [a, b] = splitGitHeaderNames(this.lines.text(i).slice('diff --git '.length));
     const [oldPath, newPath] = stripPrefixes(a, b);
-    this.addFile(l, oldPath, newPath, true, false);
+    this.addFile(i, oldPath, newPath, true, false);
   }
 
-  private minusPlus(minus: LogicalLine, plus: LogicalLine): void {
-    const [oldPath, newPath] = stripPrefixes(nameFromMinusPlus(minus.text.slice(4)), nameFromMinusPlus(plus.text.slice(4)));
-    const target = this.headerTarget(minus);
+  /** `--- old` at line i, `+++ new` at line i + 1. */
+  private minusPlus(i: number): void {
+    const minus = this.lines.text(i);
+    const plus = this.lines.text(i + 1);
+    const [oldPath, newPath] = stripPrefixes(nameFromMinusPlus(minus.slice(4)), nameFromMinusPlus(plus.slice(4)));
+    const target = this.headerTarget(i);
     if (target && target.fromGit && !target.sawMinusPlus) {
       target.file.oldPath = oldPath;
       target.file.newPath = newPath;
       target.sawMinusPlus = true;
       return;
     }
-    this.addFile(minus, oldPath, newPath, false, false).sawMinusPlus = true;
+    this.addFile(i, oldPath, newPath, false, false).sawMinusPlus = true;
   }
 
-  private binary(l: LogicalLine): void {
-    let target = this.headerTarget(l);
+  private binary(i: number): void {
+    let target = this.headerTarget(i);
     if (!target || target.file.binary) {
-      const names = binaryNames(l.text);
+      const names = binaryNames(this.lines.text(i));
       const [oldPath, newPath] = stripPrefixes(names[0], names[1]);
-      target = this.addFile(l, oldPath, newPath, false, false);
+      target = this.addFile(i, oldPath, newPath, false, false);
     }
     target.file.binary = true;
     const path = target.file.newPath ?? target.file.oldPath ?? '(unknown file)';
-    this.problem(`Binary diff for ${path}: there are no hunks to review.`, l.docLine, 'information', l.docColumn);
+    this.problem(`Binary diff for ${path}: there are no hunks to review.`, this.lines.docLine(i), 'information', this.lines.docColumn(i));
   }
 
   /** git extended header lines: they adjust the file diff opened by `diff --git`. */
-  private fileMetadata(l: LogicalLine): void {
-    const target = this.headerTarget(l);
+  private fileMetadata(i: number): void {
+    const target = this.headerTarget(i);
     if (!target || !target.fromGit) return;
-    const t = l.text;
+    const t = this.lines.text(i);
     if (t.startsWith('new file mode ')) target.file.oldPath = null;
     else if (t.startsWith('deleted file mode ')) target.file.newPath = null;
     else if (t.startsWith('rename from ') || t.startsWith('copy from ')) target.file.oldPath = t.slice(t.indexOf(' from ') + 6).trim();
@@ -395,9 +397,8 @@ class DocumentParser {
   // ---- hunks ------------------------------------------------------------------------
 
   private takeHunk(i: number, m: RegExpExecArray): number {
-    const l = this.lines[i];
     const { hunk, next } = readHunk(this.lines, i, m);
-    this.fileForHunk(l, hunk).file.hunks.push(hunk);
+    this.fileForHunk(i, hunk).file.hunks.push(hunk);
     this.hunkCount++;
     if (hunk.truncated) this.reportTruncated(hunk);
     return Math.max(next, i + 1);
@@ -407,13 +408,13 @@ class DocumentParser {
    * The open file diff when the hunk continues it (same message, same depth, below the
    * previous hunk); otherwise a new header-less file diff whose path is resolved later.
    */
-  private fileForHunk(l: LogicalLine, hunk: Hunk): OpenFile {
+  private fileForHunk(i: number, hunk: Hunk): OpenFile {
     const f = this.file;
-    if (f && !f.orphan && !f.file.binary && f.depth === l.depth && f.msg === this.msg) {
+    if (f && !f.orphan && !f.file.binary && f.depth === hunk.quoteDepth && f.msg === this.msg) {
       const last = f.file.hunks[f.file.hunks.length - 1];
       if (!last || hunk.oldStart >= last.oldStart + last.oldLines) return f;
     }
-    return this.addFile(l, null, null, false, true);
+    return this.addFile(i, null, null, false, true);
   }
 
   private reportTruncated(h: Hunk): void {
