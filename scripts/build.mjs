@@ -51,6 +51,8 @@ const common = {
 };
 const entries = [
   { entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: '#!/usr/bin/env node' } },
+  // The programmatic API for tests and the benchmark.
+  { entryPoints: [join(root, 'server/src/api.ts')], outfile: join(root, 'dist/api.js') },
 ];
 for (const [src, out] of [['server/src/lsp/server.ts', 'dist/server.js'], ['client/src/extension.ts', 'dist/client.js']]) {
   try { readFileSync(join(root, src)); entries.push({ entryPoints: [join(root, src)], outfile: join(root, out) }); } catch { /* not written yet */ }

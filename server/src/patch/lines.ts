@@ -18,22 +18,49 @@ export const OPAQUE = 2;
  * `docLine(i)`/`docColumn(i)` (0-based) locate `text(i)[0]` in the document.
  */
 export class LineTable {
-  private readonly texts: string[] = [];
-  private readonly depths: number[] = [];
-  private readonly lines: number[] = [];
-  private readonly columns: number[] = [];
-  private readonly flags: number[] = [];
+  private texts: string[];
+  private depths: Int32Array;
+  private lines: Int32Array;
+  private columns: Int32Array;
+  private flags: Uint8Array;
+  private count = 0;
+
+  /** `capacity` is a hint (the number of physical lines); the table grows as needed. */
+  constructor(capacity = 16) {
+    const n = Math.max(16, capacity);
+    this.texts = new Array<string>(n);
+    this.depths = new Int32Array(n);
+    this.lines = new Int32Array(n);
+    this.columns = new Int32Array(n);
+    this.flags = new Uint8Array(n);
+  }
 
   get length(): number {
-    return this.texts.length;
+    return this.count;
   }
 
   push(text: string, depth: number, docLine: number, docColumn: number, flags = 0): void {
-    this.texts.push(text);
-    this.depths.push(depth);
-    this.lines.push(docLine);
-    this.columns.push(docColumn);
-    this.flags.push(flags);
+    if (this.count === this.depths.length) this.grow();
+    const i = this.count++;
+    this.texts[i] = text;
+    this.depths[i] = depth;
+    this.lines[i] = docLine;
+    this.columns[i] = docColumn;
+    this.flags[i] = flags;
+  }
+
+  private grow(): void {
+    const n = this.depths.length * 2;
+    const widen = <T extends Int32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.depths = widen(this.depths, (k) => new Int32Array(k));
+    this.lines = widen(this.lines, (k) => new Int32Array(k));
+    this.columns = widen(this.columns, (k) => new Int32Array(k));
+    this.flags = widen(this.flags, (k) => new Uint8Array(k));
+    this.texts.length = n;
   }
 
   /** Adds one ordinary (not flattened) physical line, splitting off its quote prefix. */
@@ -67,7 +94,7 @@ export class LineTable {
   }
   /** Line `i` exists, is readable text and sits at quote depth `depth`. */
   sameDepth(i: number, depth: number): boolean {
-    return i < this.texts.length && this.depths[i] === depth && (this.flags[i] & OPAQUE) === 0;
+    return i < this.count && this.depths[i] === depth && (this.flags[i] & OPAQUE) === 0;
   }
 }
 

@@ -138,11 +138,12 @@ class DocumentParser {
   private buildLines(): void {
     const physical = this.text.split('\n');
     const flat = new Set(findFlattenedLines(physical, this.text.length));
-    const out = this.lines;
+    const out = new LineTable(physical.length);
     for (let i = 0; i < physical.length; i++) {
-      if (flat.has(i)) this.addFlatLine(physical[i], i, out);
+      if (flat.size > 0 && flat.has(i)) this.addFlatLine(physical[i], i, out);
       else out.pushPhysical(physical[i], i);
     }
+    this.lines = out;
   }
 
   private addFlatLine(raw: string, docLine: number, out: LineTable): void {

@@ -1,0 +1,20 @@
+/**
+ * The programmatic API: what tests, the benchmark and other tools import (bundled to
+ * dist/api.js). The CLI and the language server use the same modules.
+ */
+export { createCParser } from './syntax/treeSitter';
+export { SourceFile } from './syntax/sourceFile';
+export { DEFAULT_PREPROC_CONFIG, evalPreprocCondition } from './syntax/preproc';
+export { Interpreter, Inconclusive, DEFAULT_LIMITS, parseNumber, arith } from './interp/interpreter';
+export { Trace } from './interp/trace';
+export { KernelImage, INTERPRETED_FILES } from './kernel/image';
+export { HeaderConstants, CONSTANT_HEADERS, evalExpr } from './kernel/headers';
+export { BUILTIN_CONSTANTS, ERRNO_NAMES } from './model/constants';
+export { PROFILES, chooseProfile, parseMakefileVersion } from './model/profiles';
+export { REGISTRY, modelledBy } from './model/host';
+export { normalizeScenario, parseScenarioFile } from './scenario/normalize';
+export { defaultMatrix, coreGrid, extraScenarios, DEFAULT_LAYOUT, TARGETS } from './scenario/matrix';
+export { simulate, ENTRY } from './engine/simulate';
+export { simulateAll } from './engine/run';
+export { findGrammarPaths, getParser } from './io/grammar';
+export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree } from './io/kernelTree';

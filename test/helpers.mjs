@@ -1,0 +1,68 @@
+// Shared test helpers: the bundled API, the seeds and the fetched kernel trees.
+// Inputs that live outside the repo are found here; outside CI a missing input skips the
+// test with a message, under CI=true it fails (issue 3: tests find the seeds themselves).
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** dist/api.js, built by `npm run build` (npm test builds first). */
+export const api = require(join(ROOT, 'dist', 'api.js'));
+export const IN_CI = process.env.CI === 'true';
+
+/** Skip (locally) or fail (CI) when an external input is missing. Returns true when present. */
+export function need(t, present, what) {
+  if (present) return true;
+  if (IN_CI) throw new Error(`${what} is missing under CI=true`);
+  t.skip(`${what} not available: skipped (it is fetched/provided in CI)`);
+  return false;
+}
+
+/** Directory of the seed threads (../shared/seeds beside the repo), or undefined. */
+export function seedsDir() {
+  const dir = process.env.EXT4WP_SEEDS ?? join(ROOT, '..', 'shared', 'seeds');
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** Read seed file `name` (e.g. `001_19eda201be480ccb.txt`), or undefined. */
+export function readSeed(name) {
+  const dir = seedsDir();
+  return dir && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
+}
+
+/** The fetched Debian tree for `version` (`6.1`, `6.12`), or undefined. */
+export function kernelDir(version) {
+  return api.cachedKernel(version);
+}
+
+let parserPromise;
+/** The shared C parser. */
+export function parser() {
+  parserPromise ??= api.getParser();
+  return parserPromise;
+}
+
+const loaded = new Map();
+/** A parsed kernel tree (cached per test process). */
+export async function kernel(version) {
+  const dir = kernelDir(version);
+  if (!dir) return undefined;
+  if (!loaded.has(dir)) loaded.set(dir, api.loadKernelTree(dir, await parser()));
+  return loaded.get(dir);
+}
+
+/** Simulate scenario inputs (objects in the scenario-file format) against a loaded tree. */
+export function run(k, inputs) {
+  const scenarios = inputs.map((s, i) => api.normalizeScenario(s, i));
+  const results = api.simulateAll(scenarios, { image: k.image, profile: k.profile, constant: k.constant });
+  return Object.fromEntries(results.map((r) => [r.id, r]));
+}
+
+/** The 1-based line of the first line of `file` (tree-relative) containing `needle`, after line `after`. */
+export function lineOf(k, file, needle, after = 0) {
+  const lines = k.texts.get(file).split('\n');
+  for (let i = after; i < lines.length; i++) if (lines[i].includes(needle)) return i + 1;
+  throw new Error(`${needle} not found in ${file}`);
+}
