@@ -814,7 +814,13 @@ export function convert(v: Value, t: IntType): Value {
 
 /** Parse a C integer literal with its suffix into a typed value. */
 export function parseNumber(text: string): Value {
-  const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9]\d*)([uUlL]*)$/.exec(text.trim());
+  // tree-sitter-c folds a leading sign into number_literal (`-1ULL` is one token).
+  const t = text.trim().replace(/'/g, '');
+  if (t.startsWith('-') || t.startsWith('+')) {
+    const v = parseNumber(t.slice(1));
+    return t.startsWith('-') && v.k === 'int' ? int(-v.v, commonType(v.t, T.int)) : v;
+  }
+  const m = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9]\d*)([uUlL]*)$/.exec(t);
   if (!m) return int(0);
   const digits = m[1];
   let v: bigint;

@@ -56,6 +56,8 @@ function detectQuoteStyle(line: string): QuoteStyle {
   let best = '';
   let bestCount = -1;
   for (const [prefix, count] of counts) {
+    // An unquoted header only counts when no quoted one exists: replies quote the diff.
+    if (prefix === '' && counts.size > 1) continue;
     const better = count > bestCount || (count === bestCount && prefix.length < best.length);
     if (better) {
       best = prefix;
@@ -86,12 +88,8 @@ function countQuoteMarks(s: string): number {
   return n;
 }
 
-/** A place where a recovered line starts: the text begins at `textStart`. */
-interface Boundary {
-  at: number;
-  textStart: number;
-  depth: number;
-}
+/** Receives each place where a recovered line starts: its text begins at `textStart`. */
+type Emit = (at: number, textStart: number, depth: number) => void;
 
 /**
  * Splits one flattened physical line into logical lines and appends them to `out`.
@@ -103,14 +101,15 @@ export function segmentFlatLine(line: string, docLine: number, out: LineTable, p
     segmentUnquoted(line, docLine, out, problems);
     return 0;
   }
-  const boundaries = style.spaced ? spacedBoundaries(line, style.depth) : exactBoundaries(line, style.prefix);
   let segStart = 0;
   let segDepth = 0;
-  for (const b of boundaries) {
-    pushSegment(line, segStart, b.at, segDepth, docLine, out);
-    segStart = b.textStart;
-    segDepth = b.depth;
-  }
+  const emit: Emit = (at, textStart, depth) => {
+    pushSegment(line, segStart, at, segDepth, docLine, out);
+    segStart = textStart;
+    segDepth = depth;
+  };
+  if (style.spaced) spacedBoundaries(line, style.depth, emit);
+  else exactBoundaries(line, style.prefix, emit);
   pushSegment(line, segStart, line.length, segDepth, docLine, out);
   return style.depth;
 }
@@ -122,8 +121,7 @@ export function segmentFlatLine(line: string, docLine: number, out: LineTable, p
  * single `>` is left alone when the diff is quoted deeper: it is far more likely to be
  * a comparison in code than a depth-1 comment.
  */
-function spacedBoundaries(line: string, depth: number): Boundary[] {
-  const out: Boundary[] = [];
+function spacedBoundaries(line: string, depth: number, emit: Emit): void {
   let i = line.indexOf('>');
   while (i !== -1) {
     if (i > 0 && line[i - 1] !== ' ') {
@@ -141,42 +139,37 @@ function spacedBoundaries(line: string, depth: number): Boundary[] {
       i = line.indexOf('>', i + 1);
       continue;
     }
-    addRunBoundaries(out, i, j, n, depth);
+    runBoundaries(i, j, n, depth, emit);
     i = line.indexOf('>', j);
   }
-  return out;
 }
 
 /** Emits the line starts hidden in one run of `n` quote marks spanning [at, end). */
-function addRunBoundaries(out: Boundary[], at: number, end: number, n: number, depth: number): void {
+function runBoundaries(at: number, end: number, n: number, depth: number, emit: Emit): void {
   const full = Math.floor(n / depth);
   const rest = n % depth;
-  const depths: number[] = [];
-  for (let k = 0; k < full; k++) depths.push(depth);
-  if (rest > 0) depths.push(rest);
+  const total = full + (rest > 0 ? 1 : 0);
   let pos = at;
-  for (let k = 0; k < depths.length; k++) {
-    const last = k === depths.length - 1;
-    const textStart = last ? end : Math.min(pos + 2 * depths[k], end);
-    out.push({ at: pos, textStart, depth: depths[k] });
+  for (let k = 0; k < total; k++) {
+    const d = k < full ? depth : rest;
+    const textStart = k === total - 1 ? end : Math.min(pos + 2 * d, end);
+    emit(pos, textStart, d);
     pos = textStart;
   }
 }
 
 /** Boundaries for other quote styles (`>> `): exact occurrences of the prefix. */
-function exactBoundaries(line: string, prefix: string): Boundary[] {
-  const out: Boundary[] = [];
+function exactBoundaries(line: string, prefix: string, emit: Emit): void {
   const depth = countQuoteMarks(prefix);
   let i = line.indexOf(prefix);
   while (i !== -1) {
     if (i === 0 || line[i - 1] === ' ') {
-      out.push({ at: i, textStart: i + prefix.length, depth });
+      emit(i, i + prefix.length, depth);
       i = line.indexOf(prefix, i + prefix.length);
     } else {
       i = line.indexOf(prefix, i + 1);
     }
   }
-  return out;
 }
 
 function pushSegment(line: string, start: number, end: number, depth: number, docLine: number, out: LineTable): void {

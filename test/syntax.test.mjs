@@ -1,0 +1,49 @@
+// The C front end on the real trees: the function index, preprocessor guards, ERROR
+// tolerance, and freeing tree-sitter trees.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, kernel, kernelDir, need, parser } from './helpers.mjs';
+
+const WRITE_PATH = ['ext4_file_write_iter', 'ext4_dio_write_iter', 'ext4_dio_write_checks', 'ext4_buffered_write_iter', 'ext4_should_use_dio', 'ext4_overwrite_io', 'ext4_dio_write_end_io', 'ext4_dax_write_iter'];
+const INODE_C = ['ext4_iomap_begin', 'ext4_iomap_alloc', 'ext4_set_iomap', 'ext4_iomap_end', 'ext4_iomap_overwrite_begin', 'ext4_dio_alignment', 'ext4_map_blocks'];
+
+for (const v of ['6.1', '6.12']) {
+  test(`${v}: every write-path function is indexed at its real line`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const k = await kernel(v);
+    const [file, inode] = k.files;
+    for (const name of WRITE_PATH) {
+      const e = file.functions.get(name);
+      assert.ok(e, `${name} indexed`);
+      assert.equal(e.active, true, `${name} active (CONFIG_FS_DAX on)`);
+      // The definition starts where the real file has it (the name may sit on the next line).
+      const head = k.texts.get('fs/ext4/file.c').split('\n').slice(e.startRow, e.startRow + 2).join(' ');
+      assert.ok(head.includes(`${name}(`), `${name} at file.c:${e.startRow + 1}: ${head}`);
+    }
+    for (const name of INODE_C) assert.ok(inode.functions.get(name), `${name} indexed in inode.c`);
+    assert.equal(file.functions.get('ext4_dax_write_iter').guard, 'defined(CONFIG_FS_DAX)');
+    assert.deepEqual(file.globals.get('ext4_dio_write_ops').fields, { end_io: 'ext4_dio_write_end_io' });
+    assert.deepEqual(inode.globals.get('ext4_iomap_ops').fields, { iomap_begin: 'ext4_iomap_begin', iomap_end: 'ext4_iomap_end' });
+    assert.equal(inode.macros.get('DIO_MAX_BLOCKS').body, '4096');
+  });
+}
+
+test('6.12 inode.c: the min_t(unsigned int, …) mis-parse in ext4_da_map_blocks is reported, not fatal', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const k = await kernel('6.12');
+  const inode = k.files[1];
+  assert.ok(inode.problems.some((p) => p.message.includes('ext4_da_map_blocks')), JSON.stringify(inode.problems.slice(0, 3)));
+  assert.ok(inode.functions.get('ext4_iomap_begin'), 'later functions still indexed');
+});
+
+test('dispose() frees the tree; lowered bodies stay usable and can be re-parsed', async () => {
+  const p = await parser();
+  const text = 'static int a(void) { return 1; }\nint b(int x) { return x + a(); }\n';
+  const f = new api.SourceFile('x.c', text, p);
+  f.functionBody('a');
+  f.dispose();
+  f.dispose(); // idempotent
+  assert.ok(f.functionBody('b'), 'b was lowered before the tree was freed');
+  // Many parse/dispose cycles do not grow the WASM heap without bound.
+  for (let i = 0; i < 200; i++) new api.SourceFile('x.c', text.repeat(50), p).dispose();
+});
