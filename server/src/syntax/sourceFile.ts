@@ -81,15 +81,21 @@ export class SourceFile {
     this.index(this.tree.rootNode, undefined, true);
   }
 
-  /** Free the tree-sitter tree. Lowered function bodies stay usable. */
+  /**
+   * Free the tree-sitter tree (idempotent). Bodies already lowered stay usable; call
+   * `lowerAll()` first to keep every function executable after disposal.
+   */
   dispose(): void {
     if (this.tree) {
-      // Lower what is indexed first, so entries remain executable after disposal.
-      for (const name of this.nodes.keys()) this.functionBody(name);
       this.nodes.clear();
       this.tree.delete();
       this.tree = null;
     }
+  }
+
+  /** Lower every indexed function now (so they outlive `dispose()`). */
+  lowerAll(): void {
+    for (const name of this.nodes.keys()) this.functionBody(name);
   }
 
   /** The lowered `function_definition` of `name`, or undefined if not defined here. */

@@ -1,0 +1,68 @@
+// `npm run bench`: performance numbers for the engine on the real Debian trees.
+// Targets live here, never in unit tests. Prints a table; `--json` prints JSON.
+import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const api = require(join(root, 'dist', 'api.js'));
+const asJson = process.argv.includes('--json');
+
+for (const v of ['6.1', '6.12']) {
+  if (!api.cachedKernel(v)) execFileSync('bash', [join(root, 'scripts', 'fetch-kernels.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+const tree = api.cachedKernel('6.12');
+const parser = await api.getParser();
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+function time(fn, n) {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    xs.push(performance.now() - t0);
+  }
+  return { median: median(xs), min: Math.min(...xs) };
+}
+
+const k = api.loadKernelTree(tree, parser);
+const texts = ['fs/ext4/file.c', 'fs/ext4/inode.c'].map((f) => k.texts.get(f));
+const bytes = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
+const N = 15;
+const names = ['fs/ext4/file.c', 'fs/ext4/inode.c'];
+time(() => texts.forEach((t) => parser.parse(t).delete()), 3); // warm-up
+const raw = time(() => texts.forEach((t) => parser.parse(t).delete()), N);
+const frontIndexOnly = time(() => texts.forEach((t, i) => new api.SourceFile(names[i], t, parser).dispose()), N);
+const front = time(() => texts.forEach((t, i) => {
+  const f = new api.SourceFile(names[i], t, parser);
+  f.lowerAll();
+  f.dispose();
+}), N);
+
+const matrix = api.defaultMatrix();
+const ctx = { image: k.image, profile: k.profile, constant: k.constant };
+api.simulateAll(matrix, ctx); // warm the lowered-AST cache and the JIT
+const sim = time(() => api.simulateAll(matrix, ctx), 5);
+const rssMiB = process.resourceUsage().maxRSS / 1024;
+
+const rows = [
+  ['raw tree-sitter parse, file.c + inode.c', `${raw.median.toFixed(1)} ms`, `${(bytes / 1024).toFixed(0)} KiB`],
+  ['front end: parse + function index', `${frontIndexOnly.median.toFixed(1)} ms`, `${(frontIndexOnly.median / raw.median).toFixed(2)}× raw`],
+  ['front end: parse + index + lower all functions', `${front.median.toFixed(1)} ms`, `${(front.median / raw.median).toFixed(2)}× raw`],
+  [`default matrix on 6.12 (${matrix.length} scenarios)`, `${sim.median.toFixed(1)} ms`, `${(matrix.length / (sim.median / 1000)).toFixed(0)} scenarios/s`],
+  ['peak RSS', `${rssMiB.toFixed(0)} MiB`, ''],
+];
+if (asJson) {
+  process.stdout.write(JSON.stringify({ rawParseMs: raw.median, frontIndexMs: frontIndexOnly.median, frontLowerAllMs: front.median, matrixMs: sim.median, scenarios: matrix.length, scenariosPerSec: matrix.length / (sim.median / 1000), peakRssMiB: rssMiB }, null, 1) + '\n');
+} else {
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  process.stdout.write(`ext4-write-path bench (${tree}, median of runs)\n\n`);
+  for (const r of rows) process.stdout.write(`${r[0].padEnd(w0)}  ${r[1].padStart(w1)}  ${r[2]}\n`);
+}
