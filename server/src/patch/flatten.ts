@@ -4,12 +4,17 @@
 // front of every diff line is the only trace of the old line boundaries, so we find that
 // prefix next to the `@@` headers and split the text on it.
 
-import { FLAT, OPAQUE, type LineTable } from './lines';
+import { FLAT, OPAQUE, splitQuotePrefix, type LineTable } from './lines';
 import type { Problem } from './types';
 
 /** Lines longer than this that hold a hunk header are treated as flattened text. */
 const LONG_LINE = 1000;
-const HUNK_ANYWHERE = /@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/g;
+const HUNK_ANYWHERE = String.raw`@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@`;
+
+/** A fresh global regex per use: a shared one would carry `lastIndex` between calls. */
+function hunkHeaders(): RegExp {
+  return new RegExp(HUNK_ANYWHERE, 'g');
+}
 
 /**
  * Returns the 0-based indexes of the physical lines that look like a flattened message:
@@ -22,15 +27,23 @@ export function findFlattenedLines(lines: readonly string[], totalLength: number
   let longChars = 0;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
-    if (line.length <= LONG_LINE) continue;
-    HUNK_ANYWHERE.lastIndex = 0;
-    if (!HUNK_ANYWHERE.test(line)) continue;
+    if (line.length <= LONG_LINE || looksLikeDiffBody(line)) continue;
+    if (!hunkHeaders().test(line)) continue;
     found.push(i);
     longChars += line.length;
   }
   if (found.length === 0) return found;
   const fewLines = lines.length <= 20;
   return fewLines || longChars * 2 > totalLength ? found : [];
+}
+
+/**
+ * A long `+`/`-`/context line of an ordinary patch (say, one that adds diff text to a
+ * test file) must not be taken for a flattened message, which starts with mail text.
+ */
+function looksLikeDiffBody(line: string): boolean {
+  const c = line[splitQuotePrefix(line).length];
+  return c === '+' || c === '-' || c === ' ' || c === '@' || c === '\\';
 }
 
 /** How the quote prefix in front of the diff lines is written. */
@@ -48,8 +61,8 @@ interface QuoteStyle {
  */
 function detectQuoteStyle(line: string): QuoteStyle {
   const counts = new Map<string, number>();
-  HUNK_ANYWHERE.lastIndex = 0;
-  for (let m = HUNK_ANYWHERE.exec(line); m; m = HUNK_ANYWHERE.exec(line)) {
+  const re = hunkHeaders();
+  for (let m = re.exec(line); m; m = re.exec(line)) {
     const prefix = prefixBefore(line, m.index);
     counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
   }
@@ -180,7 +193,6 @@ function pushSegment(line: string, start: number, end: number, depth: number, do
   out.push(line.slice(s, e), depth, docLine, s, FLAT);
 }
 
-const UNQUOTED_MARKERS = / (?=diff --git |--- |\+\+\+ |Index: |@@ -\d)/g;
 const HUNK_HEADER_PREFIX = /^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/;
 
 /**
@@ -195,8 +207,8 @@ function segmentUnquoted(line: string, docLine: number, out: LineTable, problems
     severity: 'warning',
   });
   const starts = [0];
-  UNQUOTED_MARKERS.lastIndex = 0;
-  for (let m = UNQUOTED_MARKERS.exec(line); m; m = UNQUOTED_MARKERS.exec(line)) starts.push(m.index + 1);
+  const markers = / (?=diff --git |--- |\+\+\+ |Index: |@@ -\d)/g;
+  for (let m = markers.exec(line); m; m = markers.exec(line)) starts.push(m.index + 1);
   starts.push(line.length);
   for (let k = 0; k + 1 < starts.length; k++) {
     const seg = line.slice(starts[k], starts[k + 1]).trimEnd();

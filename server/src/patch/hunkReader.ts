@@ -66,6 +66,7 @@ class BodyReader {
       const hl = this.lines.flat(i) ? this.classifyFlat(i) : this.classify(i);
       if (!hl || !this.fits(hl.kind)) break;
       this.take(hl);
+      if (hl.kind === ' ' && !this.lines.flat(i) && this.lines.text(i)[0] === ' ') this.spaceMarked.push(hl);
       i++;
     }
     i = this.takeNoNewlineMarkers(i);
@@ -103,11 +104,8 @@ class BodyReader {
     const t = this.lines.text(i);
     if (t === '') return this.blankContext(i);
     switch (t[0]) {
-      case ' ': {
-        const hl = this.marked(i, ' ', 1);
-        this.spaceMarked.push(hl);
-        return hl;
-      }
+      case ' ':
+        return this.marked(i, ' ', 1);
       case '+':
         return this.marked(i, '+', 1);
       case '-':

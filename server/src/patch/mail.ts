@@ -72,9 +72,16 @@ function assignHeader(meta: MailMeta, name: string, value: string): void {
       meta.date ??= value;
       break;
     case 'message-id':
-      meta.messageId ??= stripAngles(value);
+      meta.messageId ??= stripAngles(firstToken(value));
       break;
   }
+}
+
+/** A Message-ID is one token; in flattened text the body may follow it directly. */
+function firstToken(v: string): string {
+  const t = v.trim();
+  const sp = t.search(/\s/);
+  return sp < 0 ? t : t.slice(0, sp);
 }
 
 function stripAngles(v: string): string {
@@ -87,7 +94,7 @@ const FLAT_HEADER_NAMES =
   'List-Subscribe|List-Unsubscribe|List-Post|List-Help|List-Archive|Precedence|MIME-Version|Mime-Version|Content-Type|' +
   'Content-Transfer-Encoding|Content-Disposition|Authentication-Results|ARC-Seal|ARC-Message-Signature|' +
   'ARC-Authentication-Results|DKIM-Signature|User-Agent|Organization|Delivered-To|X-[A-Za-z-]+';
-const FLAT_HEADER = new RegExp(`(?:^| )(${FLAT_HEADER_NAMES}): `, 'g');
+const FLAT_HEADER = `(?:^| )(${FLAT_HEADER_NAMES}): `;
 const FLAT_HEADER_SCAN = 65536;
 
 /**
@@ -98,8 +105,8 @@ const FLAT_HEADER_SCAN = 65536;
 export function extractFlatHeaders(text: string): MailMeta {
   const head = text.length > FLAT_HEADER_SCAN ? text.slice(0, FLAT_HEADER_SCAN) : text;
   const found: { name: string; valueStart: number; at: number }[] = [];
-  FLAT_HEADER.lastIndex = 0;
-  for (let m = FLAT_HEADER.exec(head); m; m = FLAT_HEADER.exec(head)) {
+  const re = new RegExp(FLAT_HEADER, 'g');
+  for (let m = re.exec(head); m; m = re.exec(head)) {
     found.push({ name: m[1].toLowerCase(), valueStart: m.index + m[0].length, at: m.index });
   }
   const meta: MailMeta = {};

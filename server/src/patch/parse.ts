@@ -101,7 +101,7 @@ class DocumentParser {
   }
 
   run(): void {
-    if (this.text.trim() === '') {
+    if (!/\S/.test(this.text)) {
       this.problem('Empty document: there is no patch to read.', 0, 'warning');
       return;
     }
