@@ -1,0 +1,349 @@
+/**
+ * VS Code client of the ext4 write-path review server: starts `dist/server.js` over IPC,
+ * and adds what plain LSP has no place for — the status-bar summary, the step trace of one
+ * scenario, and commands to pick the kernel tree and the scenario set.
+ */
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  DocumentSelector,
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import {
+  CLIENT_COMMANDS,
+  CLIENT_ID,
+  SERVER_COMMANDS,
+  STATUS_NOTIFICATION,
+  StatusParams,
+  TraceResponse,
+} from '../../server/src/protocol';
+import { readSettings, saveSetting } from './settings';
+import { StatusView } from './status';
+import { openTrace, TRACE_SCHEME, TraceDocuments } from './traceView';
+
+/** Name of the client, and of its one output channel (log and LSP trace share it). */
+const CLIENT_NAME = 'ext4 Write-Path Review';
+
+const NO_KERNEL_MESSAGE = 'No kernel tree found: analysing hunks on their own. Pick a kernel tree?';
+const PICK_KERNEL_TREE = 'Pick Kernel Tree…';
+const SHOW_OUTPUT = 'Show Output';
+
+/**
+ * Documents the server analyses: patches, mails quoting patches, and the ext4 C itself.
+ * Plain-text files only by extension, since most plain text is not a patch. `untitled`
+ * lets a patch pasted into a new editor be reviewed before it is saved.
+ */
+export const DOCUMENT_SELECTOR: DocumentSelector = ['file', 'untitled'].flatMap((scheme) => [
+  { scheme, language: 'diff' },
+  { scheme, language: 'mbox' },
+  { scheme, language: 'plaintext', pattern: '**/*.{patch,diff,mbox,eml,txt}' },
+  { scheme, language: 'c', pattern: '**/fs/ext4/*.c' },
+]);
+
+/** Where a trace is asked for: a document line, optionally a scenario and a side. */
+interface TraceTarget {
+  uri: vscode.Uri;
+  /** 0-based, as in the protocol. */
+  line: number;
+  scenario?: string;
+  side?: 'before' | 'after';
+}
+
+/**
+ * Stops what activate() started. Module state only because VS Code calls deactivate()
+ * without arguments; everything else lives in activate()'s closure.
+ */
+let shutdown: (() => Promise<void>) | undefined;
+
+/** Called by VS Code on the first diff / mbox / C document or on one of our commands. */
+export function activate(context: vscode.ExtensionContext): void {
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    // Under the Extension Development Host: lets a debugger attach to the server.
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  // One channel for both the client log and `ext4WritePath.trace.server`, so a reviewer
+  // reporting a problem has one place to copy from.
+  const channel = vscode.window.createOutputChannel(CLIENT_NAME);
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: DOCUMENT_SELECTOR,
+    synchronize: { configurationSection: CLIENT_ID },
+    // A function, so a restart sends the settings as they are now.
+    initializationOptions: () => readSettings(),
+    outputChannel: channel,
+    traceOutputChannel: channel,
+    diagnosticCollectionName: CLIENT_ID,
+  };
+
+  const status = new StatusView(CLIENT_COMMANDS.showOutput);
+  const traces = new TraceDocuments();
+  context.subscriptions.push(channel, status, traces, vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traces));
+
+  /** Offer to pick a kernel tree the first time the server says it has none, not on every file. */
+  let offeredKernelTree = false;
+  /** Listeners tied to the current client; disposed when it is replaced. */
+  let clientSubscriptions: vscode.Disposable[] = [];
+
+  function createClient(): LanguageClient {
+    const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    clientSubscriptions = [
+      c.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => onStatus(c, params)),
+      // The server's statuses die with it (crash without restart, or stop).
+      c.onDidChangeState((e) => {
+        if (e.newState === State.Stopped) status.clear();
+      }),
+    ];
+    return c;
+  }
+
+  let client = createClient();
+
+  function onStatus(c: LanguageClient, params: StatusParams): void {
+    if (!params || typeof params.uri !== 'string' || c !== client) return;
+    status.set(c.protocol2CodeConverter.asUri(params.uri), params);
+    if (params.state === 'no-kernel' && !offeredKernelTree) {
+      offeredKernelTree = true;
+      void vscode.window.showInformationMessage(NO_KERNEL_MESSAGE, PICK_KERNEL_TREE).then((choice) => {
+        if (choice === PICK_KERNEL_TREE) void vscode.commands.executeCommand(CLIENT_COMMANDS.pickKernelTree);
+      });
+    }
+  }
+
+  /** Starts `c`; failures are reported, not thrown (activation must not fail with them). */
+  async function startClient(c: LanguageClient): Promise<void> {
+    if (!existsSync(serverModule)) {
+      // Only in a checkout that was not built; the packaged extension always has it.
+      const message = `${CLIENT_NAME}: ${serverModule} is missing. Run \`npm run build\`.`;
+      channel.appendLine(message);
+      void vscode.window.showErrorMessage(message);
+      return;
+    }
+    try {
+      await c.start();
+    } catch (err) {
+      // vscode-languageclient has already shown and logged the failure.
+      channel.appendLine(`Server did not start: ${errorText(err)}`);
+    }
+  }
+
+  async function restartServer(): Promise<void> {
+    status.clear();
+    const old = client;
+    // A start in progress cannot be stopped; let it settle first (bounded: a hung server
+    // must not block the restart meant to fix it).
+    if (old.state === State.Starting) await Promise.race([old.start().catch(() => undefined), delay(10_000)]);
+    if (old.isRunning() && existsSync(serverModule)) {
+      try {
+        await old.restart();
+        return;
+      } catch (err) {
+        channel.appendLine(`Restart failed: ${errorText(err)}; starting a new client.`);
+      }
+    }
+    // A client whose start failed keeps the failed start and cannot start again: replace it.
+    for (const d of clientSubscriptions) d.dispose();
+    client = createClient();
+    await old.dispose().catch(() => undefined);
+    await startClient(client);
+  }
+
+  async function showTrace(...args: unknown[]): Promise<void> {
+    const target = traceTarget(args);
+    if (!target) {
+      void vscode.window.showWarningMessage(
+        'ext4 Write-Path: open a patch, a mail with a patch, or an fs/ext4 C file and put the cursor in a hunk first.',
+      );
+      return;
+    }
+    const c = client;
+    try {
+      let trace = await requestTrace(c, target);
+      if (!trace) {
+        void vscode.window.showInformationMessage(`ext4 Write-Path: no scenario trace at line ${target.line + 1}; put the cursor inside a hunk.`);
+        return;
+      }
+      if (target.scenario === undefined && trace.scenarios.length > 1) {
+        const shown = trace.scenario;
+        const pick = await vscode.window.showQuickPick(
+          trace.scenarios.map((s) => ({ label: s, description: s === shown ? 'the server’s choice' : undefined })),
+          { title: 'ext4 Write-Path: Scenario to Trace', placeHolder: `Scenarios of the hunk at line ${target.line + 1}`, matchOnDescription: true },
+        );
+        if (!pick) return;
+        if (pick.label !== shown) {
+          // Keep the side the server chose, so the second trace matches the first one's view.
+          trace = await requestTrace(c, { ...target, scenario: pick.label, side: target.side ?? trace.side });
+          if (!trace) {
+            void vscode.window.showInformationMessage(`ext4 Write-Path: no trace of ${pick.label} at line ${target.line + 1}.`);
+            return;
+          }
+        }
+      }
+      await openTrace(traces.put(target.uri, target.line, trace));
+    } catch (err) {
+      const choice = await vscode.window.showErrorMessage(`ext4 Write-Path: could not get the trace: ${errorText(err)}`, SHOW_OUTPUT);
+      if (choice === SHOW_OUTPUT) channel.show(true);
+    }
+  }
+
+  async function chooseScenarioSet(): Promise<void> {
+    const current = readSettings().scenarios;
+    type Item = vscode.QuickPickItem & { value?: string };
+    const mark = (value: string): string | undefined => (value === current ? '(current)' : undefined);
+    const items: Item[] = [
+      { label: 'default', description: mark('default'), detail: 'The built-in scenario matrix.', value: 'default' },
+      { label: 'core', description: mark('core'), detail: 'The 80-scenario direct-IO grid.', value: 'core' },
+    ];
+    if (current !== 'default' && current !== 'core') {
+      items.push({ label: path.basename(current), description: '(current)', detail: current, value: current });
+    }
+    items.push({ label: '$(folder-opened) Pick a JSON File…', detail: 'A scenario file of your own.' });
+    const choice = await vscode.window.showQuickPick(items, {
+      title: 'ext4 Write-Path: Scenario Set',
+      placeHolder: 'Scenarios simulated for every hunk',
+    });
+    if (!choice) return;
+    let value = choice.value;
+    if (value === undefined) {
+      const files = await vscode.window.showOpenDialog({
+        title: 'ext4 Write-Path: Scenario File',
+        openLabel: 'Use Scenario File',
+        canSelectFiles: true,
+        canSelectFolders: false,
+        canSelectMany: false,
+        filters: { 'Scenario JSON': ['json'] },
+        defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+      });
+      if (!files?.length) return;
+      value = files[0].fsPath;
+    }
+    const where = await saveSetting('scenarios', value);
+    vscode.window.setStatusBarMessage(`ext4 Write-Path: scenarios set to ${value} in ${where}`, 5000);
+  }
+
+  async function pickKernelTree(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'ext4 Write-Path: Linux Kernel Tree (the folder holding fs/ext4)',
+      openLabel: 'Use as Kernel Tree',
+      canSelectFiles: false,
+      canSelectFolders: true,
+      canSelectMany: false,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    if (!picked?.length) return;
+    const tree = picked[0];
+    // A wrong folder would silently turn every hunk into a hunk "on its own"; say so now.
+    if (!(await exists(vscode.Uri.joinPath(tree, 'fs', 'ext4', 'file.c')))) {
+      const useAnyway = 'Use Anyway';
+      const answer = await vscode.window.showWarningMessage(`${tree.fsPath} has no fs/ext4/file.c. Use it as the kernel tree anyway?`, useAnyway);
+      if (answer !== useAnyway) return;
+    }
+    const where = await saveSetting('kernelTree', tree.fsPath);
+    vscode.window.setStatusBarMessage(`ext4 Write-Path: kernel tree set to ${tree.fsPath} in ${where}`, 5000);
+  }
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(CLIENT_COMMANDS.restart, restartServer),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.showOutput, () => channel.show(true)),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.chooseScenarios, chooseScenarioSet),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.showTrace, showTrace),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.pickKernelTree, pickKernelTree),
+    { dispose: () => clientSubscriptions.forEach((d) => d.dispose()) },
+  );
+
+  shutdown = async () => {
+    if (!client.needsStop()) return;
+    try {
+      await client.stop();
+    } catch {
+      // Still starting (no connection to shut down yet): nothing more can be done on exit.
+    }
+  };
+  // Not awaited: activation should not wait for the server; requests wait for the start themselves.
+  void startClient(client);
+}
+
+/** Called by VS Code on shutdown or when the extension is disabled: stops the server. */
+export function deactivate(): Thenable<void> | undefined {
+  const stop = shutdown;
+  shutdown = undefined;
+  return stop?.();
+}
+
+/**
+ * The trace target from the command's arguments `[uri, line, scenario, side]` (from a
+ * hover or code-lens link, where the uri is a string) or, without them, the active
+ * editor's document and cursor line. Undefined when there is no document the server
+ * could know about.
+ */
+function traceTarget(args: unknown[]): TraceTarget | undefined {
+  const [uriArg, lineArg, scenarioArg, sideArg] = args;
+  const editor = vscode.window.activeTextEditor;
+  let uri: vscode.Uri | undefined;
+  if (uriArg instanceof vscode.Uri) uri = uriArg;
+  else if (typeof uriArg === 'string' && uriArg) uri = vscode.Uri.parse(uriArg);
+  else uri = editor?.document.uri;
+  if (!uri || (uri.scheme !== 'file' && uri.scheme !== 'untitled')) return undefined;
+  let line = 0;
+  if (typeof lineArg === 'number' && Number.isInteger(lineArg) && lineArg >= 0) line = lineArg;
+  else if (editor && editor.document.uri.toString() === uri.toString()) line = editor.selection.active.line;
+  return {
+    uri,
+    line,
+    scenario: typeof scenarioArg === 'string' && scenarioArg ? scenarioArg : undefined,
+    side: sideArg === 'before' || sideArg === 'after' ? sideArg : undefined,
+  };
+}
+
+/**
+ * Asks the server for a trace (`workspace/executeCommand` with SERVER_COMMANDS.trace).
+ * Trailing optional arguments are left out; a side without a scenario sends `null` for
+ * the scenario. Null when the server has no trace there (the line is in no hunk).
+ */
+async function requestTrace(c: LanguageClient, target: TraceTarget): Promise<TraceResponse | null> {
+  const args: unknown[] = [c.code2ProtocolConverter.asUri(target.uri), target.line];
+  if (target.scenario !== undefined || target.side !== undefined) args.push(target.scenario ?? null);
+  if (target.side !== undefined) args.push(target.side);
+  const result: unknown = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'ext4 Write-Path: tracing…' },
+    () => c.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.trace, arguments: args }),
+  );
+  if (result === null || result === undefined) return null;
+  if (!isTraceResponse(result)) throw new Error('the server answered with something that is not a trace');
+  return result;
+}
+
+function isTraceResponse(x: unknown): x is TraceResponse {
+  const t = x as Partial<TraceResponse>;
+  return (
+    typeof t === 'object' &&
+    typeof t.markdown === 'string' &&
+    typeof t.scenario === 'string' &&
+    (t.side === 'before' || t.side === 'after') &&
+    Array.isArray(t.scenarios) &&
+    t.scenarios.every((s) => typeof s === 'string')
+  );
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

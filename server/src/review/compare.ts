@@ -1,0 +1,102 @@
+import type { Outcome, ScenarioResult } from '../engine/outcome';
+import type { TraceStep } from '../interp/trace';
+import { diffArrays } from 'diff';
+import type { ChangeField, HunkChange, HunkFinding } from './types';
+
+/** Fields compared between the two images, in the order they are reported (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
+export const CHANGE_FIELDS: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret'];
+
+/** Render one outcome field for a table cell. */
+export function fieldText(o: Outcome, f: ChangeField): string {
+  if (o.inconclusive) return 'inconclusive';
+  const v = o[f];
+  if (Array.isArray(v)) return v.length ? v.join(' ') : 'none';
+  if (f === 'ret' && o.completionRet !== undefined) return `${v} (completes ${o.completionRet})`;
+  return String(v);
+}
+
+/** Fields whose rendering differs between `a` (before) and `b` (after). */
+export function diffOutcomes(a: Outcome, b: Outcome): Array<{ field: ChangeField; before: string; after: string }> {
+  const out: Array<{ field: ChangeField; before: string; after: string }> = [];
+  for (const f of CHANGE_FIELDS) {
+    const before = fieldText(a, f);
+    const after = fieldText(b, f);
+    if (before !== after) out.push({ field: f, before, after });
+  }
+  return out;
+}
+
+/** Invariants broken after but not before (`new`) and before but not after (`fixed`). */
+export function diffFindings(scenario: string, a: Outcome, b: Outcome): HunkFinding[] {
+  const codes = (o: Outcome) => new Set(o.findings.map((f) => f.code));
+  const ca = codes(a);
+  const cb = codes(b);
+  const out: HunkFinding[] = [];
+  for (const f of b.findings) if (!ca.has(f.code) && !out.some((x) => x.code === f.code && x.status === 'new')) out.push({ ...f, scenario, status: 'new' });
+  for (const f of a.findings) if (!cb.has(f.code) && !out.some((x) => x.code === f.code && x.status === 'fixed')) out.push({ ...f, severity: 'information', scenario, status: 'fixed', message: `fixed: ${f.message}` });
+  return out;
+}
+
+/**
+ * The deciding condition inside a hunk for one scenario: the last branch the trace took
+ * on a line of `lines` in `file`, as `cond → result @ file:line`.
+ */
+export function decidingStep(trace: readonly TraceStep[], file: string, lines: ReadonlySet<number>): TraceStep | undefined {
+  for (let i = trace.length - 1; i >= 0; i--) {
+    const st = trace[i];
+    if ((st.kind === 'branch' || st.kind === 'return' || st.kind === 'errno') && st.file === file && lines.has(st.line)) return st;
+  }
+  return undefined;
+}
+
+/** `cond → result @ file:line` for hovers. */
+export function stepText(st: TraceStep): string {
+  if (st.kind === 'call') return `calls ${st.fn}() @ ${st.file}:${st.line}`;
+  return `${st.text}${st.result !== undefined ? ` → ${st.result}` : ''} @ ${st.file}:${st.line}`;
+}
+
+/** Changes for one scenario, with the deciding condition attached. */
+export function changesFor(scenario: string, a: ScenarioResult, b: ScenarioResult, why: string | undefined): HunkChange[] {
+  return diffOutcomes(a.outcome, b.outcome).map((d) => ({ scenario, ...d, ...(why ? { why } : {}) }));
+}
+
+/**
+ * A step's identity for comparing two traces: what happened, not where or how it is
+ * spelled. Lines shift and a condition may be rewritten without changing behaviour
+ * (`ext4_forced_shutdown(EXT4_SB(sb))` → `ext4_forced_shutdown(sb)`), so branches and
+ * returns compare by function and result; calls, models and locks also by text, which
+ * names the callee and the modelled effect.
+ */
+function stepKey(st: TraceStep): string {
+  const text = st.kind === 'branch' || st.kind === 'return' || st.kind === 'goto' || st.kind === 'errno' ? '' : st.kind === 'call' ? st.fn : st.text;
+  return `${st.kind}|${st.fn}|${text}|${st.result ?? ''}`;
+}
+
+/**
+ * The steps where two traces of the same scenario differ: a Myers diff (jsdiff
+ * `diffArrays`) over step identities. Steps only in `a` happened before the patch and not
+ * after, steps only in `b` the reverse; together they locate every place the patched code
+ * behaves differently, and a hunk containing one of them takes part in the change.
+ */
+export function divergentSteps(a: readonly TraceStep[], b: readonly TraceStep[]): { before: TraceStep[]; after: TraceStep[] } {
+  const ka = a.map(stepKey);
+  const kb = b.map(stepKey);
+  const before: TraceStep[] = [];
+  const after: TraceStep[] = [];
+  let ia = 0;
+  let ib = 0;
+  for (const part of diffArrays(ka, kb)) {
+    const n = part.count ?? part.value.length;
+    if (part.removed) {
+      before.push(...a.slice(ia, ia + n));
+      ia += n;
+    } else if (part.added) {
+      after.push(...b.slice(ib, ib + n));
+      ib += n;
+    } else {
+      ia += n;
+      ib += n;
+    }
+  }
+  return { before, after };
+}

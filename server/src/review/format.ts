@@ -1,0 +1,84 @@
+import type { HunkReview, ReviewResult } from './types';
+import { CHECKS, checkDocUrl } from './checks';
+
+/**
+ * The review as plain text: one block per hunk with its one-line summary and a compact
+ * before → after table of the changed scenarios (the README walkthrough shows it).
+ */
+export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRows?: number } = {}): string {
+  const maxRows = opts.maxRows ?? 12;
+  const out: string[] = [];
+  out.push(`${docName}: kernel ${r.kernel.version ?? '(none)'} profile ${r.kernel.profile} (${r.kernel.profileWhy}); ${r.scenarios.count} scenarios (${r.scenarios.source})${r.partial ? '; PARTIAL (time budget)' : ''}`);
+  for (const p of r.problems) out.push(`  ${p.severity}${p.line !== undefined ? ` line ${p.line + 1}` : ''}: ${p.message}`);
+  for (const f of r.files) {
+    for (const h of f.hunks) {
+      out.push('');
+      out.push(`${f.path}:${h.line} ${h.header}`);
+      out.push(`  ${h.functions.length ? `[${h.functions.join(', ')}] ` : ''}${h.summary}`);
+      for (const x of h.findings) out.push(`  ${x.status === 'new' ? 'BREAKS' : 'fixes'} ${x.code} (${x.scenario}): ${x.message}`);
+      const rows = hunkRows(h);
+      for (const row of rows.slice(0, maxRows)) out.push(`    ${row}`);
+      if (rows.length > maxRows) out.push(`    … ${rows.length - maxRows} more`);
+      if (h.note) out.push(`  note: ${h.note}`);
+    }
+  }
+  out.push('');
+  out.push(`${r.files.reduce((n, f) => n + f.hunks.length, 0)} hunks; ${r.newErrors} newly broken invariant(s)`);
+  return out.join('\n');
+}
+
+/** Group a hunk's changes by (field, before → after): one row per group, with its scenarios. */
+export function groupChanges(h: HunkReview): Array<{ field: string; before: string; after: string; scenarios: string[]; why?: string }> {
+  const groups = new Map<string, { field: string; before: string; after: string; scenarios: string[]; why?: string }>();
+  for (const c of h.changes) {
+    const k = `${c.field}\u0000${c.before}\u0000${c.after}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { field: c.field, before: c.before, after: c.after, scenarios: [], why: c.why }));
+    if (!g.scenarios.includes(c.scenario)) g.scenarios.push(c.scenario);
+  }
+  return [...groups.values()];
+}
+
+function hunkRows(h: HunkReview): string[] {
+  return groupChanges(h).map((g) => {
+    const sc = g.scenarios.length > 3 ? `${g.scenarios.slice(0, 3).join(', ')} +${g.scenarios.length - 3}` : g.scenarios.join(', ');
+    return `${g.field}: ${g.before} → ${g.after}  [${sc}]${g.why ? `  because ${g.why}` : ''}`;
+  });
+}
+
+/**
+ * SARIF 2.1.0 for code-scanning tools: one result per newly broken invariant (error),
+ * per fixed one (note) and per hunk whose write-path behaviour changed (warning).
+ * Locations are in the reviewed patch document.
+ */
+export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string, docsBase: string): object {
+  const results: object[] = [];
+  const loc = (h: HunkReview) => ({ physicalLocation: { artifactLocation: { uri: docUri }, region: { startLine: h.line, endLine: h.docEndLine + 1 } } });
+  for (const f of r.files) {
+    for (const h of f.hunks) {
+      for (const x of h.findings) {
+        results.push({ ruleId: x.code, level: x.status === 'new' ? 'error' : 'note', message: { text: `${x.message} (scenario ${x.scenario})` }, locations: [loc(h)] });
+      }
+      if (h.scenariosChanged) results.push({ ruleId: 'write-path-change', level: 'warning', message: { text: `${f.path} ${h.header}: ${h.summary}` }, locations: [loc(h)] });
+    }
+  }
+  return {
+    version: '2.1.0',
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'ext4-write-path',
+            version: toolVersion,
+            rules: [
+              ...CHECKS.map((c) => ({ id: c.code, shortDescription: { text: c.title }, helpUri: checkDocUrl(c.code, docsBase) })),
+              { id: 'write-path-change', shortDescription: { text: 'A hunk changes simulated write-path behaviour (fallback, lock, unwritten, waits, orphan, ret)' } },
+            ],
+          },
+        },
+        results,
+      },
+    ],
+  };
+}

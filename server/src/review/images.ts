@@ -1,0 +1,87 @@
+import type { CFunction } from '../interp/interpreter';
+import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
+import type { KernelProfile } from '../model/profiles';
+import { simulate } from '../engine/simulate';
+import type { ScenarioResult } from '../engine/outcome';
+import type { Scenario } from '../scenario/types';
+import { SourceFile } from '../syntax/sourceFile';
+import type { CParser } from '../syntax/treeSitter';
+import { PreprocConfig, DEFAULT_PREPROC_CONFIG } from '../syntax/preproc';
+
+/**
+ * One side of a comparison: the interpreted files' texts, their parsed form, and the
+ * simulation results (computed once, on first use, then reused by every hunk that shares
+ * the image).
+ */
+export class ImageSide {
+  private results?: Map<string, ScenarioResult>;
+  readonly image: KernelImage;
+
+  constructor(
+    /** tree-relative path → text, for every interpreted file this image has. */
+    readonly texts: ReadonlyMap<string, string>,
+    readonly files: ReadonlyMap<string, SourceFile>,
+    overlay: ReadonlyMap<string, CFunction> = new Map(),
+    config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+  ) {
+    this.image = new KernelImage([...files.values()], overlay, config);
+  }
+
+  /** Simulate every scenario (memoised). `budget` returns false once time is up: remaining scenarios are skipped. */
+  run(scenarios: readonly Scenario[], profile: KernelProfile, constant: (n: string) => bigint | undefined, budget: () => boolean): Map<string, ScenarioResult> {
+    this.results ??= new Map();
+    for (const s of scenarios) {
+      if (this.results.has(s.id)) continue;
+      if (!budget()) break;
+      this.results.set(s.id, simulate(s, { image: this.image, profile, constant }));
+    }
+    return this.results;
+  }
+}
+
+/**
+ * Builds images from texts, parsing each distinct file text once. Owns the SourceFiles
+ * it creates and frees their tree-sitter trees on `dispose()`.
+ */
+export class ImageFactory {
+  private readonly parsed = new Map<string, SourceFile>();
+
+  constructor(private readonly parser: CParser, private readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG, seed: readonly SourceFile[] = []) {
+    // Files already parsed by the caller (the base tree) are reused, not re-parsed.
+    for (const f of seed) this.parsed.set(key(f.path, f.text), f);
+  }
+
+  /** The image of `texts` (only interpreted files are parsed), with an optional overlay. */
+  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>): ImageSide {
+    const files = new Map<string, SourceFile>();
+    for (const path of INTERPRETED_FILES) {
+      const text = texts.get(path);
+      if (text === undefined) continue;
+      files.set(path, this.file(path, text));
+    }
+    return new ImageSide(texts, files, overlay, this.config);
+  }
+
+  /** Parse (or reuse) one file. */
+  file(path: string, text: string): SourceFile {
+    const k = key(path, text);
+    let f = this.parsed.get(k);
+    if (!f) {
+      f = new SourceFile(path, text, this.parser, this.config);
+      this.parsed.set(k, f);
+    }
+    return f;
+  }
+
+  /** Free every tree this factory parsed (not the seeded base files). */
+  dispose(keep: readonly SourceFile[] = []): void {
+    const keepSet = new Set(keep);
+    for (const f of this.parsed.values()) if (!keepSet.has(f)) f.dispose();
+    this.parsed.clear();
+  }
+}
+
+function key(path: string, text: string): string {
+  // Texts are compared whole; the map keeps one entry per distinct content.
+  return `${path}\u0000${text.length}\u0000${text}`;
+}

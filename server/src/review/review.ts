@@ -1,0 +1,494 @@
+import type { CFunction } from '../interp/interpreter';
+import type { TraceStep } from '../interp/trace';
+import { INTERPRETED_FILES } from '../kernel/image';
+import type { KernelProfile } from '../model/profiles';
+import { applySeries, parsePatchDocument } from '../patch';
+import type { FileDiff, Hunk, Patch, PatchDocument } from '../patch';
+import type { ScenarioResult } from '../engine/outcome';
+import type { Scenario } from '../scenario/types';
+import { SourceFile } from '../syntax/sourceFile';
+import type { CParser } from '../syntax/treeSitter';
+import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from './compare';
+import { ImageFactory, ImageSide } from './images';
+import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
+
+/** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
+export interface BaseTree {
+  root?: string;
+  /** `6.1.192` style. */
+  version?: string;
+  texts: ReadonlyMap<string, string>;
+  files: readonly SourceFile[];
+  profile: KernelProfile;
+  profileWhy: string;
+  constant: (name: string) => bigint | undefined;
+}
+
+export interface ReviewOptions {
+  parser: CParser;
+  /** The pre-image tree. Without it every hunk is reviewed in hunk-only mode. */
+  base?: BaseTree;
+  /**
+   * In hunk-only mode without a base: the tree that supplies "everything else" (the
+   * profile's reference Debian tree, when fetched). Without it, hunk-only hunks are
+   * parsed and indexed but not simulated.
+   */
+  reference?: BaseTree;
+  scenarios: readonly Scenario[];
+  /** Where the scenarios came from, for the report (`default matrix`, a file path). */
+  scenarioSource: string;
+  /** Returns false once the time budget is spent; the review then answers with what it has. */
+  hasTime?: () => boolean;
+}
+
+/** A hunk being reviewed, with its place on both sides. */
+interface Job {
+  key: string;
+  patchIndex: number;
+  fileIndex: number;
+  hunkIndex: number;
+  hunk: Hunk;
+  path: string | null;
+  mode: HunkMode;
+  note?: string;
+  unit?: Unit;
+  /** 1-based file lines of the hunk on each side, and the changed (-/+) lines. */
+  preRange?: [number, number];
+  postRange?: [number, number];
+  preChanged: Set<number>;
+  postChanged: Set<number>;
+  /** Display paths the two sides' lines are reported under (tree path, or the hunk's). */
+  functions: string[];
+  partialFunctions: string[];
+  changes: HunkChange[];
+  findings: HunkFinding[];
+  assumptions: Set<string>;
+  run: Set<string>;
+  changed: Set<string>;
+  deciding?: { file: string; line: number; text: string };
+  /** When this hunk is a quoted copy of another, the job it shares results with. */
+  aliasOf?: Job;
+}
+
+/** A pre-image / post-image pair and the hunks it explains. */
+interface Unit {
+  pre: ImageSide;
+  post: ImageSide;
+  jobs: Job[];
+  profile: KernelProfile;
+  constant: (n: string) => bigint | undefined;
+  done: boolean;
+}
+
+/**
+ * The result of reviewing one patch document, plus access to the scenario traces behind
+ * it (for the trace command and hovers). Owns parsed images: call `dispose()` when the
+ * document changes.
+ */
+export class ReviewSession {
+  constructor(
+    readonly result: ReviewResult,
+    readonly document: PatchDocument,
+    private readonly jobs: Map<string, Job>,
+    private readonly factory: ImageFactory,
+    private readonly keep: readonly SourceFile[],
+    /** The tree after the whole series (the base for the next document of a series). */
+    readonly postTexts?: ReadonlyMap<string, string>,
+  ) {}
+
+  /** Scenario ids that ran the hunk `key`'s code, changed ones first. */
+  scenariosFor(key: string): string[] {
+    const j = this.resolve(key);
+    if (!j) return [];
+    return [...j.changed, ...[...j.run].filter((s) => !j.changed.has(s))];
+  }
+
+  /** The trace of `scenario` on one side of hunk `key`, if it was simulated. */
+  trace(key: string, scenario: string, side: 'before' | 'after'): ScenarioTrace | undefined {
+    const j = this.resolve(key);
+    const u = j?.unit;
+    if (!u) return undefined;
+    const r = (side === 'before' ? u.pre : u.post).run([], u.profile, u.constant, () => false).get(scenario);
+    return r ? { scenario, side, steps: r.trace } : undefined;
+  }
+
+  /** Both sides' results of `scenario` for hunk `key`. */
+  results(key: string, scenario: string): { before?: ScenarioResult; after?: ScenarioResult } {
+    const u = this.resolve(key)?.unit;
+    if (!u) return {};
+    const none = () => false;
+    return { before: u.pre.run([], u.profile, u.constant, none).get(scenario), after: u.post.run([], u.profile, u.constant, none).get(scenario) };
+  }
+
+  dispose(): void {
+    this.factory.dispose(this.keep);
+  }
+
+  private resolve(key: string): Job | undefined {
+    const j = this.jobs.get(key);
+    return j?.aliasOf ?? j;
+  }
+}
+
+const isInterpreted = (p: string | null): p is string => !!p && (INTERPRETED_FILES as readonly string[]).includes(p);
+
+/**
+ * Review a patch document: parse it, build pre- and post-images (applying the series to
+ * the base tree in order, or rebuilding the functions hunks contain), simulate the
+ * scenarios on both, and attribute every changed outcome and invariant to the hunks
+ * whose lines ran. Never throws on bad input: problems are reported in the result.
+ */
+export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
+  const hasTime = opts.hasTime ?? (() => true);
+  const doc = parsePatchDocument(text);
+  const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
+  const base = opts.base;
+  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(opts.reference?.files ?? [])]);
+  const jobs = new Map<string, Job>();
+  const units: Unit[] = [];
+  const jobList: Job[] = [];
+
+  const newJob = (p: Patch, fi: number, fd: FileDiff, hi: number, h: Hunk): Job => {
+    const j: Job = {
+      key: `${p.index}:${fi}:${hi}`,
+      patchIndex: p.index,
+      fileIndex: fi,
+      hunkIndex: hi,
+      hunk: h,
+      path: fd.newPath ?? fd.oldPath,
+      mode: 'outside',
+      preChanged: new Set(),
+      postChanged: new Set(),
+      functions: [],
+      partialFunctions: [],
+      changes: [],
+      findings: [],
+      assumptions: new Set(),
+      run: new Set(),
+      changed: new Set(),
+    };
+    jobs.set(j.key, j);
+    jobList.push(j);
+    return j;
+  };
+
+  // 1. The series, in order, each patch against the tree the previous ones produced.
+  let cur: ReadonlyMap<string, string> | undefined = base?.texts;
+  const pending: Job[] = [];
+  for (const p of doc.patches) {
+    if (p.isCoverLetter || p.quoted) continue;
+    const fileJobs = p.files.map((fd, fi) => fd.hunks.map((h, hi) => newJob(p, fi, fd, hi, h)));
+    if (!cur || !base) {
+      for (const js of fileJobs) for (const j of js) if (isInterpreted(j.path)) pending.push(markHunkOnly(j, 'no kernel tree: hunk-only mode'));
+      continue;
+    }
+    const res = applySeries(cur, [{ ...p, index: 0 }]);
+    const post = new Map(cur);
+    for (const [k, v] of res.files) post.set(k, v);
+    const unit: Unit = { pre: factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+    units.push(unit);
+    for (const f of res.failed) {
+      const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
+      if (j && isInterpreted(j.path)) pending.push(markHunkOnly(j, `hunk did not apply: ${f.reason}`));
+      if (j) problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
+    }
+    placeApplied(unit, fileJobs, p, res.applied);
+    cur = post;
+  }
+
+  // 2. Quoted hunks: share the analysis of an identical hunk of the series, else apply alone.
+  for (const p of doc.patches) {
+    if (!p.quoted || p.isCoverLetter) continue;
+    p.files.forEach((fd, fi) =>
+      fd.hunks.forEach((h, hi) => {
+        const j = newJob(p, fi, fd, hi, h);
+        const twin = jobList.find((o) => o !== j && !o.aliasOf && o.path === j.path && !jobs.get(o.key)?.hunk.quoteDepth && sameHunk(o.hunk, h));
+        if (twin) {
+          j.aliasOf = twin;
+          j.mode = twin.mode;
+          return;
+        }
+        if (!isInterpreted(j.path)) return;
+        if (base && !h.truncated) {
+          const synth: Patch = { ...p, index: 0, quoted: false, files: [{ ...fd, hunks: [{ ...h, quoteDepth: 0 }] }] };
+          const res = applySeries(base.texts, [synth]);
+          if (res.applied.length) {
+            const post = new Map(base.texts);
+            for (const [k, v] of res.files) post.set(k, v);
+            const unit: Unit = { pre: factory.image(base.texts), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+            units.push(unit);
+            placeApplied(unit, [[...Array(hi).fill(undefined), j]] as Job[][], synth, res.applied.map((a) => ({ ...a, fileIndex: 0 })));
+            return;
+          }
+          pending.push(markHunkOnly(j, `quoted hunk did not apply to the tree: ${res.failed[0]?.reason ?? 'unknown'}`));
+          return;
+        }
+        pending.push(markHunkOnly(j, h.truncated ? 'quoted hunk was trimmed by the reviewer: hunk-only mode' : 'no kernel tree: hunk-only mode'));
+      }),
+    );
+  }
+
+  // 3. Hunk-only: rebuild the functions each hunk fully contains, on both sides.
+  const ref = base ?? opts.reference;
+  for (const j of pending) {
+    const { pre, post, names, partial } = rebuildFromHunk(j, factory, opts.parser);
+    j.functions = names;
+    j.partialFunctions = partial;
+    for (const f of partial) j.assumptions.add(`${f}() is only partly in this hunk: hunk-only mode cannot rebuild it, so its change is not simulated`);
+    if (!ref) {
+      j.note = `${j.note}; no reference tree to run the rest of the write path (run \`npm run fetch-kernels\` or set ext4WritePath.kernelTree)`;
+      continue;
+    }
+    if (!pre.size && !post.size) continue;
+    const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(ref.texts, post), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
+    j.unit = unit;
+    units.push(unit);
+  }
+
+  // 4. Simulate and attribute, unit by unit, within the time budget.
+  let partial = false;
+  for (const u of units) {
+    if (!hasTime()) {
+      partial = true;
+      break;
+    }
+    const a = u.pre.run(opts.scenarios, u.profile, u.constant, hasTime);
+    const b = u.post.run(opts.scenarios, u.profile, u.constant, hasTime);
+    if (a.size < opts.scenarios.length || b.size < opts.scenarios.length) partial = true;
+    attribute(u, opts.scenarios, a, b);
+    u.done = true;
+  }
+  if (partial) problems.push({ message: 'time budget exhausted: some hunks are not (fully) annotated', severity: 'warning' });
+
+  // 5. Plain results, in document order.
+  const files: FileReview[] = [];
+  for (const p of doc.patches) {
+    p.files.forEach((fd, fi) => {
+      const hunks = fd.hunks.map((_, hi) => toReview(jobs.get(`${p.index}:${fi}:${hi}`)!));
+      if (hunks.length) files.push({ path: fd.newPath ?? fd.oldPath ?? '(unknown file)', hunks });
+    });
+  }
+  const newErrors = files.reduce((n, f) => n + f.hunks.reduce((m, h) => m + h.findings.filter((x) => x.status === 'new' && x.severity === 'error').length, 0), 0);
+  const profile = (base ?? opts.reference)?.profile;
+  const result: ReviewResult = {
+    files,
+    problems,
+    kernel: {
+      tree: base?.root,
+      version: base?.version,
+      profile: profile?.id ?? 'none',
+      profileWhy: base ? base.profileWhy : opts.reference ? `no kernel tree; reference tree ${opts.reference.root ?? ''} (${opts.reference.profileWhy})` : 'no kernel tree and no reference tree',
+    },
+    scenarios: { count: opts.scenarios.length, source: opts.scenarioSource },
+    partial,
+    newErrors,
+  };
+  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(opts.reference?.files ?? [])], cur);
+}
+
+function markHunkOnly(j: Job, note: string): Job {
+  j.mode = 'hunk-only';
+  j.note = note;
+  return j;
+}
+
+/** Two hunks are the same change if their headers and bodies match (a quoted copy may be trimmed: a prefix matches). */
+function sameHunk(a: Hunk, b: Hunk): boolean {
+  if (a.oldStart !== b.oldStart || a.newStart !== b.newStart) return false;
+  const body = (h: Hunk) => h.lines.map((l) => `${l.kind}${l.text.replace(/\s+/g, ' ').trim()}`);
+  const x = body(a);
+  const y = body(b);
+  const n = Math.min(x.length, y.length);
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Record where applied hunks landed on both sides and which functions they touch. */
+function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnType<typeof applySeries>['applied']): void {
+  // Net lines added by earlier applied hunks of the same file diff: maps post → pre positions.
+  const delta = new Map<number, number>();
+  const sorted = [...applied].sort((x, y) => x.fileIndex - y.fileIndex || x.hunkIndex - y.hunkIndex);
+  for (const a of sorted) {
+    const j = fileJobs[a.fileIndex]?.[a.hunkIndex];
+    if (!j) continue;
+    const h = j.hunk;
+    const before = delta.get(a.fileIndex) ?? 0;
+    delta.set(a.fileIndex, before + h.newLines - h.oldLines);
+    if (!isInterpreted(j.path)) continue;
+    j.mode = 'applied';
+    j.unit = unit;
+    unit.jobs.push(j);
+    const postStart = a.newStartInResult;
+    const preStart = postStart - before;
+    let o = preStart;
+    let n = postStart;
+    for (const l of h.lines) {
+      if (l.kind === ' ') {
+        o++;
+        n++;
+      } else if (l.kind === '-') j.preChanged.add(o++);
+      else if (l.kind === '+') j.postChanged.add(n++);
+    }
+    j.preRange = [preStart, Math.max(preStart, o - 1)];
+    j.postRange = [postStart, Math.max(postStart, n - 1)];
+    const names = new Set<string>();
+    const pre = unit.pre.files.get(j.path);
+    const post = unit.post.files.get(j.path);
+    for (const [f, [lo, hi]] of [[pre, j.preRange], [post, j.postRange]] as const) {
+      if (!f) continue;
+      for (const e of f.functions.values()) if (e.startRow + 1 <= hi && e.endRow + 1 >= lo) names.add(e.name);
+    }
+    j.functions = [...names];
+  }
+  void p;
+}
+
+/**
+ * Hunk-only mode: parse each side of the hunk on its own and keep the function
+ * definitions it contains completely (no ERROR nodes, body closed). Their lines are
+ * reported in the hunk's own file coordinates (oldStart/newStart from the header).
+ */
+function rebuildFromHunk(j: Job, factory: ImageFactory, _parser: CParser): { pre: Map<string, CFunction>; post: Map<string, CFunction>; names: string[]; partial: string[] } {
+  const h = j.hunk;
+  const side = (kinds: string[]) => h.lines.filter((l) => kinds.includes(l.kind)).map((l) => l.text).join('\n');
+  const path = j.path ?? 'hunk.c';
+  const build = (text: string, start: number, changed: Set<number>, kind: '-' | '+') => {
+    const out = new Map<string, CFunction>();
+    const f = factory.file(`${path}#hunk:${j.key}:${kind}`, text);
+    for (const e of f.functions.values()) {
+      if (e.hasError || !e.active) continue;
+      const def = f.functionBody(e.name);
+      if (def) out.set(e.name, { name: e.name, file: f, def, lineBase: start, displayPath: path });
+    }
+    let n = start;
+    for (const l of h.lines) {
+      if (l.kind === ' ' || l.kind === kind) {
+        if (l.kind === kind) changed.add(n);
+        n++;
+      }
+    }
+    return out;
+  };
+  const pre = build(side([' ', '-']), h.oldStart, j.preChanged, '-');
+  const post = build(side([' ', '+']), h.newStart, j.postChanged, '+');
+  j.preRange = [h.oldStart, h.oldStart + Math.max(0, h.oldLines - 1)];
+  j.postRange = [h.newStart, h.newStart + Math.max(0, h.newLines - 1)];
+  const names = [...new Set([...pre.keys(), ...post.keys()])];
+  const enclosing = /\b([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1];
+  const partial = enclosing && !names.includes(enclosing) ? [enclosing] : [];
+  return { pre, post, names: [...names, ...partial], partial };
+}
+
+/** Compare the two sides scenario by scenario and give each change to the hunks whose lines ran. */
+function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, ScenarioResult>, b: Map<string, ScenarioResult>): void {
+  for (const s of scenarios) {
+    const ra = a.get(s.id);
+    const rb = b.get(s.id);
+    if (!ra || !rb) continue;
+    const entered = new Set([...ra.functions, ...rb.functions]);
+    const ran = u.jobs.filter((j) => j.functions.some((f) => entered.has(f)));
+    for (const j of ran) {
+      j.run.add(s.id);
+      for (const x of [...ra.outcome.assumptions, ...rb.outcome.assumptions]) if (j.assumptions.size < 20) j.assumptions.add(x);
+      if (ra.outcome.inconclusive) j.assumptions.add(`${s.id} before: inconclusive (${ra.outcome.inconclusive})`);
+      if (rb.outcome.inconclusive) j.assumptions.add(`${s.id} after: inconclusive (${rb.outcome.inconclusive})`);
+    }
+    const findings = diffFindings(s.id, ra.outcome, rb.outcome);
+    const probe = changesFor(s.id, ra, rb, undefined);
+    if (!probe.length && !findings.length) continue;
+    // Owners: the hunks containing a step where the two traces differ; else hunks whose changed lines ran.
+    const div = divergenceOwners(u, ra, rb);
+    const hit = (lines: Record<string, number[]>, path: string | null, set: Set<number>) => !!path && (lines[path] ?? []).some((l) => set.has(l));
+    let owners = div.size ? [...div.keys()] : u.jobs.filter((j) => hit(ra.linesRun, j.path, j.preChanged) || hit(rb.linesRun, j.path, j.postChanged));
+    if (!owners.length) owners = ran;
+    if (!owners.length && u.jobs.length) owners = [u.jobs[0]];
+    for (const j of owners) {
+      const range = (r?: [number, number]) => new Set(r ? Array.from({ length: r[1] - r[0] + 1 }, (_, i) => r[0] + i) : []);
+      const d = div.get(j);
+      const step = d?.step ?? decidingStep(rb.trace, j.path ?? '', range(j.postRange)) ?? decidingStep(ra.trace, j.path ?? '', range(j.preRange));
+      // Before-side lines are pre-image lines: say so, they differ from the post-image's.
+      const why = step ? `${d?.side === 'before' ? 'before: ' : ''}${stepText(step)}` : undefined;
+      const ch = changesFor(s.id, ra, rb, why);
+      for (const c of ch) if (c.field === 'fallback' && rb.outcome.fallbackReason) c.why = `${c.why ? `${c.why}; ` : ''}${rb.outcome.fallbackReason}`;
+      j.changes.push(...ch);
+      j.findings.push(...findings);
+      j.changed.add(s.id);
+      j.run.add(s.id);
+      if (!j.deciding && step) j.deciding = { file: step.file, line: step.line, text: step.text };
+    }
+  }
+}
+
+/**
+ * Hunks containing a step where the before and after traces differ, each with its most
+ * telling differing step: a branch or return (the decision), after side first (the code
+ * the reviewer is reading). A step on a changed (-/+) line outranks one on a context
+ * line: code merely reached because of a change elsewhere does not own the change.
+ */
+function divergenceOwners(u: Unit, ra: ScenarioResult, rb: ScenarioResult): Map<Job, { step: TraceStep; side: 'before' | 'after' }> {
+  const { before, after } = divergentSteps(ra.trace, rb.trace);
+  const onChanged = new Map<Job, Array<{ step: TraceStep; side: 'before' | 'after' }>>();
+  const inRange = new Map<Job, Array<{ step: TraceStep; side: 'before' | 'after' }>>();
+  const place = (st: TraceStep, side: 'before' | 'after') => {
+    for (const j of u.jobs) {
+      const r = side === 'before' ? j.preRange : j.postRange;
+      if (j.path !== st.file || !r || st.line < r[0] || st.line > r[1]) continue;
+      const changed = (side === 'before' ? j.preChanged : j.postChanged).has(st.line);
+      const m = changed ? onChanged : inRange;
+      let xs = m.get(j);
+      if (!xs) m.set(j, (xs = []));
+      xs.push({ step: st, side });
+    }
+  };
+  for (const st of after) place(st, 'after');
+  for (const st of before) place(st, 'before');
+  const use = onChanged.size ? onChanged : inRange;
+  const out = new Map<Job, { step: TraceStep; side: 'before' | 'after' }>();
+  const decisive = (x: { step: TraceStep }) => x.step.kind === 'branch' || x.step.kind === 'return' || x.step.kind === 'errno';
+  for (const [j, steps] of use) out.set(j, steps.find(decisive) ?? steps[0]);
+  return out;
+}
+
+function toReview(j: Job): HunkReview {
+  const src = j.aliasOf ?? j;
+  const h = j.hunk;
+  const counts = new Map<string, number>();
+  for (const c of src.changes) {
+    const g = c.field === 'lockAcrossIo' || c.field === 'lockSequence' ? 'lock' : c.field === 'dioUnwritten' || c.field === 'unwrittenConverted' || c.field === 'unwrittenLeft' ? 'unwritten' : c.field;
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  const newCodes = [...new Set(src.findings.filter((f) => f.status === 'new').map((f) => f.code))];
+  const fixed = [...new Set(src.findings.filter((f) => f.status === 'fixed').map((f) => f.code))];
+  let summary: string;
+  if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
+  else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
+  else if (!src.unit.done) summary = 'not analysed: time budget exhausted';
+  else if (!src.run.size) summary = `no write-path change: no scenario runs ${src.functions.join(', ') || 'this code'}`;
+  else if (!src.changed.size) summary = `no write-path change in ${src.run.size} scenarios`;
+  else {
+    const parts = [...counts].map(([g, n]) => `${g} ×${n}`);
+    summary = `${src.changed.size}/${src.run.size} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
+  }
+  if (src.mode === 'hunk-only' && src.unit) summary = `hunk-only: ${summary}`;
+  return {
+    header: h.header,
+    line: h.docLine + 1,
+    docLine: h.docLine,
+    docColumn: h.docColumn,
+    docEndLine: h.docEndLine,
+    functions: src.functions,
+    mode: src.mode,
+    changes: src.changes,
+    findings: src.findings,
+    assumptions: [...src.assumptions],
+    scenariosRun: src.run.size,
+    scenariosChanged: src.changed.size,
+    summary,
+    ...(src.deciding ? { deciding: src.deciding } : {}),
+    key: j.key,
+    ...(src.note ? { note: src.note } : {}),
+  };
+}
+
+export type { TraceStep };

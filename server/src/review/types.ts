@@ -1,0 +1,103 @@
+import type { CheckCode } from '../engine/outcome';
+import type { TraceStep } from '../interp/trace';
+
+/**
+ * The review of a patch document (BRIEF.md "Review"): per file, per hunk, the scenarios
+ * whose outcome changed between the pre-image and the post-image, the invariants newly
+ * broken or fixed, and what could not be decided. Plain data: the LSP adapter and the
+ * CLI formatters turn it into diagnostics, hovers, text, JSON and SARIF.
+ *
+ * Lines: `line` is the 1-based line of the `@@` header in the reviewed document (BRIEF);
+ * `docLine`/`docEndLine` are 0-based document lines (for LSP ranges); for a flattened
+ * one-line document `docColumn` locates the header on line 0.
+ */
+export interface ReviewResult {
+  files: FileReview[];
+  problems: ReviewProblem[];
+  /** The base the pre-image came from, and the profile used, with why. */
+  kernel: { tree?: string; version?: string; profile: string; profileWhy: string };
+  /** Scenario set used. */
+  scenarios: { count: number; source: string };
+  /** True when the time budget ran out: hunks after that point are not annotated. */
+  partial: boolean;
+  /** Number of error-severity findings newly broken by the patch (CLI exit status). */
+  newErrors: number;
+}
+
+export interface FileReview {
+  /** Path in the kernel tree (`fs/ext4/file.c`), from the patch. */
+  path: string;
+  hunks: HunkReview[];
+}
+
+/** Outcome fields a change can be reported in (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
+export type ChangeField = 'path' | 'fallback' | 'lockAcrossIo' | 'lockSequence' | 'waits' | 'dioUnwritten' | 'unwrittenConverted' | 'unwrittenLeft' | 'orphan' | 'ret';
+
+export interface HunkChange {
+  scenario: string;
+  field: ChangeField;
+  before: string;
+  after: string;
+  /** The deciding condition on the after side (or before, if the scenario no longer reaches it), `cond @ file:line`. */
+  why?: string;
+}
+
+export interface HunkFinding {
+  code: CheckCode;
+  severity: 'error' | 'warning' | 'information';
+  message: string;
+  scenario: string;
+  /** `new`: broken by the patch; `fixed`: broken before, not after. */
+  status: 'new' | 'fixed';
+}
+
+/** How a hunk was analysed. */
+export type HunkMode =
+  /** The patch applied to the base tree; both images are full trees. */
+  | 'applied'
+  /** No base or the hunk did not apply: functions rebuilt from the hunk, model defaults elsewhere. */
+  | 'hunk-only'
+  /** The hunk touches no interpreted function (headers, other files, comments). */
+  | 'outside';
+
+export interface HunkReview {
+  header: string;
+  /** 1-based line of the `@@` header in the document (BRIEF). */
+  line: number;
+  docLine: number;
+  docColumn: number;
+  docEndLine: number;
+  /** Functions whose lines the hunk touches (either side). */
+  functions: string[];
+  mode: HunkMode;
+  changes: HunkChange[];
+  findings: HunkFinding[];
+  /** Assumptions made in scenarios that ran this hunk's functions. */
+  assumptions: string[];
+  /** Scenarios that executed code in the touched functions (either side). */
+  scenariosRun: number;
+  /** Distinct scenarios with a change attributed to this hunk. */
+  scenariosChanged: number;
+  /** One line, for CodeLens and text output. */
+  summary: string;
+  /** The C line that decided the first change (after side), for relatedInformation. */
+  deciding?: { file: string; line: number; text: string };
+  /** Stable key for trace requests: `${patchIndex}:${fileIndex}:${hunkIndex}`. */
+  key: string;
+  /** Why the hunk is in this mode (e.g. "hunk did not apply: …"). */
+  note?: string;
+}
+
+export interface ReviewProblem {
+  message: string;
+  /** 0-based document line, when the problem has a place. */
+  line?: number;
+  severity: 'error' | 'warning' | 'information';
+}
+
+/** One scenario's trace on one side, for the "show trace" command and trace views. */
+export interface ScenarioTrace {
+  scenario: string;
+  side: 'before' | 'after';
+  steps: TraceStep[];
+}
