@@ -19,3 +19,6 @@ export { simulate, ENTRY } from './engine/simulate';
 export { simulateAll } from './engine/run';
 export { findGrammarPaths, getParser } from './io/grammar';
 export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree } from './io/kernelTree';
+export { reviewPatch, ReviewSession } from './review/review';
+export { formatReviewText, formatSarif, groupChanges } from './review/format';
+export { parsePatchDocument, decodeDocument, applySeries } from './patch';

@@ -10,8 +10,15 @@ export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRo
   const out: string[] = [];
   out.push(`${docName}: kernel ${r.kernel.version ?? '(none)'} profile ${r.kernel.profile} (${r.kernel.profileWhy}); ${r.scenarios.count} scenarios (${r.scenarios.source})${r.partial ? '; PARTIAL (time budget)' : ''}`);
   for (const p of r.problems) out.push(`  ${p.severity}${p.line !== undefined ? ` line ${p.line + 1}` : ''}: ${p.message}`);
+  // The per-hunk table: one line per hunk, then the details of the hunks that change something.
+  out.push('');
+  const table = r.files.flatMap((f) => f.hunks.map((h) => [`${f.path}:${h.line}`, h.header.replace(/^(@@[^@]*@@).*/, '$1'), h.functions.slice(0, 3).join(', ') + (h.functions.length > 3 ? ', …' : ''), h.summary]));
+  const widths = [0, 1, 2].map((i) => Math.min(48, Math.max(...table.map((row) => row[i].length), 4)));
+  out.push(['hunk'.padEnd(widths[0]), '@@'.padEnd(widths[1]), 'functions'.padEnd(widths[2]), 'write-path effect'].join('  '));
+  for (const row of table) out.push([row[0].padEnd(widths[0]), row[1].padEnd(widths[1]), row[2].slice(0, 48).padEnd(widths[2]), row[3]].join('  '));
   for (const f of r.files) {
     for (const h of f.hunks) {
+      if (!h.changes.length && !h.findings.length) continue;
       out.push('');
       out.push(`${f.path}:${h.line} ${h.header}`);
       out.push(`  ${h.functions.length ? `[${h.functions.join(', ')}] ` : ''}${h.summary}`);

@@ -7,6 +7,7 @@ import type { FileDiff, Hunk, Patch, PatchDocument } from '../patch';
 import type { ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
 import { SourceFile } from '../syntax/sourceFile';
+import { modelledBy } from '../model/host';
 import type { CParser } from '../syntax/treeSitter';
 import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from './compare';
 import { ImageFactory, ImageSide } from './images';
@@ -189,7 +190,7 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
     units.push(unit);
     for (const f of res.failed) {
       const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
-      if (j && isInterpreted(j.path)) pending.push(markHunkOnly(j, `hunk did not apply: ${f.reason}`));
+      if (j && isInterpreted(j.path)) pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
       if (j) problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
     }
     placeApplied(unit, fileJobs, p, res.applied);
@@ -235,6 +236,10 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
     j.functions = names;
     j.partialFunctions = partial;
     for (const f of partial) j.assumptions.add(`${f}() is only partly in this hunk: hunk-only mode cannot rebuild it, so its change is not simulated`);
+    for (const f of names) {
+      if (!pre.has(f) && post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the new side: its before-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id}), not this patch's base`);
+      if (pre.has(f) && !post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the old side: its after-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id})`);
+    }
     if (!ref) {
       j.note = `${j.note}; no reference tree to run the rest of the write path (run \`npm run fetch-kernels\` or set ext4WritePath.kernelTree)`;
       continue;
@@ -464,7 +469,13 @@ function toReview(j: Job): HunkReview {
   if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
   else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
   else if (!src.unit.done) summary = 'not analysed: time budget exhausted';
-  else if (!src.run.size) summary = `no write-path change: no scenario runs ${src.functions.join(', ') || 'this code'}`;
+  else if (!src.run.size) {
+    // Functions the model implements in TypeScript are never entered as C: say so instead of "not run".
+    const modelled = src.functions.filter((f) => modelledBy(f)?.kind === 'boundary');
+    summary = modelled.length
+      ? `modelled, not interpreted: ${modelled.join(', ')} (a TypeScript model stands in for this C, so this change is not simulated)`
+      : `no write-path change: no scenario runs ${src.functions.join(', ') || 'this code'}`;
+  }
   else if (!src.changed.size) summary = `no write-path change in ${src.run.size} scenarios`;
   else {
     const parts = [...counts].map(([g, n]) => `${g} ×${n}`);

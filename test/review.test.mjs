@@ -1,0 +1,179 @@
+// Patch review on real input: the real 6.1 → 6.12 diff of fs/ext4/file.c + inode.c
+// against the Debian 6.1 tree, the seed threads, an edit that breaks an invariant, and
+// bad input. Diffs are made at test time from the fetched trees; nothing is committed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, kernel, kernelDir, need, parser, readSeed, ROOT } from './helpers.mjs';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+/** The real upstream change set 6.1 → 6.12 of the two interpreted files, as a unified diff. */
+function realDiff() {
+  const a = kernelDir('6.1');
+  const b = kernelDir('6.12');
+  let out = '';
+  for (const f of ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
+    const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(a, f), join(b, f)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(r.status, 1, 'the files differ');
+    out += r.stdout;
+  }
+  return out;
+}
+
+function toBase(k) {
+  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
+}
+
+async function review(text, base, reference) {
+  return api.reviewPatch(text, { parser: await parser(), base, reference, scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+}
+
+const hunksOf = (result, fn) => result.files.flatMap((f) => f.hunks).filter((h) => h.functions.includes(fn));
+const changed = (hunks, scenario, field) => hunks.flatMap((h) => h.changes).find((c) => c.scenario === scenario && c.field === field);
+
+test('the real 6.1 → 6.12 diff: dio_write_checks/dio_write_iter hunks carry the expected lock changes', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const session = await review(realDiff(), toBase(await kernel('6.1')));
+  const r = session.result;
+  assert.equal(r.kernel.profile, '6.1');
+  const dio = [...hunksOf(r, 'ext4_dio_write_checks'), ...hunksOf(r, 'ext4_dio_write_iter')];
+  assert.ok(dio.length >= 4, `${dio.length} hunks touch the two functions`);
+  // 512-byte-unaligned overwrite of written blocks: exclusive + inode_dio_wait + FORCE_WAIT → shared, neither.
+  for (const s of ['dio-sync-un-written-warm', 'dio-aio-un-written-warm']) {
+    assert.deepEqual(
+      { before: changed(dio, s, 'lockAcrossIo')?.before, after: changed(dio, s, 'lockAcrossIo')?.after },
+      { before: 'exclusive', after: 'shared' },
+      s,
+    );
+    assert.equal(changed(dio, s, 'waits')?.before, 'inode_dio_wait IOMAP_DIO_FORCE_WAIT', s);
+    assert.equal(changed(dio, s, 'waits')?.after, 'none', s);
+  }
+  // Aligned write into an unwritten extent, IS_NOSEC warm: exclusive → shared.
+  const un = changed(dio, 'dio-sync-al-unwritten-warm', 'lockAcrossIo');
+  assert.deepEqual([un?.before, un?.after], ['exclusive', 'shared']);
+  // The change is explained by a condition in the hunk.
+  assert.ok(dio.some((h) => h.changes.some((c) => c.why && /@ fs\/ext4\/file\.c:\d+/.test(c.why))));
+  // Hunks that change nothing in the write path say so in one line.
+  const quiet = r.files.flatMap((f) => f.hunks).filter((h) => !h.changes.length && !h.findings.length);
+  assert.ok(quiet.length > 50);
+  for (const h of quiet) assert.ok(!h.summary.includes('\n') && h.summary.length > 0, h.summary);
+  assert.ok(quiet.some((h) => /^no write-path change in \d+ scenarios$/.test(h.summary)));
+  // Every @@ of the document is reviewed, at its 1-based document line.
+  const text = realDiff().split('\n');
+  const headers = text.map((l, i) => (l.startsWith('@@ ') ? i + 1 : 0)).filter(Boolean);
+  assert.deepEqual(r.files.flatMap((f) => f.hunks.map((h) => h.line)), headers);
+  session.dispose();
+});
+
+test('CLI review: JSON follows the BRIEF review interface; SARIF 2.1.0; exit status gates on newly broken invariants', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian 6.12 tree')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-review-'));
+  try {
+    // A patch made at test time from the real tree: test EXT4_MAP_MAPPED before EXT4_MAP_UNWRITTEN.
+    const f = 'fs/ext4/inode.c';
+    const orig = readFileSync(join(kernelDir('6.12'), f), 'utf8');
+    const start = orig.indexOf('static void ext4_set_iomap(');
+    const end = orig.indexOf('\n}\n', start);
+    const fn = orig.slice(start, end)
+      .replace('if (map->m_flags & EXT4_MAP_UNWRITTEN) {\n\t\tiomap->type = IOMAP_UNWRITTEN;', '@@A@@')
+      .replace('} else if (map->m_flags & EXT4_MAP_MAPPED) {\n\t\tiomap->type = IOMAP_MAPPED;', '} else if (map->m_flags & EXT4_MAP_UNWRITTEN) {\n\t\tiomap->type = IOMAP_UNWRITTEN;')
+      .replace('@@A@@', 'if (map->m_flags & EXT4_MAP_MAPPED) {\n\t\tiomap->type = IOMAP_MAPPED;');
+    writeFileSync(join(dir, 'a.c'), orig);
+    writeFileSync(join(dir, 'b.c'), orig.slice(0, start) + fn + orig.slice(end));
+    const d = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(dir, 'a.c'), join(dir, 'b.c')], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'swap.patch'), d.stdout);
+    const run = (fmt) => spawnSync(process.execPath, [CLI, 'review', join(dir, 'swap.patch'), '--kernel', kernelDir('6.12'), '--format', fmt], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    const json = run('json');
+    assert.equal(json.status, 1, `exit status 1 on a newly broken invariant: ${json.stderr}`);
+    const out = JSON.parse(json.stdout);
+    assert.ok(Array.isArray(out.files) && Array.isArray(out.problems));
+    const h = out.files[0].hunks[0];
+    for (const k of ['header', 'line', 'functions', 'changes', 'findings']) assert.ok(k in h, k);
+    assert.equal(h.line, d.stdout.split('\n').findIndex((l) => l.startsWith('@@')) + 1);
+    assert.ok(h.functions.includes('ext4_set_iomap'));
+    const f1 = h.findings.find((x) => x.code === 'unwritten-unconverted');
+    assert.ok(f1, JSON.stringify(h.findings));
+    for (const k of ['code', 'severity', 'message', 'scenario']) assert.ok(k in f1, k);
+    assert.equal(f1.severity, 'error');
+    const c = h.changes.find((x) => x.field === 'unwrittenConverted');
+    assert.deepEqual([c.before, c.after], ['true', 'false']);
+    for (const k of ['scenario', 'field', 'before', 'after']) assert.ok(k in c, k);
+    const sarif = JSON.parse(run('sarif').stdout);
+    assert.equal(sarif.version, '2.1.0');
+    const res = sarif.runs[0].results.filter((x) => x.ruleId === 'unwritten-unconverted');
+    assert.ok(res.length > 0 && res[0].level === 'error');
+    assert.ok(sarif.runs[0].tool.driver.rules.some((x) => x.id === 'unwritten-unconverted' && x.helpUri.endsWith('unwritten-unconverted.md')));
+    // The reverse patch fixes it: status fixed, exit 0.
+    const rev = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(dir, 'b.c'), join(dir, 'a.c')], { encoding: 'utf8' });
+    const treeB = join(dir, 'tree');
+    execFileSync('mkdir', ['-p', join(treeB, 'fs/ext4')]);
+    writeFileSync(join(treeB, 'Makefile'), readFileSync(join(kernelDir('6.12'), 'Makefile')));
+    writeFileSync(join(treeB, 'fs/ext4/file.c'), readFileSync(join(kernelDir('6.12'), 'fs/ext4/file.c')));
+    writeFileSync(join(treeB, f), readFileSync(join(dir, 'b.c')));
+    writeFileSync(join(dir, 'fix.patch'), rev.stdout);
+    const fix = spawnSync(process.execPath, [CLI, 'review', join(dir, 'fix.patch'), '--kernel', treeB, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    assert.equal(fix.status, 0, fix.stderr);
+    const fixed = JSON.parse(fix.stdout).files[0].hunks[0].findings;
+    assert.ok(fixed.some((x) => x.code === 'unwritten-unconverted' && x.status === 'fixed'), JSON.stringify(fixed));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('seed 001: the quoted hunks in the replies are annotated at their own positions', async (t) => {
+  const text = readSeed('001_19eda201be480ccb.txt');
+  if (!need(t, text, 'seed 001') || !need(t, kernelDir('6.12'), 'Debian 6.12 tree')) return;
+  const r = (await review(text, toBase(await kernel('6.12')))).result;
+  const quotedHeaders = text.split('\n').map((l, i) => (/^(>\s?)+@@ -576/.test(l) ? i + 1 : 0)).filter(Boolean);
+  assert.ok(quotedHeaders.length >= 8, `${quotedHeaders.length} quoted copies`);
+  const byLine = new Map(r.files.flatMap((f) => f.hunks).map((h) => [h.line, h]));
+  for (const line of quotedHeaders) {
+    const h = byLine.get(line);
+    assert.ok(h, `annotation at line ${line}`);
+    assert.ok(h.functions.includes('ext4_dio_write_iter'), `${line}: ${h.functions}`);
+    assert.ok(h.scenariosRun > 0, `${line}: simulated (${h.summary})`);
+  }
+});
+
+test('seed 000 without a kernel tree: hunk-only mode says so and still annotates the quoted hunks', async (t) => {
+  const text = readSeed('000_5e32f489a77d5aed.txt');
+  if (!need(t, text, 'seed 000')) return;
+  const ref = kernelDir('6.12') ? toBase(await kernel('6.12')) : undefined;
+  const r = (await review(text, undefined, ref)).result;
+  const hunks = r.files.flatMap((f) => f.hunks);
+  assert.ok(hunks.every((h) => h.mode === 'hunk-only' || h.mode === 'outside'));
+  const quoted = text.split('\n').map((l, i) => (/^>\s?@@ /.test(l) ? i + 1 : 0)).filter(Boolean);
+  for (const line of quoted) assert.ok(hunks.some((h) => h.line === line), `quoted hunk at ${line}`);
+  // The complete ext4_iomap_end() in the last hunk is rebuilt and simulated.
+  const end = hunks.find((h) => h.functions.includes('ext4_iomap_end'));
+  assert.ok(end, 'ext4_iomap_end hunk');
+  if (ref) assert.ok(end.scenariosRun > 0, end.summary);
+  // The partial ext4_iomap_begin() hunks are not guessed: they say why.
+  const partial = hunks.find((h) => h.header.includes('-3581,10'));
+  assert.ok(partial.assumptions.some((a) => a.includes('only partly in this hunk')) || /not simulated/.test(partial.summary), partial.summary);
+});
+
+test('bad input: garbage, truncated hunks, binary, non-UTF-8 and a 50 MB patch give problems, not crashes', async (t) => {
+  const p = await parser();
+  const opts = { parser: p, scenarios: api.defaultMatrix().slice(0, 4), scenarioSource: 'test' };
+  const garbage = api.reviewPatch('@@ -1,3 +1,4 @@\n+a\n\u0000\u0001 nonsense\n@@ @@ @@\n--- \n+++\n', opts).result;
+  assert.ok(garbage.problems.length > 0);
+  const truncated = api.reviewPatch('--- a/fs/ext4/file.c\n+++ b/fs/ext4/file.c\n@@ -10,6 +10,7 @@ foo\n ctx\n+int x;\n', opts).result;
+  assert.ok(truncated.problems.some((x) => /incomplete|truncat/i.test(x.message)), JSON.stringify(truncated.problems));
+  const bytes = new Uint8Array([0xff, 0xfe, 0x00, 0x41, 0xc3, 0x28, 0x0a]);
+  const decoded = api.decodeDocument(bytes);
+  assert.ok(decoded.problems.length > 0);
+  assert.ok(api.reviewPatch(decoded.text, opts).result.problems.length > 0);
+  // 50 MB: many files and hunks; the review answers with problems/annotations, never throws.
+  const one = 'diff --git a/drivers/x.c b/drivers/x.c\n--- a/drivers/x.c\n+++ b/drivers/x.c\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n';
+  const big = one.repeat(Math.ceil((50 << 20) / one.length));
+  assert.ok(big.length >= 50 << 20);
+  const r = api.reviewPatch(big, opts).result;
+  assert.ok(r.files.length > 100000);
+  assert.ok(r.files.every((f) => f.hunks.every((h) => h.mode === 'outside')));
+});
