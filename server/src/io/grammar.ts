@@ -17,8 +17,17 @@ export function findGrammarPaths(from: string = __dirname): GrammarPaths {
   ].filter((x): x is string => !!x);
   const dir = candidates.find((d) => existsSync(join(d, 'tree-sitter-c.wasm')));
   if (!dir) throw new Error(`tree-sitter-c.wasm not found (looked in ${candidates.join(', ')}); run \`npm run build\``);
-  const runtimeCandidates = [from, join(dir, '..', 'dist'), dirname(require.resolve('web-tree-sitter/web-tree-sitter.wasm', { paths: [from, process.cwd()] }))];
-  const runtimeDir = runtimeCandidates.find((d) => existsSync(join(d, 'web-tree-sitter.wasm')));
+  // The packaged extension has no node_modules: look next to the bundle first and only
+  // then ask the resolver (which throws when the package is absent).
+  const runtimeCandidates = [from, join(dir, '..', 'dist')];
+  let runtimeDir = runtimeCandidates.find((d) => existsSync(join(d, 'web-tree-sitter.wasm')));
+  if (!runtimeDir) {
+    try {
+      runtimeDir = dirname(require.resolve('web-tree-sitter/web-tree-sitter.wasm', { paths: [from, process.cwd()] }));
+    } catch {
+      runtimeDir = undefined;
+    }
+  }
   return { grammarWasm: join(dir, 'tree-sitter-c.wasm'), runtimeDir };
 }
 
