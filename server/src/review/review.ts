@@ -11,6 +11,7 @@ import { modelledBy } from '../model/host';
 import type { CParser } from '../syntax/treeSitter';
 import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from './compare';
 import { ImageFactory, ImageSide } from './images';
+import { graftHunk } from './graft';
 import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -243,6 +244,19 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
     if (!ref) {
       j.note = `${j.note}; no reference tree to run the rest of the write path (run \`npm run fetch-kernels\` or set ext4WritePath.kernelTree)`;
       continue;
+    }
+    // A hunk inside a function it does not contain whole: graft its change onto the reference.
+    if (partial.length) {
+      const refImage = factory.image(ref.texts).image;
+      const g = graftHunk(j.hunk, j.key, partial[0], refImage, factory, (n) => modelledBy(n)?.kind !== 'boundary');
+      if (g) {
+        pre.set(g.target, g.before);
+        post.set(g.target, g.after);
+        if (!j.functions.includes(g.target)) j.functions.push(g.target);
+        j.assumptions.clear();
+        j.assumptions.add(`${partial[0]}() is only partly in this hunk: its changed statement was grafted onto the reference ${g.target}() at ${g.where} (similarity ${g.score.toFixed(2)}); the rest of ${g.target}() is the reference tree's`);
+        j.note = `${j.note}; grafted onto ${g.target}() at ${g.where}`;
+      }
     }
     if (!pre.size && !post.size) continue;
     const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(ref.texts, post), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
