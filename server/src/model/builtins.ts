@@ -47,18 +47,18 @@ export const BUILTINS: Registry = {
   likely: b('include/linux/compiler.h: __builtin_expect(!!(x), 1)', (ctx, a) => int(truthy(ev(ctx, a[0])) ? 1 : 0)),
   WARN_ON: b('include/asm-generic/bug.h: evaluates to !!cond, warns when true', (ctx, a) => warn(ctx, 'WARN_ON', a)),
   WARN_ON_ONCE: b('include/asm-generic/bug.h: evaluates to !!cond, warns once when true', (ctx, a) => warn(ctx, 'WARN_ON_ONCE', a)),
-  WARN: b('include/asm-generic/bug.h', (ctx, a) => warn(ctx, 'WARN', a)),
-  WARN_ONCE: b('include/asm-generic/bug.h', (ctx, a) => warn(ctx, 'WARN_ONCE', a)),
+  WARN: b('include/asm-generic/bug.h WARN(cond, fmt…): evaluates to !!cond, warns when true', (ctx, a) => warn(ctx, 'WARN', a)),
+  WARN_ONCE: b('include/asm-generic/bug.h WARN_ONCE(cond, fmt…): evaluates to !!cond', (ctx, a) => warn(ctx, 'WARN_ONCE', a)),
   BUG_ON: b('include/asm-generic/bug.h: a true condition oopses', (ctx, a) => warn(ctx, 'BUG_ON', a)),
   READ_ONCE: b('include/asm-generic/rwonce.h: the value of its lvalue', (ctx, a) => ev(ctx, a[0])),
-  WRITE_ONCE: b('include/asm-generic/rwonce.h', (ctx, a) => {
+  WRITE_ONCE: b('include/asm-generic/rwonce.h: a plain store of the value', (ctx, a) => {
     ctx.it.lvalue(a[0]).set(ev(ctx, a[1]));
     return VOID;
   }),
   min_t: b('include/linux/minmax.h: min after casting both to the type', (ctx, a) => minmax(ctx, ev(ctx, a[1]), ev(ctx, a[2]), typeArg(ctx, a[0]), true)),
-  max_t: b('include/linux/minmax.h', (ctx, a) => minmax(ctx, ev(ctx, a[1]), ev(ctx, a[2]), typeArg(ctx, a[0]), false)),
-  min: b('include/linux/minmax.h', (ctx, a) => minmax(ctx, ev(ctx, a[0]), ev(ctx, a[1]), undefined, true)),
-  max: b('include/linux/minmax.h', (ctx, a) => minmax(ctx, ev(ctx, a[0]), ev(ctx, a[1]), undefined, false)),
+  max_t: b('include/linux/minmax.h: max after casting both to the type', (ctx, a) => minmax(ctx, ev(ctx, a[1]), ev(ctx, a[2]), typeArg(ctx, a[0]), false)),
+  min: b('include/linux/minmax.h: the smaller of two same-typed values', (ctx, a) => minmax(ctx, ev(ctx, a[0]), ev(ctx, a[1]), undefined, true)),
+  max: b('include/linux/minmax.h: the larger of two same-typed values', (ctx, a) => minmax(ctx, ev(ctx, a[0]), ev(ctx, a[1]), undefined, false)),
   round_up: b('include/linux/math.h: ((x - 1) | (y - 1)) + 1 for power-of-two y', (ctx, a) => {
     const x = ev(ctx, a[0]);
     const y = toBigInt(ev(ctx, a[1]));
@@ -69,20 +69,20 @@ export const BUILTINS: Registry = {
     const y = toBigInt(ev(ctx, a[1]));
     return int(toBigInt(x) & ~(y - 1n), x.k === 'int' ? x.t : T.long);
   }),
-  ALIGN: b('include/linux/align.h', (ctx, a) => {
+  ALIGN: b('include/linux/align.h: round x up to a power-of-two a', (ctx, a) => {
     const x = ev(ctx, a[0]);
     const y = toBigInt(ev(ctx, a[1]));
     return int((toBigInt(x) + y - 1n) & ~(y - 1n), x.k === 'int' ? x.t : T.long);
   }),
   IS_ALIGNED: b('include/linux/align.h: ((x) & ((a) - 1)) == 0', (ctx, a) => bool((toBigInt(ev(ctx, a[0])) & (toBigInt(ev(ctx, a[1])) - 1n)) === 0n)),
-  DIV_ROUND_UP: b('include/linux/math.h', (ctx, a) => {
+  DIV_ROUND_UP: b('include/linux/math.h: (n + d - 1) / d', (ctx, a) => {
     const x = toBigInt(ev(ctx, a[0]));
     const y = toBigInt(ev(ctx, a[1]));
     return int(y === 0n ? 0n : (x + y - 1n) / y, T.ulong);
   }),
   BIT: b('include/linux/bits.h: 1UL << nr', (ctx, a) => int(1n << toBigInt(ev(ctx, a[0])), T.ulong)),
   IS_ERR: b('include/linux/err.h: pointer in the top MAX_ERRNO bytes', (ctx, a) => bool(ev(ctx, a[0]).k === 'errptr')),
-  IS_ERR_OR_NULL: b('include/linux/err.h', (ctx, a) => {
+  IS_ERR_OR_NULL: b('include/linux/err.h: NULL or an ERR_PTR', (ctx, a) => {
     const v = ev(ctx, a[0]);
     return bool(v.k === 'errptr' || v.k === 'null');
   }),
@@ -90,7 +90,7 @@ export const BUILTINS: Registry = {
     const v = ev(ctx, a[0]);
     return int(v.k === 'errptr' ? v.err : 0n, T.long);
   }),
-  PTR_ERR_OR_ZERO: b('include/linux/err.h', (ctx, a) => {
+  PTR_ERR_OR_ZERO: b('include/linux/err.h: the errno of an ERR_PTR, else 0', (ctx, a) => {
     const v = ev(ctx, a[0]);
     return int(v.k === 'errptr' ? v.err : 0n, T.int);
   }),
@@ -114,7 +114,7 @@ export const BUILTINS: Registry = {
     }
     return VOID;
   }),
-  lockdep_assert_held: b('include/linux/lockdep.h', (ctx, a) => {
+  lockdep_assert_held: b('include/linux/lockdep.h: asserts the lock is held (checked against the lock model)', (ctx, a) => {
     if (ctx.w.lock === 'none' && ctx.w.context === 'process') {
       const where = ctx.it.where(a[0]);
       ctx.w.emit({ e: 'lock-error', text: `lockdep_assert_held(${ctx.it.textOf(a[0])}) with i_rwsem not held at ${where.file}:${where.line}` });
@@ -139,14 +139,14 @@ export const BUILTINS: Registry = {
 export const ACCESSORS: Registry = {
   file_inode: m('include/linux/fs.h: f->f_inode', (ctx) => ptr(ctx.w.objects.inode)),
   EXT4_I: m('fs/ext4/ext4.h: container_of(inode, struct ext4_inode_info, vfs_inode)', (ctx) => ptr(ctx.w.objects.ei)),
-  EXT4_SB: m('fs/ext4/ext4.h: sb->s_fs_info', (ctx) => ptr(ctx.w.objects.sbi)),
+  EXT4_SB: m('fs/ext4/ext4.h EXT4_SB(): sb->s_fs_info, the ext4_sb_info', (ctx) => ptr(ctx.w.objects.sbi)),
   i_size_read: m('include/linux/fs.h: inode->i_size', (ctx) => int(ctx.w.iSize, T.long)),
-  i_size_write: m('include/linux/fs.h', (ctx, a) => {
+  i_size_write: m('include/linux/fs.h i_size_write(): inode->i_size = size', (ctx, a) => {
     ctx.w.iSize = toBigInt(a[1]);
     return VOID;
   }),
   i_blocksize: m('include/linux/fs.h: 1 << inode->i_blkbits', (ctx) => int(ctx.w.blockSize, T.uint)),
-  iov_iter_count: m('include/linux/uio.h: i->count', (ctx) => int(ctx.w.iterCount, T.ulong)),
+  iov_iter_count: m('include/linux/uio.h iov_iter_count(): i->count, bytes left', (ctx) => int(ctx.w.iterCount, T.ulong)),
   iov_iter_truncate: m('include/linux/uio.h: if (i->count > count) i->count = count', (ctx, a) => {
     const n = toBigInt(a[1]);
     if (ctx.w.iterCount > n) ctx.w.iterCount = n;
@@ -164,9 +164,9 @@ export const ACCESSORS: Registry = {
   IS_ENCRYPTED: m('include/linux/fs.h: inode->i_flags & S_ENCRYPTED', (ctx) => bool(ctx.w.flags.has('encrypt'))),
   IS_VERITY: m('include/linux/fs.h: inode->i_flags & S_VERITY', (ctx) => bool(ctx.w.flags.has('verity'))),
   IS_IMMUTABLE: m('include/linux/fs.h: inode->i_flags & S_IMMUTABLE', () => FALSE),
-  IS_SYNC: m('include/linux/fs.h', () => FALSE),
-  IS_APPEND: m('include/linux/fs.h', () => FALSE),
-  S_ISREG: m('include/uapi/linux/stat.h', () => TRUE),
+  IS_SYNC: m('include/linux/fs.h IS_SYNC(): sync mount or S_SYNC inode (never in scenarios)', () => FALSE),
+  IS_APPEND: m('include/linux/fs.h IS_APPEND(): S_APPEND inode (never in scenarios)', () => FALSE),
+  S_ISREG: m('include/uapi/linux/stat.h S_ISREG(): scenarios write regular files', () => TRUE),
   fsverity_active: m('include/linux/fsverity.h: the inode has verity info', (ctx) => bool(ctx.w.flags.has('verity'))),
   fscrypt_dio_supported: m(
     'fs/crypto/inline_crypt.c fscrypt_dio_supported() (6.1/6.12): DIO on encrypted files needs blk-crypto inline encryption; the model assumes the device has none (no -o inlinecrypt)',

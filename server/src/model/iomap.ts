@@ -229,7 +229,7 @@ function daxIomapRw(ctx: ModelCtx, args: Value[]): Value {
 export const IOMAP: Registry = {
   iomap_dio_rw: m('fs/iomap/direct-io.c iomap_dio_rw() 6.1/6.12 (see iomapDioRw)', iomapDioRw),
   dax_iomap_rw: m('fs/dax.c dax_iomap_rw() 6.1/6.12', daxIomapRw),
-  kiocb_invalidate_post_direct_write: m('mm/filemap.c', () => NULL),
-  sb_init_dio_done_wq: m('fs/direct-io.c', () => int(0, T.int)),
+  kiocb_invalidate_post_direct_write: m('mm/filemap.c kiocb_invalidate_post_direct_write(): drops pages cached during the DIO; no block state change', () => NULL),
+  sb_init_dio_done_wq: m('fs/direct-io.c sb_init_dio_done_wq(): creates s_dio_done_wq; always succeeds here', () => int(0, T.int)),
 };
 

@@ -101,7 +101,7 @@ export const VFS: Registry = {
     ctx.w.nosec = true;
     return int(0, T.int);
   }),
-  file_update_time: m('fs/inode.c file_update_time()', () => int(0, T.int)),
+  file_update_time: m('fs/inode.c file_update_time(): c/mtime update, no effect on the write path model', () => int(0, T.int)),
   generic_perform_write: m('mm/filemap.c generic_perform_write() 6.1/6.12 (see performWrite)', (ctx) => performWrite(ctx)),
   generic_write_sync: m('include/linux/fs.h generic_write_sync(): with IOCB_DSYNC, vfs_fsync_range() over the written range', (ctx, a) => {
     const w = ctx.w;
@@ -120,6 +120,6 @@ export const VFS: Registry = {
     return int(0, T.int);
   }),
   invalidate_mapping_pages: m('mm/truncate.c invalidate_mapping_pages(): drops clean page-cache pages; no block state changes', () => int(0, T.ulong)),
-  inode_newsize_ok: m('fs/attr.c', () => int(0, T.int)),
+  inode_newsize_ok: m('fs/attr.c inode_newsize_ok(): size limits, always within them in scenarios', () => int(0, T.int)),
 };
 
