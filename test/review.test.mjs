@@ -193,3 +193,25 @@ test('bad input: garbage, truncated hunks, binary, non-UTF-8 and a 50 MB patch g
   assert.ok(r.files.length > 100000);
   assert.ok(r.files.every((f) => f.hunks.every((h) => h.mode === 'outside')));
 });
+
+test('seed 001 with the 6.12-atomic profile: the WARN/-EIO fixes the -ENOTBLK fallback, not the short-write one', async (t) => {
+  const text = readSeed('001_19eda201be480ccb.txt');
+  if (!need(t, text, 'seed 001') || !need(t, kernelDir('6.12'), 'Debian 6.12 tree')) return;
+  const k = await kernel('6.12');
+  const base = { ...toBase(k), profile: api.PROFILES['6.12-atomic'], profileWhy: 'test: the tree the series was written against' };
+  const r = (await review(text, base)).result;
+  const h = r.files.flatMap((f) => f.hunks).find((x) => x.line === 18);
+  assert.ok(h, 'the original hunk');
+  // iomap_dio_rw() returning -ENOTBLK (invalidation failure): broken before, fixed after.
+  const fixed = h.findings.find((f) => f.code === 'atomic-fallback' && f.status === 'fixed');
+  assert.equal(fixed?.scenario, 'dio-atomic-invalidate-fails');
+  const ret = h.changes.find((c) => c.scenario === 'dio-atomic-invalidate-fails' && c.field === 'ret');
+  assert.deepEqual([ret.before, ret.after], ['4096', '-EIO']);
+  // A hole of a block-mapped file: iomap returns 0 (not -ENOTBLK), the remainder goes buffered — the added check cannot help.
+  const still = h.findings.find((f) => f.code === 'atomic-fallback' && f.status === 'still');
+  assert.equal(still?.scenario, 'dio-atomic-ind-hole');
+  // 6.13's iomap returns -EAGAIN for that invalidation failure: the fallback is unreachable there.
+  const r13 = (await review(text, { ...toBase(k), profile: api.PROFILES['6.13'], profileWhy: 'test' })).result;
+  const h13 = r13.files.flatMap((f) => f.hunks).find((x) => x.line === 18);
+  assert.ok(!h13.findings.some((f) => f.status === 'fixed'), JSON.stringify(h13.findings));
+});

@@ -11,7 +11,9 @@ test('defaults are filled as documented', () => {
   assert.equal(s.inode.size, 65536);
   assert.equal(s.inode.disksize, 65536);
   assert.equal(s.inode.nosec, true);
-  assert.deepEqual(s.mount, { blockSize: 4096, dioreadNolock: true, delalloc: true, dataJournal: false });
+  assert.deepEqual(s.mount, { blockSize: 4096, dioreadNolock: true, delalloc: true, dataJournal: false, extentFeature: true });
+  assert.equal(api.normalizeScenario({ id: 'i', inode: { mapping: 'indirect' } }).mount.extentFeature, false);
+  assert.equal(s.env.atomicCapable, true);
 });
 
 test('bad values become problems and defaults; the file never throws', () => {

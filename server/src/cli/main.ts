@@ -7,11 +7,13 @@ import { parseScenarioFile } from '../scenario/normalize';
 import type { Scenario } from '../scenario/types';
 import { formatOutcomeRow, OUTCOME_HEADER, simulateAll, textTable } from '../engine/run';
 import { reviewCmd } from './review';
+import { workloadCmd, WORKLOAD_USAGE } from './workload';
 
 const USAGE = `usage:
   ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 6.1|6.12] [--only ID[,ID…]] [--trace]
   ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 6.1|6.12]
                          [--scenarios default|core|FILE] [--time-budget MS] [--max-rows N]
+${WORKLOAD_USAGE.trimEnd()}
 
   simulate   run the scenario matrix over the real fs/ext4 C in DIR
   review     annotate every hunk of PATCH (diff, format-patch, mbox, quoted reply) with
@@ -27,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (cmd === 'simulate') return simulateCmd(rest);
   if (cmd === 'review') return reviewCmd(rest);
+  if (cmd === 'workload') return workloadCmd(rest);
   process.stderr.write(`unknown command ${cmd}\n${USAGE}`);
   return 2;
 }

@@ -37,10 +37,9 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   let ret: Value | undefined;
   let inconclusive: string | undefined;
   try {
-    if (s.request.atomic) {
-      // kiocb_set_rw_flags() (include/linux/fs.h): RWF_ATOMIC is refused before ->write_iter.
-      trace.model('kiocb_set_rw_flags', 'RWF_ATOMIC on ext4', '-EOPNOTSUPP', `${ctx.profile.id}: ${ctx.profile.id === '6.1' ? 'no RWF_ATOMIC flag' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE'} (KERNEL-NOTES)`);
-      ret = { k: 'int', v: -c('EOPNOTSUPP'), t: { bits: 64, signed: true, name: 'ssize_t' } };
+    const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : undefined;
+    if (refused !== undefined) {
+      ret = { k: 'int', v: refused, t: { bits: 64, signed: true, name: 'ssize_t' } };
     } else if (!ctx.image.lookupFunction(ENTRY)) {
       inconclusive = `no C for ${ENTRY}() in the image`;
     } else {
@@ -62,6 +61,50 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
 }
 
 const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
+
+/**
+ * An RWF_ATOMIC write before and at the top of ->write_iter. Returns the negative errno
+ * it is refused with, or undefined when it goes on (with IOCB_ATOMIC set).
+ *
+ * - kiocb_set_rw_flags() (include/linux/fs.h, 6.11+): -EOPNOTSUPP unless the file has
+ *   FMODE_CAN_ATOMIC_WRITE; 6.1/6.12 ext4 never sets it (KERNEL-NOTES). Profiles that
+ *   accept atomic writes set it in ext4_file_open() for regular files when s_awu_min > 0:
+ *   the fs has the extent feature and the device can do atomic writes (6.13 b7987a7d69a4).
+ * - ext4_file_write_iter() 6.13 (43c696f9d094): length outside [awu_min, awu_max] (one fs
+ *   block) → -EINVAL, then generic_atomic_write_valid() (fs/read_write.c): not a power of
+ *   two or pos not aligned to the length → -EINVAL, not O_DIRECT → -EOPNOTSUPP. Applied
+ *   here only when the image's ext4_file_write_iter() does not test IOCB_ATOMIC itself
+ *   (its C predates 6.13); that is recorded as an assumption.
+ */
+function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace, it: Interpreter): bigint | undefined {
+  const c = (n: string) => ctx.constant(n) ?? 0n;
+  const p = ctx.profile;
+  const refuse = (errno: string, why: string, cite: string) => {
+    trace.model('kiocb_set_rw_flags', `RWF_ATOMIC: ${why}`, `-${errno}`, cite);
+    return -c(errno);
+  };
+  if (p.atomicWrite === 'EOPNOTSUPP') {
+    return refuse('EOPNOTSUPP', p.id === '6.1' ? 'no RWF_ATOMIC flag in this kernel' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE', `${p.id}: include/linux/fs.h kiocb_set_rw_flags() (KERNEL-NOTES)`);
+  }
+  if (!s.mount.extentFeature || !s.env.atomicCapable) {
+    return refuse('EOPNOTSUPP', `no FMODE_CAN_ATOMIC_WRITE (${!s.mount.extentFeature ? 'no extent feature' : 'device cannot do atomic writes'}: s_awu_min = 0)`, 'ext4_atomic_write_init()/ext4_file_open() 6.13; kiocb_set_rw_flags()');
+  }
+  w.iocbFlags |= c('IOCB_ATOMIC');
+  const entry = ctx.image.lookupFunction(ENTRY);
+  const cHandlesAtomic = !!entry && entry.file.text.slice(entry.def.start, entry.def.end).includes('IOCB_ATOMIC');
+  if (!cHandlesAtomic) {
+    it.assume(`${p.id}: ext4_file_write_iter() in the image does not check IOCB_ATOMIC; ext4 6.13's atomic size and alignment checks are modelled instead`);
+    const len = BigInt(s.request.len);
+    const bs = BigInt(s.mount.blockSize);
+    const cite = 'ext4_file_write_iter() 6.13 (43c696f9d094) → generic_atomic_write_valid() fs/read_write.c';
+    if (len < bs || len > bs) return refuse('EINVAL', `length ${len} outside the atomic unit [${bs}, ${bs}]`, cite);
+    if ((len & (len - 1n)) !== 0n) return refuse('EINVAL', `length ${len} is not a power of two`, cite);
+    if (BigInt(s.request.pos) % len !== 0n) return refuse('EINVAL', `pos ${s.request.pos} not aligned to the length`, cite);
+    if (!s.request.direct) return refuse('EOPNOTSUPP', 'buffered atomic write', cite);
+  }
+  trace.model('kiocb_set_rw_flags', 'RWF_ATOMIC accepted', 'IOCB_ATOMIC', `${p.id}: FMODE_CAN_ATOMIC_WRITE set by ext4_file_open()`);
+  return undefined;
+}
 
 function retValue(v: Value | bigint | undefined): number | string {
   if (v === undefined) return 'none';

@@ -62,7 +62,7 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   const missing = CONSTANT_HEADERS.filter((_, i) => !headerTexts[i]);
   if (missing.length) problems.push(`headers missing (built-in constants used instead): ${missing.join(', ')}`);
   const headers = new HeaderConstants(headerTexts, (s) => config.defined.has(s));
-  const builtin = BUILTIN_CONSTANTS[profile.id];
+  const builtin = BUILTIN_CONSTANTS[profile.constants];
   return {
     root,
     version,

@@ -72,33 +72,61 @@ export function analyseCFile(base: BaseTree, rel: string, scenarios: readonly Sc
 }
 
 /**
- * One finding per (check, function). A finding is shown on the first function of this file
- * the scenario entered (`ScenarioResult.functions` is in entry order): the place where the
- * scenario's path enters this file is the one every violating path shares, whereas "the
- * function where it went wrong" is not known to the checks (they judge the whole run).
- * The decisions taken in this file are attached so the reader can follow the path.
+ * One finding per (check, function). The checks judge a whole run, so where it went wrong
+ * is not known; a finding is shown on the most specific function of this file on the
+ * violating path: the one, among this file's functions every violating scenario entered,
+ * that the fewest scenarios of the matrix enter (ties: the one entered last, i.e. deeper).
+ * That is where the violating runs differ from the common path — ext4_iomap_alloc() for a
+ * journal start under IOCB_NOWAIT, ext4_dio_write_end_io() for an unconverted extent,
+ * ext4_handle_inode_extension() for an extending write — rather than the entry point
+ * every scenario shares. The last decisions taken in this file are attached.
  */
 function placeFindings(a: CFileAnalysis, mine: ReadonlySet<string>): CFileFinding[] {
-  const byKey = new Map<string, CFileFinding>();
+  const byCode = new Map<string, { f: { code: CheckCode; severity: CFileFinding['severity']; message: string }; ids: string[] }>();
   for (const s of a.scenarios) {
     const r = a.results.get(s.id);
-    if (!r?.outcome.findings.length) continue;
-    const fn = r.functions.find((f) => mine.has(f));
-    if (!fn) continue;
-    for (const f of r.outcome.findings) {
-      const key = `${f.code}\u0000${fn}`;
-      let x = byKey.get(key);
-      if (!x) {
-        const decisions = r.trace.filter((st) => st.file === a.rel && (st.kind === 'branch' || st.kind === 'return' || st.kind === 'errno')).slice(-3);
-        byKey.set(key, (x = { code: f.code, severity: f.severity, message: f.message, function: fn, scenarios: [], decisions }));
-      }
-      if (!x.scenarios.includes(s.id)) x.scenarios.push(s.id);
+    for (const f of r?.outcome.findings ?? []) {
+      let x = byCode.get(f.code);
+      if (!x) byCode.set(f.code, (x = { f, ids: [] }));
+      if (!x.ids.includes(s.id)) x.ids.push(s.id);
     }
   }
-  return [...byKey.values()];
+  const out: CFileFinding[] = [];
+  for (const { f, ids } of byCode.values()) {
+    const first = a.results.get(ids[0])!;
+    const order = first.functions.filter((fn) => mine.has(fn));
+    const common = order.filter((fn) => ids.every((id) => a.results.get(id)!.functions.includes(fn)));
+    if (!common.length) continue;
+    let best = common[0];
+    for (const fn of common) if ((a.runs.get(fn)?.length ?? 0) <= (a.runs.get(best)?.length ?? 0)) best = fn;
+    const decisions = first.trace.filter((st) => st.file === a.rel && (st.kind === 'branch' || st.kind === 'return' || st.kind === 'errno')).slice(-3);
+    out.push({ code: f.code, severity: f.severity, message: f.message, function: best, scenarios: ids, decisions });
+  }
+  return out;
 }
 
 /** The function of `a` whose definition spans 0-based `line`, if any. */
 export function functionAt(a: Pick<CFileAnalysis, 'functions'>, line: number): FunctionEntry | undefined {
   return a.functions.find((f) => f.startRow <= line && line <= f.endRow);
+}
+
+/**
+ * The function a hover at (line, character) is about: a name the matrix runs under the
+ * cursor (a definition or a call), else the function whose signature holds the cursor
+ * (its rows up to the opening brace). Hovers inside bodies on other words stay quiet.
+ */
+export function hoverFunction(a: Pick<CFileAnalysis, 'functions' | 'runs'>, lines: readonly string[], line: number, character: number): string | undefined {
+  const text = lines[line] ?? '';
+  const re = /[A-Za-z_]\w*/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m.index <= character && character <= m.index + m[0].length) {
+      if (a.runs.has(m[0])) return m[0];
+      break;
+    }
+  }
+  const fn = functionAt(a, line);
+  if (!fn || !a.runs.has(fn.name)) return undefined;
+  let brace = fn.startRow;
+  while (brace < fn.endRow && !(lines[brace] ?? '').includes('{')) brace++;
+  return line <= brace ? fn.name : undefined;
 }

@@ -8,15 +8,18 @@ export interface TreeLine {
   line: number;
   /** `exact`: the line holds the step's code; `moved`: found nearby (the step's line was a post-image line); `function`: the function's first line. */
   how: 'exact' | 'moved' | 'function';
+  /** For `function`: which function. */
+  fn?: string;
 }
 
 /** How far from the reported line a moved line is searched (hunks shift lines by tens, not thousands). */
 const SEARCH = 600;
 
-/** Identifiers of a step's text, longest first: what must appear on the source line that holds it. */
+const KEYWORDS = new Set(['if', 'else', 'return', 'while', 'for', 'goto', 'unlikely', 'likely', 'sizeof', 'struct', 'int', 'bool', 'true', 'false', 'NULL', 'defined']);
+
+/** Identifiers of a step's text (keywords aside): what the source line holding it must contain. */
 function anchors(text: string): string[] {
-  const ids = [...new Set(text.match(/[A-Za-z_]\w{2,}/g) ?? [])];
-  return ids.slice(0, 3);
+  return [...new Set(text.match(/[A-Za-z_]\w{2,}/g) ?? [])].filter((w) => !KEYWORDS.has(w));
 }
 
 /**
@@ -33,17 +36,21 @@ export function locateInTree(base: Pick<BaseTree, 'texts' | 'files'>, step: { fi
   const text = base.texts.get(step.file);
   if (text === undefined) return undefined;
   const lines = text.split('\n');
-  const want = anchors(step.text);
-  const holds = (i: number) => want.length > 0 && want.every((w) => lines.slice(i, i + 3).some((l) => l.includes(w)));
+  // Two identifiers pin a condition down; a call re-printed with other arguments still has its callee.
+  const ids = anchors(step.text);
   const at = step.line - 1;
-  if (at >= 0 && at < lines.length && holds(at)) return { file: step.file, line: step.line, how: 'exact' };
-  for (let d = 1; d <= SEARCH; d++) {
-    for (const i of [at - d, at + d]) if (i >= 0 && i < lines.length && holds(i)) return { file: step.file, line: i + 1, how: 'moved' };
+  for (const want of [ids.slice(0, 2), ids.slice(0, 1)]) {
+    if (!want.length) continue;
+    const holds = (i: number) => want.every((w) => lines.slice(i, i + 3).some((l) => l.includes(w)));
+    if (at >= 0 && at < lines.length && holds(at)) return { file: step.file, line: step.line, how: 'exact' };
+    for (let d = 1; d <= SEARCH; d++) {
+      for (const i of [at - d, at + d]) if (i >= 0 && i < lines.length && holds(i)) return { file: step.file, line: i + 1, how: 'moved' };
+    }
   }
   const f = base.files.find((x) => x.path === step.file);
   for (const name of functions) {
     const e = f?.functions.get(name);
-    if (e) return { file: step.file, line: e.startRow + 1, how: 'function' };
+    if (e) return { file: step.file, line: e.startRow + 1, how: 'function', fn: name };
   }
   return undefined;
 }

@@ -45,6 +45,9 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
   const waitForCompletion = !aio || forceWait;
   let iomapFlags = c('IOMAP_DIRECT') | c('IOMAP_WRITE');
   if (w.iocbFlags & c('IOCB_NOWAIT')) iomapFlags |= c('IOMAP_NOWAIT');
+  const atomic = c('IOCB_ATOMIC') !== 0n && (w.iocbFlags & c('IOCB_ATOMIC')) !== 0n;
+  // 6.13 __iomap_dio_rw(): IOCB_ATOMIC → IOMAP_ATOMIC (the constant exists only where iomap has atomic rules).
+  if (atomic && c('IOMAP_ATOMIC')) iomapFlags |= c('IOMAP_ATOMIC');
   const needSync = (w.iocbFlags & c('IOCB_DSYNC')) !== 0n;
 
   // kiocb_invalidate_pages(): write back and invalidate the page cache over the range.
@@ -54,7 +57,11 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
   }
   writeback(w, pos0, pos0 + len0 - 1n);
   if (w.scenario.env.invalidateFails) {
-    it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed', '-ENOTBLK', `${cite}: invalidation failure → -ENOTBLK (${w.profile.invalidateErrorsToENOTBLK === 'all-but-EAGAIN' ? '6.12 maps every error but -EAGAIN' : '6.1'}), caller falls back to buffered`);
+    if (atomic && w.profile.atomicInvalidateErrno === 'EAGAIN') {
+      it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed for an atomic write', '-EAGAIN', `${w.profile.id} __iomap_dio_rw(): an atomic write must not fall back, so invalidation failure is -EAGAIN, not -ENOTBLK`);
+      return EN('EAGAIN');
+    }
+    it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed', '-ENOTBLK', `${cite}: invalidation failure → -ENOTBLK (${w.profile.invalidateErrorsToENOTBLK === 'all-but-EAGAIN' ? '6.12 maps every error but -EAGAIN' : '6.1'}), caller falls back to buffered${atomic ? '; no atomic special case in this iomap' : ''}`);
     return EN('ENOTBLK');
   }
 
@@ -127,6 +134,11 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
     const align = BigInt(4096 + w.scenario.request.bufOffset);
     if (((iterPos | length | align) & (lbs - 1n)) !== 0n) {
       it.trace.model('iomap_dio_bio_iter', `pos ${iterPos} len ${length} buffer +${w.scenario.request.bufOffset} vs logical block ${lbs}`, '-EINVAL', 'fs/iomap/direct-io.c iomap_dio_bio_iter(): misaligned to the device logical block size → -EINVAL');
+      processed = -c('EINVAL');
+      continue;
+    }
+    if (atomic && w.profile.atomicOneBlockBio && length !== fsbs) {
+      it.trace.model('iomap_dio_bio_iter', `atomic write mapping of ${length} bytes`, '-EINVAL', `${w.profile.id} iomap_dio_bio_iter(): an IOMAP_ATOMIC write must be one fs block in one REQ_ATOMIC bio`);
       processed = -c('EINVAL');
       continue;
     }

@@ -5,7 +5,9 @@
  */
 export interface KernelProfile {
   /** Stable id used in settings, JSON and `--kernel-version`. */
-  readonly id: '6.1' | '6.12';
+  readonly id: '6.1' | '6.12' | '6.12-atomic' | '6.13';
+  /** The profile whose built-in constants apply (model/constants.ts). */
+  readonly constants: '6.1' | '6.12' | '6.13';
   /** The exact release the profile was read from. */
   readonly release: string;
   /**
@@ -25,24 +27,75 @@ export interface KernelProfile {
    * `RWF_ATOMIC` handling before ext4 runs: 6.1 has no such flag (kiocb_set_rw_flags()
    * rejects unknown flags with -EOPNOTSUPP); 6.12 defines it but ext4 never sets
    * FMODE_CAN_ATOMIC_WRITE so kiocb_set_rw_flags() returns -EOPNOTSUPP (KERNEL-NOTES).
+   * `accepted`: ext4_file_open() sets FMODE_CAN_ATOMIC_WRITE when the inode can do atomic
+   * writes (6.13 b7987a7d69a4: regular file and s_awu_min > 0, i.e. the fs has the extents
+   * feature and the device supports atomic writes; awu_min = awu_max = the block size).
    */
-  readonly atomicWrite: 'EOPNOTSUPP';
+  readonly atomicWrite: 'EOPNOTSUPP' | 'accepted';
+  /**
+   * What `__iomap_dio_rw()` returns for an atomic write when page-cache invalidation
+   * fails: the plain -ENOTBLK (6.12 iomap, no atomic special case), or -EAGAIN (6.13:
+   * "an atomic write must not fall back", fs/iomap/direct-io.c).
+   */
+  readonly atomicInvalidateErrno: 'ENOTBLK' | 'EAGAIN';
+  /**
+   * 6.13 iomap_dio_bio_iter(): an IOMAP_ATOMIC mapping whose length is not exactly one fs
+   * block gets -EINVAL (one REQ_ATOMIC bio per atomic write).
+   */
+  readonly atomicOneBlockBio: boolean;
 }
 
 export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
   '6.1': {
     id: '6.1',
+    constants: '6.1',
     release: '6.1.192 (Debian linux-source-6.1)',
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
     atomicWrite: 'EOPNOTSUPP',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
   },
   '6.12': {
     id: '6.12',
+    constants: '6.12',
     release: '6.12.117 (Debian linux-source-6.12)',
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
     atomicWrite: 'EOPNOTSUPP',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
+  },
+  /**
+   * The tree the October 2024 ext4 atomic-write series (seed 001) was written against:
+   * 6.12's VFS and iomap with ext4 accepting RWF_ATOMIC (patches 1-3 of that series set
+   * FMODE_CAN_ATOMIC_WRITE and validate the size). iomap has no atomic rules yet, so an
+   * invalidation failure still returns -ENOTBLK and ext4 falls back to buffered IO.
+   */
+  '6.12-atomic': {
+    id: '6.12-atomic',
+    constants: '6.12',
+    release: '6.12 + ext4 atomic-write series v3 (Oct 2024; not a Debian release)',
+    mapReportsDelayed: true,
+    invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
+    atomicWrite: 'accepted',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
+  },
+  /**
+   * Linux 6.13: ext4 atomic DIO (b7987a7d69a4, 43c696f9d094, 299537e9dfac) and iomap's
+   * atomic rules: -EAGAIN instead of -ENOTBLK on invalidation failure, one fs block per
+   * REQ_ATOMIC bio. Modelled from the merged patches; no Debian 6.13 tree to check against.
+   */
+  '6.13': {
+    id: '6.13',
+    constants: '6.13',
+    release: '6.13 (upstream; modelled from the merged patches)',
+    mapReportsDelayed: true,
+    invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
+    atomicWrite: 'accepted',
+    atomicInvalidateErrno: 'EAGAIN',
+    atomicOneBlockBio: true,
   },
 };
 
@@ -76,7 +129,8 @@ export function chooseProfile(v: KernelVersion | undefined, override?: string): 
   if (!v) return { profile: PROFILES['6.12'], why: 'no kernel version known; defaulting to 6.12' };
   const n = v.version * 1000 + v.patchlevel;
   const label = `${v.version}.${v.patchlevel}.${v.sublevel}`;
-  if (n >= 6012) return { profile: PROFILES['6.12'], why: `Makefile says ${label} (≥ 6.12)` };
+  if (n >= 6013) return { profile: PROFILES['6.13'], why: `Makefile says ${label} (≥ 6.13)` };
+  if (n >= 6012) return { profile: PROFILES['6.12'], why: `Makefile says ${label} (6.12)` };
   if (n >= 6001) return { profile: PROFILES['6.1'], why: `Makefile says ${label} (6.1 ≤ v < 6.12)` };
   return { profile: PROFILES['6.1'], why: `Makefile says ${label}; no older profile yet, using 6.1 (a guess)` };
 }

@@ -22,7 +22,7 @@ export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRo
       out.push('');
       out.push(`${f.path}:${h.line} ${h.header}`);
       out.push(`  ${h.functions.length ? `[${h.functions.join(', ')}] ` : ''}${h.summary}`);
-      for (const x of h.findings) out.push(`  ${x.status === 'new' ? 'BREAKS' : 'fixes'} ${x.code} (${x.scenario}): ${x.message}`);
+      for (const x of h.findings) out.push(`  ${x.status === 'new' ? 'BREAKS' : x.status === 'fixed' ? 'fixes' : 'still broken:'} ${x.code} (${x.scenario}): ${x.message}`);
       const rows = hunkRows(h);
       for (const row of rows.slice(0, maxRows)) out.push(`    ${row}`);
       if (rows.length > maxRows) out.push(`    … ${rows.length - maxRows} more`);
@@ -64,7 +64,7 @@ export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string
   for (const f of r.files) {
     for (const h of f.hunks) {
       for (const x of h.findings) {
-        results.push({ ruleId: x.code, level: x.status === 'new' ? 'error' : 'note', message: { text: `${x.message} (scenario ${x.scenario})` }, locations: [loc(h)] });
+        results.push({ ruleId: x.code, level: x.status === 'new' ? 'error' : x.status === 'still' ? 'warning' : 'note', message: { text: `${x.message} (scenario ${x.scenario})` }, locations: [loc(h)] });
       }
       if (h.scenariosChanged) results.push({ ruleId: 'write-path-change', level: 'warning', message: { text: `${f.path} ${h.header}: ${h.summary}` }, locations: [loc(h)] });
     }

@@ -415,6 +415,19 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     }
     const findings = diffFindings(s.id, ra.outcome, rb.outcome);
     const probe = changesFor(s.id, ra, rb, undefined);
+    // Broken before and after in a scenario that ran a hunk's changed lines: the change did not help.
+    const hitChanged = (lines: Record<string, number[]>, path: string | null, set: Set<number>) => !!path && (lines[path] ?? []).some((l) => set.has(l));
+    const stillCodes = rb.outcome.findings.filter((f) => ra.outcome.findings.some((x) => x.code === f.code));
+    if (stillCodes.length) {
+      for (const j of u.jobs) {
+        if (!hitChanged(rb.linesRun, j.path, j.postChanged) && !hitChanged(ra.linesRun, j.path, j.preChanged)) continue;
+        for (const f of stillCodes) {
+          if (!j.findings.some((x) => x.status === 'still' && x.code === f.code && x.scenario === s.id)) {
+            j.findings.push({ ...f, severity: 'warning', scenario: s.id, status: 'still', message: `not fixed by this change: ${f.message}` });
+          }
+        }
+      }
+    }
     if (!probe.length && !findings.length) continue;
     // Owners: the hunks containing a step where the two traces differ; else hunks whose changed lines ran.
     const div = divergenceOwners(u, ra, rb);
@@ -479,6 +492,10 @@ function toReview(j: Job): HunkReview {
   }
   const newCodes = [...new Set(src.findings.filter((f) => f.status === 'new').map((f) => f.code))];
   const fixed = [...new Set(src.findings.filter((f) => f.status === 'fixed').map((f) => f.code))];
+  // "Still broken" matters only for an invariant this hunk is about: one it breaks or fixes elsewhere.
+  const about = new Set([...newCodes, ...fixed]);
+  const findings = src.findings.filter((f) => f.status !== 'still' || about.has(f.code));
+  const still = [...new Set(findings.filter((f) => f.status === 'still').map((f) => f.code))];
   let summary: string;
   if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
   else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
@@ -495,6 +512,7 @@ function toReview(j: Job): HunkReview {
     const parts = [...counts].map(([g, n]) => `${g} ×${n}`);
     summary = `${src.changed.size}/${src.run.size} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
   }
+  if (still.length) summary += `; still broken: ${still.join(', ')}`;
   if (src.mode === 'hunk-only' && src.unit) summary = `hunk-only: ${summary}`;
   return {
     header: h.header,
@@ -505,7 +523,7 @@ function toReview(j: Job): HunkReview {
     functions: src.functions,
     mode: src.mode,
     changes: src.changes,
-    findings: src.findings,
+    findings,
     assumptions: [...src.assumptions],
     scenariosRun: src.run.size,
     scenariosChanged: src.changed.size,

@@ -47,8 +47,11 @@ export interface HunkFinding {
   severity: 'error' | 'warning' | 'information';
   message: string;
   scenario: string;
-  /** `new`: broken by the patch; `fixed`: broken before, not after. */
-  status: 'new' | 'fixed';
+  /**
+   * `new`: broken by the patch; `fixed`: broken before, not after; `still`: broken on both
+   * sides in a scenario that ran this hunk's changed lines — the change did not help there.
+   */
+  status: 'new' | 'fixed' | 'still';
 }
 
 /** How a hunk was analysed. */

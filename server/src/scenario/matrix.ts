@@ -77,6 +77,12 @@ export function extraScenarios(): ScenarioInput[] {
     s({ id: 'buf-unaligned', request: { direct: false, pos: BS + 512, len: 1024 } }),
     // Request flags.
     s({ id: 'dio-atomic', request: { atomic: true, pos: BS, len: BS } }),
+    // Atomic writes (accepted by the 6.12-atomic and 6.13 profiles; refused by 6.1/6.12).
+    s({ id: 'dio-atomic-hole', request: { atomic: true, pos: 9 * BS, len: BS } }),
+    s({ id: 'dio-atomic-invalidate-fails', description: 'page-cache invalidation fails before an atomic DIO (Darrick Wong in seed 001)', request: { atomic: true, pos: BS, len: BS }, env: { invalidateFails: true } }),
+    s({ id: 'dio-atomic-ind-hole', description: 'atomic DIO into a hole of an old block-mapped file on an extent filesystem', request: { atomic: true, pos: 5 * BS, len: BS }, inode: { mapping: 'indirect', blocks: 'WWWW____WWWWWWWW' }, mount: { extentFeature: true } }),
+    s({ id: 'dio-atomic-unaligned', request: { atomic: true, pos: BS + 512, len: BS } }),
+    s({ id: 'buf-atomic', request: { direct: false, atomic: true, pos: BS, len: BS } }),
     s({ id: 'dio-dsync-hole', request: { dsync: true, pos: 9 * BS, len: BS } }),
     s({ id: 'dio-append', request: { append: true, pos: 0, len: BS } }),
     s({ id: 'dio-misaligned-buffer', description: 'user buffer not aligned to the logical block size', request: { pos: BS, len: BS, bufOffset: 1 } }),

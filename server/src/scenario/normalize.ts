@@ -81,6 +81,7 @@ export function normalizeScenario(input: ScenarioInput, index = 0, problems: Sce
       dioreadNolock: bool(m.dioreadNolock, true, 'mount.dioreadNolock'),
       delalloc: bool(m.delalloc, true, 'mount.delalloc'),
       dataJournal: bool(m.dataJournal, false, 'mount.dataJournal'),
+      extentFeature: bool(m.extentFeature, mapping === 'extents', 'mount.extentFeature'),
     },
     env: {
       contended: bool(e.contended, false, 'env.contended'),
@@ -89,6 +90,7 @@ export function normalizeScenario(input: ScenarioInput, index = 0, problems: Sce
       enospc: bool(e.enospc, false, 'env.enospc'),
       logicalBlockSize: num(e.logicalBlockSize, 512, 'env.logicalBlockSize', 512),
       cachedPages: bool(e.cachedPages, false, 'env.cachedPages'),
+      atomicCapable: bool(e.atomicCapable, true, 'env.atomicCapable'),
     },
   };
 }

@@ -63,6 +63,12 @@ export interface MountSpec {
   delalloc: boolean;
   /** data=journal. Default false. */
   dataJournal: boolean;
+  /**
+   * The filesystem has the `extent` feature (mkfs default). Default: true for an
+   * extent-mapped inode, false for an indirect one (`mkfs.ext4 -O ^extent`); set it true
+   * with an indirect inode for an old block-mapped file on an extent filesystem.
+   */
+  extentFeature: boolean;
 }
 
 export interface EnvSpec {
@@ -78,6 +84,8 @@ export interface EnvSpec {
   logicalBlockSize: number;
   /** Pages of the target range are in the page cache (matters for NOWAIT invalidation). Default false. */
   cachedPages: boolean;
+  /** The block device supports atomic writes (bdev_can_atomic_write()). Default true. */
+  atomicCapable: boolean;
 }
 
 /** A scenario with every default filled in. */

@@ -1,0 +1,455 @@
+/**
+ * Per-document analysis state: which documents are open, the analysis of each document's
+ * current version, and when to (re)compute it. Knows the review and the kernel model,
+ * not LSP types (convert.ts renders; server.ts routes).
+ *
+ * Scheduling: an edit is analysed after a debounce; a request (hover, pull diagnostics…)
+ * analyses the current version at once. Every analysis is keyed by the document version
+ * and an epoch that advances whenever the base changes (settings, kernel tree on disk,
+ * edited fs/ext4 C): a result computed for an older version or epoch is dropped, and the
+ * newer one is computed instead. The simulation itself is synchronous, so cancellation
+ * and staleness are checked before it starts and between scenarios (`hasTime`).
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CancellationToken, CancellationTokenSource } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { scenarioSet } from '../cli/scenarios';
+import type { Ext4WritePathSettings, ScenarioMatrixResponse, TraceResponse } from '../protocol';
+import { reviewPatch, ReviewSession } from '../review/review';
+import type { HunkReview } from '../review/types';
+import type { Scenario } from '../scenario/types';
+import type { CParser } from '../syntax/treeSitter';
+import { analyseCFile, CFileAnalysis, functionAt } from './cfile';
+import { allHunks, cTraceMarkdown, matrixRows, PatchView, splitLines, traceMarkdown } from './convert';
+import { KernelTrees } from './kernels';
+import { profileOverride } from './settings';
+
+/** What a document is to the server. */
+export type DocKind = 'patch' | 'c' | 'ignored';
+
+export interface PatchAnalysis {
+  kind: 'patch';
+  version: number;
+  epoch: number;
+  session: ReviewSession;
+  view: PatchView;
+  scenarios: readonly Scenario[];
+  /** No base tree: hunks were analysed on their own (with the reference tree, if fetched). */
+  noKernel: boolean;
+  ms: number;
+}
+
+export interface CAnalysis {
+  kind: 'c';
+  version: number;
+  epoch: number;
+  /** Undefined when the file is not in a kernel tree (nothing to simulate). */
+  data?: CFileAnalysis;
+  lines: string[];
+  ms: number;
+}
+
+export type Analysis = PatchAnalysis | CAnalysis;
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** What the analyzer needs from the server around it. */
+export interface AnalyzerHost {
+  parser(): Promise<CParser>;
+  settings(): Ext4WritePathSettings;
+  /** Workspace folder paths. */
+  folders(): readonly string[];
+  log: Logger;
+  /** Shown to the user once per distinct message (bad settings). */
+  notify(message: string): void;
+  /** An analysis of `st` is about to run (status: busy). */
+  started(st: DocumentState): void;
+  /** A current analysis of `st` is ready (push diagnostics, status). */
+  finished(st: DocumentState, a: Analysis): void;
+  /** The analysis of `st` threw (an engine bug): the status says so; the log has the stack. */
+  failed(st: DocumentState, message: string): void;
+  /** Every result may be out of date (pull clients: ask them to re-pull). */
+  invalidated(): void;
+}
+
+interface Job {
+  version: number;
+  epoch: number;
+  cts: CancellationTokenSource;
+  promise: Promise<Analysis | undefined>;
+}
+
+/** One open document: its latest text, its current analysis and the work pending for it. */
+export class DocumentState {
+  analysis?: Analysis;
+  /** Pending debounce of an edit, and a promise that settles when it fires or is dropped. */
+  timer?: NodeJS.Timeout;
+  settled?: Promise<void>;
+  private settle?: () => void;
+  job?: Job;
+  /** The version and epoch whose analysis threw: not retried until either changes. */
+  failed?: { version: number; epoch: number };
+  closed = false;
+
+  constructor(
+    readonly uri: string,
+    public doc: TextDocument,
+    readonly kind: DocKind,
+    /** File system path, for `file:` documents. */
+    readonly path?: string,
+  ) {}
+
+  /** Replace the analysis, freeing the parsed trees of the one it replaces. */
+  adopt(a: Analysis): void {
+    const old = this.analysis;
+    this.analysis = a;
+    if (old?.kind === 'patch' && old !== a) old.session.dispose();
+  }
+
+  /** Start (or restart) the debounce timer; `fire` runs when it expires. */
+  arm(delay: number, fire: () => void): void {
+    if (this.timer) clearTimeout(this.timer);
+    else this.settled = new Promise<void>((r) => (this.settle = r));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fire();
+      this.disarm();
+    }, delay);
+  }
+
+  /** Drop the debounce timer and release whoever waits for it. */
+  disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const settle = this.settle;
+    this.settle = undefined;
+    settle?.();
+  }
+
+  dispose(): void {
+    this.closed = true;
+    this.disarm();
+    this.job?.cts.cancel();
+    if (this.analysis?.kind === 'patch') this.analysis.session.dispose();
+    this.analysis = undefined;
+  }
+}
+
+/** `fs/ext4/*.c` by path. */
+const EXT4_C = /[\\/]fs[\\/]ext4[\\/][^\\/]+\.c$/;
+
+/** Decide what a document is: an fs/ext4 C file, another C file (ignored), or a patch / mail. */
+export function classify(uri: string, languageId: string): { kind: DocKind; path?: string } {
+  let path: string | undefined;
+  try {
+    path = uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    path = undefined;
+  }
+  const name = path ?? uri;
+  if (languageId === 'c' || languageId === 'cpp' || /\.[ch]$/.test(name)) return { kind: path && EXT4_C.test(path) ? 'c' : 'ignored', path };
+  return { kind: 'patch', path };
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+export class Analyzer {
+  private readonly docs = new Map<string, DocumentState>();
+  private epoch = 0;
+  private kernels?: KernelTrees;
+  private scenarioCache?: { key: string; set: { scenarios: Scenario[]; source: string } };
+  private lastBase?: string;
+  private readonly told = new Set<string>();
+
+  constructor(private readonly host: AnalyzerHost, private readonly debounceMs = 300) {}
+
+  // --- documents ---------------------------------------------------------------------
+
+  open(doc: TextDocument): void {
+    const { kind, path } = classify(doc.uri, doc.languageId);
+    this.docs.get(doc.uri)?.dispose();
+    const st = new DocumentState(doc.uri, doc, kind, path);
+    this.docs.set(doc.uri, st);
+    if (kind !== 'ignored') this.schedule(st, 0);
+  }
+
+  change(doc: TextDocument): void {
+    const st = this.docs.get(doc.uri);
+    if (!st) return this.open(doc);
+    st.doc = doc;
+    // The running or queued work is for an older version: drop it.
+    st.job?.cts.cancel();
+    if (st.kind !== 'ignored') this.schedule(st, this.debounceMs);
+  }
+
+  close(uri: string): void {
+    const st = this.docs.get(uri);
+    if (!st) return;
+    st.dispose();
+    this.docs.delete(uri);
+    // A closed C document no longer overrides the file on disk.
+    if (st.kind === 'c' && st.path && this.kernels?.setOverlay(st.path, undefined)) this.invalidate('an edited fs/ext4 C document was closed');
+  }
+
+  state(uri: string): DocumentState | undefined {
+    return this.docs.get(uri);
+  }
+
+  /** Is `a` the analysis of the document's current version and base? */
+  isCurrent(st: DocumentState, a: Analysis | undefined): a is Analysis {
+    return !!a && a.version === st.doc.version && a.epoch === this.epoch;
+  }
+
+  /**
+   * The analysis of the document's current version, computed now if needed. Follows newer
+   * versions that arrive meanwhile; answers undefined when `token` is cancelled or the
+   * document is unknown, and the last analysis when a current one cannot be had.
+   */
+  async current(uri: string, token?: CancellationToken): Promise<Analysis | undefined> {
+    for (let misses = 0; misses < 8; ) {
+      const st = this.docs.get(uri);
+      if (!st || st.kind === 'ignored' || token?.isCancellationRequested) return undefined;
+      if (this.isCurrent(st, st.analysis) || this.hasFailed(st)) return st.analysis;
+      // An edit is settling: wait for its debounce rather than analyse every keystroke
+      // (pull clients ask for diagnostics right after each change).
+      if (st.timer) {
+        await st.settled;
+        continue;
+      }
+      const a = await this.ensure(st);
+      if (token?.isCancellationRequested) return undefined;
+      if (a && this.isCurrent(st, a)) return a;
+      misses++;
+    }
+    return this.docs.get(uri)?.analysis;
+  }
+
+  // --- invalidation ------------------------------------------------------------------
+
+  /** The base of every analysis changed: recompute every open document. */
+  invalidate(why: string): void {
+    this.epoch++;
+    this.host.log.info(`re-analysing open documents: ${why}`);
+    for (const st of this.docs.values()) if (st.kind !== 'ignored') this.schedule(st, 0);
+    this.host.invalidated();
+  }
+
+  settingsChanged(): void {
+    this.scenarioCache = undefined;
+    this.invalidate('settings changed');
+  }
+
+  /** Files changed on disk (workspace/didChangeWatchedFiles). */
+  filesChanged(paths: readonly string[]): void {
+    let reload = false;
+    for (const p of paths) if (this.kernels?.fileChanged(p)) reload = true;
+    const base = this.kernels?.resolveBase(this.host.settings().kernelTree, this.host.folders()).root;
+    if (reload) this.invalidate(`kernel tree changed on disk (${paths.join(', ')})`);
+    else if (this.kernels && base !== this.lastBase) this.invalidate(`kernel tree is now ${base ?? 'none'}`);
+  }
+
+  /** Kernel tree roots loaded so far (for file watching). */
+  roots(): string[] {
+    return this.kernels?.roots() ?? [];
+  }
+
+  dispose(): void {
+    for (const st of this.docs.values()) st.dispose();
+    this.docs.clear();
+    this.kernels?.dispose();
+  }
+
+  // --- scheduling --------------------------------------------------------------------
+
+  private schedule(st: DocumentState, delay: number): void {
+    st.arm(delay, () => {
+      this.ensure(st).catch((err) => this.host.log.error(`analysis of ${st.uri} failed: ${errorText(err)}`));
+    });
+  }
+
+  /** The running analysis of the current version, or a new one. */
+  private ensure(st: DocumentState): Promise<Analysis | undefined> {
+    if (this.isCurrent(st, st.analysis)) return Promise.resolve(st.analysis);
+    if (this.hasFailed(st)) return Promise.resolve(undefined);
+    const j = st.job;
+    if (j && !j.cts.token.isCancellationRequested && j.version === st.doc.version && j.epoch === this.epoch) return j.promise;
+    j?.cts.cancel();
+    st.disarm();
+    const job: Job = { version: st.doc.version, epoch: this.epoch, cts: new CancellationTokenSource(), promise: Promise.resolve(undefined) };
+    job.promise = this.run(st, job).finally(() => {
+      if (st.job === job) st.job = undefined;
+    });
+    st.job = job;
+    return job.promise;
+  }
+
+  private hasFailed(st: DocumentState): boolean {
+    return !!st.failed && st.failed.version === st.doc.version && st.failed.epoch === this.epoch;
+  }
+
+  private stale(st: DocumentState, job: Job): boolean {
+    return st.closed || job.cts.token.isCancellationRequested || st.doc.version !== job.version;
+  }
+
+  private async run(st: DocumentState, job: Job): Promise<Analysis | undefined> {
+    // Let queued notifications (a newer version, a close) in before the synchronous work.
+    await tick();
+    let parser: CParser;
+    try {
+      parser = await this.host.parser();
+    } catch (err) {
+      // No grammar WASM (an unbuilt checkout): say so once per version instead of retrying.
+      st.failed = { version: job.version, epoch: job.epoch };
+      this.host.log.error(`cannot load the C parser: ${errorText(err)}`);
+      this.host.failed(st, err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+    this.kernels ??= new KernelTrees(parser, (m) => this.host.log.info(m));
+    if (this.stale(st, job)) return undefined;
+    this.syncOverlays();
+    job.epoch = this.epoch;
+    this.host.started(st);
+    await tick();
+    if (this.stale(st, job) || job.epoch !== this.epoch) return undefined;
+    const t0 = Date.now();
+    let a: Analysis;
+    try {
+      a = st.kind === 'patch' ? this.analysePatch(st, job, parser, t0) : this.analyseC(st, job, t0);
+    } catch (err) {
+      // The review never throws on bad input; this is a bug. Keep serving the last result.
+      st.failed = { version: job.version, epoch: job.epoch };
+      this.host.log.error(`analysis of ${st.uri} (version ${job.version}) failed: ${errorText(err)}`);
+      this.host.failed(st, err instanceof Error ? err.message : String(err));
+      return undefined;
+    }
+    if (this.stale(st, job) || job.epoch !== this.epoch) {
+      if (a.kind === 'patch') a.session.dispose();
+      return undefined;
+    }
+    st.adopt(a);
+    this.host.log.info(`analysed ${st.uri} (version ${a.version}) in ${a.ms} ms`);
+    this.host.finished(st, a);
+    return a;
+  }
+
+  /** Make the bases use the editor text of every open fs/ext4 C document. */
+  private syncOverlays(): void {
+    let changed = false;
+    for (const st of this.docs.values()) {
+      if (st.kind === 'c' && st.path && this.kernels!.setOverlay(st.path, st.doc.getText())) changed = true;
+    }
+    if (changed) this.invalidate('an fs/ext4 C document was edited');
+  }
+
+  private scenarios(s: Ext4WritePathSettings): { scenarios: Scenario[]; source: string } {
+    const folder = this.host.folders()[0];
+    // A relative scenario file is relative to the workspace (where settings.json lives).
+    const spec = s.scenarios !== 'default' && s.scenarios !== 'core' && folder && !isAbsolute(s.scenarios) ? resolve(folder, s.scenarios) : s.scenarios;
+    if (this.scenarioCache?.key === spec) return this.scenarioCache.set;
+    const set = scenarioSet(spec);
+    for (const p of set.problems) this.tell(p);
+    if (!set.scenarios.length) this.tell(`${spec}: no usable scenario`);
+    this.scenarioCache = { key: spec, set };
+    return set;
+  }
+
+  private tell(message: string): void {
+    this.host.log.warn(message);
+    if (this.told.has(message)) return;
+    this.told.add(message);
+    this.host.notify(message);
+  }
+
+  private analysePatch(st: DocumentState, job: Job, parser: CParser, t0: number): PatchAnalysis {
+    const s = this.host.settings();
+    const profile = profileOverride(s);
+    const kernels = this.kernels!;
+    const where = kernels.resolveBase(s.kernelTree, this.host.folders());
+    for (const p of where.problems) this.tell(p);
+    this.lastBase = where.root;
+    const base = where.root ? kernels.base(where.root, profile) : undefined;
+    const reference = base ? undefined : kernels.reference(profile);
+    const { scenarios, source } = this.scenarios(s);
+    const text = st.doc.getText();
+    const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
+    const session = reviewPatch(text, { parser, base, reference, scenarios, scenarioSource: source, hasTime });
+    const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: base?.root ? { root: base.root, base } : undefined, budgetMs: s.timeBudget };
+    return { kind: 'patch', version: job.version, epoch: job.epoch, session, view, scenarios, noKernel: !base, ms: Date.now() - t0 };
+  }
+
+  private analyseC(st: DocumentState, job: Job, t0: number): CAnalysis {
+    const s = this.host.settings();
+    const text = st.doc.getText();
+    const lines = splitLines(text);
+    const t = st.path ? this.kernels!.treeOf(st.path) : undefined;
+    if (!t) return { kind: 'c', version: job.version, epoch: job.epoch, lines, ms: Date.now() - t0 };
+    const base = this.kernels!.base(t.root, profileOverride(s));
+    const { scenarios, source } = this.scenarios(s);
+    const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
+    const data = analyseCFile(base, t.rel, scenarios, source, hasTime);
+    return { kind: 'c', version: job.version, epoch: job.epoch, data, lines, ms: Date.now() - t0 };
+  }
+
+  // --- commands ----------------------------------------------------------------------
+
+  /** `SERVER_COMMANDS.trace`: the trace of one scenario of the hunk (or C function) at `line`. */
+  async trace(uri: string, line: number, scenario: string | undefined, side: 'before' | 'after' | undefined, token?: CancellationToken): Promise<TraceResponse | null> {
+    const a = await this.current(uri, token);
+    if (!a) return null;
+    if (a.kind === 'c') {
+      const d = a.data;
+      if (!d) return null;
+      const fn = functionAt(d, line);
+      const scenarios = fn ? d.runs.get(fn.name) ?? [] : [...d.results.keys()];
+      const sc = scenario && d.results.has(scenario) ? scenario : scenarios[0];
+      if (!sc) return null;
+      const markdown = cTraceMarkdown(d, fn?.name ?? d.rel, sc);
+      return markdown ? { scenario: sc, side: 'after', markdown, scenarios } : null;
+    }
+    const hit = hunkOnLine(a, line, scenario);
+    if (!hit) return null;
+    const { path, h } = hit;
+    const session = a.session;
+    const scenarios = session.scenariosFor(h.key);
+    const sc = scenario ?? h.changes[0]?.scenario ?? scenarios[0];
+    if (!sc) return null;
+    const t = session.trace(h.key, sc, side ?? 'after') ?? (side ? undefined : session.trace(h.key, sc, 'before'));
+    if (!t) return null;
+    const result = session.results(h.key, sc)[t.side];
+    return { scenario: sc, side: t.side, markdown: traceMarkdown(t, `\`${path}\` \`${h.header}\``, result), scenarios };
+  }
+
+  /** `SERVER_COMMANDS.matrix`: before/after per scenario for the first changed hunk (else the first simulated one). */
+  async matrix(uri: string, token?: CancellationToken): Promise<ScenarioMatrixResponse | null> {
+    const a = await this.current(uri, token);
+    if (!a || a.kind !== 'patch') return null;
+    const hs = allHunks(a.view.result).map((x) => x.h);
+    const h = hs.find((x) => x.scenariosChanged > 0) ?? hs.find((x) => x.scenariosRun > 0);
+    if (!h) return { uri, rows: [] };
+    return { uri, rows: matrixRows(a.scenarios, (id) => a.session.results(h.key, id)) };
+  }
+}
+
+/**
+ * The hunk whose lines include `line`. Several do in a flattened (one-line) document; then
+ * the first that ran `scenario` (when given), else the first that changed anything, else
+ * the first that ran any scenario.
+ */
+export function hunkOnLine(a: PatchAnalysis, line: number, scenario?: string): { path: string; h: HunkReview } | undefined {
+  const on = allHunks(a.view.result).filter((x) => x.h.docLine <= line && line <= x.h.docEndLine);
+  return (
+    (scenario ? on.find((x) => a.session.scenariosFor(x.h.key).includes(scenario)) : undefined) ??
+    on.find((x) => x.h.scenariosChanged > 0) ??
+    on.find((x) => x.h.scenariosRun > 0) ??
+    on[on.length - 1]
+  );
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.stack ?? err.message : String(err);
+}
