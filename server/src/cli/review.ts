@@ -4,19 +4,13 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeDocument } from '../patch';
 import { getParser } from '../io/grammar';
-import { cachedKernel, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
+import { cachedKernel, isKernelTree, loadKernelTree, toBase } from '../io/kernelTree';
 import { docsBase } from '../io/docs';
 import { reviewPatch, BaseTree } from '../review/review';
 import { formatReviewText, formatSarif } from '../review/format';
 import type { ReviewResult } from '../review/types';
-import { scenarioSet } from './scenarios';
+import { scenarioSet } from '../io/scenarioSet';
 import { SourceFile } from '../syntax/sourceFile';
-
-/** Adapt a loaded tree to the review's base. */
-export function toBase(k: LoadedKernel): BaseTree {
-  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
-}
 
 const VERSION = '0.1.0';
 

@@ -7,6 +7,7 @@ import { CONSTANT_HEADERS, HeaderConstants } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion } from '../model/profiles';
+import type { BaseTree } from '../review/review';
 
 /** A kernel tree read from disk: parsed ext4 C, its headers' constants and its profile. */
 export interface LoadedKernel {
@@ -86,3 +87,10 @@ export function cachedKernel(version: string): string | undefined {
   const dir = join(kernelCacheDir(), `linux-${version}`);
   return existsSync(join(dir, '.complete')) ? dir : undefined;
 }
+
+/** Adapt a loaded tree to the review's base. */
+export function toBase(k: LoadedKernel): BaseTree {
+  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
+}
+

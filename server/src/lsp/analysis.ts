@@ -14,9 +14,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CancellationToken, CancellationTokenSource } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { scenarioSet } from '../cli/scenarios';
+import { scenarioSet } from '../io/scenarioSet';
 import type { Ext4WritePathSettings, ScenarioMatrixResponse, TraceResponse } from '../protocol';
-import { reviewPatch, ReviewSession } from '../review/review';
+import { reviewSteps, ReviewSession } from '../review/review';
 import type { HunkReview } from '../review/types';
 import type { Scenario } from '../scenario/types';
 import type { CParser } from '../syntax/treeSitter';
@@ -319,7 +319,7 @@ export class Analyzer {
     const t0 = Date.now();
     let a: Analysis;
     try {
-      a = st.kind === 'patch' ? this.analysePatch(st, job, parser, t0) : this.analyseC(st, job, t0);
+      a = st.kind === 'patch' ? await this.analysePatch(st, job, parser, t0) : this.analyseC(st, job, t0);
     } catch (err) {
       // The review never throws on bad input; this is a bug. Keep serving the last result.
       st.failed = { version: job.version, epoch: job.epoch };
@@ -365,7 +365,7 @@ export class Analyzer {
     this.host.notify(message);
   }
 
-  private analysePatch(st: DocumentState, job: Job, parser: CParser, t0: number): PatchAnalysis {
+  private async analysePatch(st: DocumentState, job: Job, parser: CParser, t0: number): Promise<PatchAnalysis> {
     const s = this.host.settings();
     const profile = profileOverride(s);
     const kernels = this.kernels!;
@@ -377,7 +377,15 @@ export class Analyzer {
     const { scenarios, source } = this.scenarios(s);
     const text = st.doc.getText();
     const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
-    const session = reviewPatch(text, { parser, base, reference, scenarios, scenarioSource: source, hasTime });
+    // Drive the review in small steps, letting the event loop deliver edits, closes and
+    // cancellations in between: `hasTime` then sees a stale version and the review stops.
+    const steps = reviewSteps(text, { parser, base, reference, scenarios, scenarioSource: source, hasTime });
+    let r = steps.next();
+    while (!r.done) {
+      await tick();
+      r = steps.next();
+    }
+    const session = r.value;
     const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: base?.root ? { root: base.root, base } : undefined, budgetMs: s.timeBudget };
     return { kind: 'patch', version: job.version, epoch: job.epoch, session, view, scenarios, noKernel: !base, ms: Date.now() - t0 };
   }

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { toBase } from '../cli/review';
+import { toBase } from '../io/kernelTree';
 import { cachedKernel, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
 import { INTERPRETED_FILES } from '../kernel/image';
 import type { BaseTree } from '../review/review';

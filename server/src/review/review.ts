@@ -67,7 +67,7 @@ interface Job {
   assumptions: Set<string>;
   run: Set<string>;
   changed: Set<string>;
-  deciding?: { file: string; line: number; text: string };
+  deciding?: { file: string; line: number; text: string; side: 'before' | 'after' };
   /** When this hunk is a quoted copy of another, the job it shares results with. */
   aliasOf?: Job;
 }
@@ -96,6 +96,8 @@ export class ReviewSession {
     private readonly keep: readonly SourceFile[],
     /** The tree after the whole series (the base for the next document of a series). */
     readonly postTexts?: ReadonlyMap<string, string>,
+    /** The scenarios the review ran. */
+    readonly scenarios: readonly Scenario[] = [],
   ) {}
 
   /** Scenario ids that ran the hunk `key`'s code, changed ones first. */
@@ -141,6 +143,22 @@ const isInterpreted = (p: string | null): p is string => !!p && (INTERPRETED_FIL
  * whose lines ran. Never throws on bad input: problems are reported in the result.
  */
 export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
+  const steps = reviewSteps(text, opts);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Scenarios simulated between two yields of `reviewSteps` (a few milliseconds of work). */
+const CHUNK = 8;
+
+/**
+ * `reviewPatch` as a generator that yields between small batches of simulations, so an
+ * event-loop host (the language server) can notice cancellation and newer edits while a
+ * long review runs; `hasTime` is consulted after every yield. Returns the session.
+ */
+export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void, ReviewSession, void> {
   const hasTime = opts.hasTime ?? (() => true);
   const doc = parsePatchDocument(text);
   const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
@@ -271,8 +289,15 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
       partial = true;
       break;
     }
-    const a = u.pre.run(opts.scenarios, u.profile, u.constant, hasTime);
-    const b = u.post.run(opts.scenarios, u.profile, u.constant, hasTime);
+    for (let i = 0; i < opts.scenarios.length && hasTime(); i += CHUNK) {
+      const chunk = opts.scenarios.slice(i, i + CHUNK);
+      u.pre.run(chunk, u.profile, u.constant, hasTime);
+      u.post.run(chunk, u.profile, u.constant, hasTime);
+      yield;
+    }
+    // What ran (memoised); nothing new is simulated here.
+    const a = u.pre.run([], u.profile, u.constant, () => false);
+    const b = u.post.run([], u.profile, u.constant, () => false);
     if (a.size < opts.scenarios.length || b.size < opts.scenarios.length) partial = true;
     attribute(u, opts.scenarios, a, b);
     u.done = true;
@@ -302,7 +327,7 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
     partial,
     newErrors,
   };
-  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(opts.reference?.files ?? [])], cur);
+  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(opts.reference?.files ?? [])], cur, opts.scenarios);
 }
 
 function markHunkOnly(j: Job, note: string): Job {
@@ -447,7 +472,7 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
       j.findings.push(...findings);
       j.changed.add(s.id);
       j.run.add(s.id);
-      if (!j.deciding && step) j.deciding = { file: step.file, line: step.line, text: step.text };
+      if (!j.deciding && step) j.deciding = { file: step.file, line: step.line, text: step.text, side: d?.side ?? (decidingStep(rb.trace, j.path ?? '', range(j.postRange)) === step ? 'after' : 'before') };
     }
   }
 }

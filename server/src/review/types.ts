@@ -83,8 +83,12 @@ export interface HunkReview {
   scenariosChanged: number;
   /** One line, for CodeLens and text output. */
   summary: string;
-  /** The C line that decided the first change (after side), for relatedInformation. */
-  deciding?: { file: string; line: number; text: string };
+  /**
+   * The C line that decided the first change, for relatedInformation. `side` says which
+   * image the line number belongs to: `before` lines are lines of the base tree,
+   * `after` lines are lines of the patched image (not on disk).
+   */
+  deciding?: { file: string; line: number; text: string; side: 'before' | 'after' };
   /** Stable key for trace requests: `${patchIndex}:${fileIndex}:${hunkIndex}`. */
   key: string;
   /** Why the hunk is in this mode (e.g. "hunk did not apply: …"). */

@@ -196,11 +196,11 @@ export function workloadFor(s: Scenario): Workload {
   }
   if (env.cachedPages) step('cache', ['xfs_io', '-c', `pread -q ${pos} ${r.len}`, '{file}'], 'the target range in the page cache');
   step('before', ['filefrag', '-v', '{file}']);
-  step('before', ['stat', '-c', '%s', '{file}']);
+  step('before', ['stat', '-c', 'size=%s ino=%i', '{file}']);
   if (inline || inode.flags.includes('journal_data')) step('before', ['lsattr', '{file}']);
   step('write', useFio ? fioArgv(write, size) : xfsIoArgv(write));
   step('after', ['filefrag', '-v', '{file}']);
-  step('after', ['stat', '-c', '%s', '{file}']);
+  step('after', ['stat', '-c', 'size=%s ino=%i', '{file}']);
   step('cleanup', ['umount', '{mnt}']);
   return {
     id: s.id,
