@@ -215,3 +215,26 @@ test('seed 001 with the 6.12-atomic profile: the WARN/-EIO fixes the -ENOTBLK fa
   const h13 = r13.files.flatMap((f) => f.hunks).find((x) => x.line === 18);
   assert.ok(!h13.findings.some((f) => f.status === 'fixed'), JSON.stringify(h13.findings));
 });
+
+test('profiles are inferred from the patch without a tree: identifiers and dates, and the result says why', async (t) => {
+  const s1 = readSeed('001_19eda201be480ccb.txt');
+  const s0 = readSeed('000_5e32f489a77d5aed.txt');
+  const s3 = readSeed('003_6a9539d13d09c486.txt');
+  if (!need(t, s1 && s0 && s3, 'seeds 000, 001, 003')) return;
+  const infer = (text) => api.inferProfile(api.parsePatchDocument(text), text);
+  assert.equal(infer(s1).profile.id, '6.12-atomic'); // IOCB_ATOMIC, dated Oct 2024 in the quoted attribution
+  assert.match(infer(s1).why, /atomic-write identifiers and is dated 2024-10-25/);
+  assert.equal(infer(s0).profile.id, '6.1');
+  assert.match(infer(s0).why, /dated 2019-08-12/);
+  assert.match(infer(s3).why, /legacy blockdev_direct_IO path \(dated 2009-08-25\)/);
+  if (!need(t, kernelDir('6.12') && kernelDir('6.1'), 'Debian trees')) return;
+  // Seed 001 with no tree at all: the inferred 6.12-atomic profile over the 6.12 reference tree,
+  // the partial hunk grafted onto ext4_dio_write_iter(): the -ENOTBLK fallback is fixed, the hole one is not.
+  const trees = { '6.1': toBase(await kernel('6.1')), '6.12': toBase(await kernel('6.12')) };
+  const session = api.reviewPatch(s1, { parser: await parser(), referenceFor: (p) => trees[p.constants === '6.1' ? '6.1' : '6.12'], scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  assert.match(session.result.kernel.profileWhy, /profile 6\.12-atomic/);
+  const h = session.result.files.flatMap((f) => f.hunks).find((x) => x.line === 18);
+  assert.equal(h.mode, 'hunk-only');
+  assert.ok(h.findings.some((f) => f.code === 'atomic-fallback' && f.status === 'fixed' && f.scenario === 'dio-atomic-invalidate-fails'), JSON.stringify(h.findings));
+  assert.ok(h.findings.some((f) => f.code === 'atomic-fallback' && f.status === 'still' && f.scenario === 'dio-atomic-ind-hole'));
+});

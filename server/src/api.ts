@@ -22,3 +22,4 @@ export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree } from './io
 export { reviewPatch, ReviewSession } from './review/review';
 export { formatReviewText, formatSarif, groupChanges } from './review/format';
 export { parsePatchDocument, decodeDocument, applySeries } from './patch';
+export { inferProfile, textDates } from './review/inferProfile';

@@ -24,7 +24,11 @@ export const DEFAULT_SETTINGS: Ext4WritePathSettings = { kernelTree: '', kernelV
 export const SERVER_COMMANDS = {
   /** args: [uri: string, line: number (0-based), scenario?: string, side?: 'before'|'after'] → TraceResponse */
   trace: 'ext4WritePath.server.trace',
-  /** args: [uri: string] → ScenarioMatrixResponse (the matrix for the active patch) */
+  /**
+   * args: [uri: string, line?: number (0-based)] → ScenarioMatrixResponse: the matrix of the
+   * hunk at `line`; without a line (or outside every hunk) the first hunk that changes
+   * something, else the first simulated one.
+   */
   matrix: 'ext4WritePath.server.matrix',
 } as const;
 
@@ -35,7 +39,43 @@ export const CLIENT_COMMANDS = {
   chooseScenarios: 'ext4WritePath.chooseScenarioSet',
   showTrace: 'ext4WritePath.showTrace',
   pickKernelTree: 'ext4WritePath.pickKernelTree',
+  /** Focus the "Write-path scenarios" view. args: [uri?: string, line?: number (0-based)] to show that hunk. */
+  showScenarios: 'ext4WritePath.showScenarios',
+  /** Open a file at a line (hover and view links). args: [uri: string, line: number (0-based)] */
+  openLocation: 'ext4WritePath.openLocation',
 } as const;
+
+/** Where a trace step or a deciding line can be opened. */
+export interface SourceTarget {
+  /** A file URI: the kernel tree's C file, or the patch document itself for a line the patch adds. */
+  uri: string;
+  /** 0-based line. */
+  line: number;
+  /**
+   * `exact`: the line holds the step's code; `moved`: the nearest line that does (the
+   * step's line number belongs to another image of the file); `patch`: an added line of
+   * the patch; `function`: only the function's first line could be found.
+   */
+  how: 'exact' | 'moved' | 'patch' | 'function';
+}
+
+/** One step of a scenario trace, for the trace view (the interpreter's TraceStep plus where to open it). */
+export interface TraceStepView {
+  kind: string;
+  fn: string;
+  /** Tree-relative C file (`fs/ext4/file.c`) or `model`. */
+  file: string;
+  /** 1-based line in that image of the file (0 for model steps). */
+  line: number;
+  text: string;
+  result?: string;
+  values?: Record<string, string>;
+  cite?: string;
+  depth: number;
+  target?: SourceTarget;
+  /** The step is where this side's run differs from the other side's (patch traces only). */
+  diverges?: boolean;
+}
 
 /** A scenario trace rendered for display. */
 export interface TraceResponse {
@@ -45,12 +85,47 @@ export interface TraceResponse {
   markdown: string;
   /** Scenario ids available for this hunk (for a quick pick). */
   scenarios: string[];
+  /** The steps themselves, for views that draw the flow (added; `markdown` stays for plain clients). */
+  steps?: TraceStepView[];
+  /** Outcome fields of this side (`path`, `lockAcrossIo`, …) → value. */
+  outcome?: Record<string, string>;
+  /** The same fields on the other side, when there is one (a patch hunk). */
+  otherOutcome?: Record<string, string>;
+  /** What was traced: `fs/ext4/file.c @@ -1,2 +1,3 @@` or a C function. */
+  where?: string;
+  /** Functions the hunk touches (highlighted in the path picture). */
+  functions?: string[];
+  /** The request dimensions of the scenario (as in the matrix). */
+  dimensions?: Record<string, string>;
+  /** True when the other side can be asked for (patch hunks; not C documents). */
+  hasOtherSide?: boolean;
 }
 
 /** The matrix of a patch: for each scenario, its before/after outcome summary per hunk. */
 export interface ScenarioMatrixResponse {
   uri: string;
   rows: Array<{ scenario: string; dimensions: Record<string, string>; before: Record<string, string>; after: Record<string, string>; changed: string[] }>;
+  /** The hunk the rows are for (added). */
+  hunk?: MatrixHunk;
+  /** Every hunk of the document that ran scenarios, to switch between them (added). */
+  hunks?: MatrixHunk[];
+  /** Display names of the outcome fields, in column order (added). */
+  fieldLabels?: Record<string, string>;
+  /** Profile and scenario set, for the view's header (added). */
+  profile?: string;
+  scenarioSource?: string;
+}
+
+/** A hunk as the scenarios view lists it. */
+export interface MatrixHunk {
+  /** 0-based document line of the `@@`. */
+  line: number;
+  path: string;
+  header: string;
+  functions: string[];
+  summary: string;
+  scenariosRun: number;
+  scenariosChanged: number;
 }
 
 /** Server → client notification with the summary for a document (status bar). */
@@ -60,4 +135,8 @@ export interface StatusParams {
   text: string;
   /** `ok` | `warning` | `error` | `busy` | `no-kernel` */
   state: string;
+  /** Markdown with more than fits in the status bar (tooltip; added). */
+  detail?: string;
+  /** The kind of document: `patch` or `c` (added; the client shows views for patches). */
+  kind?: 'patch' | 'c';
 }

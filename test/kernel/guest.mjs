@@ -162,9 +162,12 @@ export async function runGuest({ kernel, initramfs, jobs, workDir, timeoutMs = 2
   let tail = [];
   let fatal;
   let killedFor;
+  let partial = '';
   const onData = (buf) => {
     consoleOut.write(buf);
-    for (const line of buf.toString().split('\n')) {
+    const lines = (partial + buf.toString()).split('\n');
+    partial = lines.pop();
+    for (const line of lines) {
       if (!line.trim()) continue;
       tail.push(line);
       if (tail.length > 40) tail = tail.slice(-40);

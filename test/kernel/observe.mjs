@@ -83,7 +83,7 @@ export function parseFilefrag(text) {
   let blockSize;
   const bs = /\((\d+) blocks of (\d+) bytes\)/.exec(text);
   if (bs) blockSize = Number(bs[2]);
-  for (const m of text.matchAll(/^\s*\d+:\s+(\d+)\.\.\s*(\d+):\s+(\d+)\.\.\s*(\d+):\s+(\d+):\s*(?:\d+:)?\s*(.*)$/gm)) {
+  for (const m of text.matchAll(/^[ \t]*\d+:[ \t]+(\d+)\.\.[ \t]*(\d+):[ \t]+(\d+)\.\.[ \t]*(\d+):[ \t]+(\d+):[ \t]*(?:\d+:)?[ \t]*(.*)$/gm)) {
     extents.push({ first: Number(m[1]), last: Number(m[2]), physical: Number(m[3]), flags: m[6].trim() });
   }
   const size = /size=(\d+) ino=(\d+)/.exec(text);

@@ -7,6 +7,8 @@ import { getParser } from '../io/grammar';
 import { cachedKernel, isKernelTree, loadKernelTree, toBase } from '../io/kernelTree';
 import { docsBase } from '../io/docs';
 import { reviewPatch, BaseTree } from '../review/review';
+import { referenceTreeFor } from '../review/inferProfile';
+import type { KernelProfile } from '../model/profiles';
 import { formatReviewText, formatSarif } from '../review/format';
 import type { ReviewResult } from '../review/types';
 import { scenarioSet } from '../io/scenarioSet';
@@ -44,15 +46,21 @@ export async function reviewCmd(args: string[]): Promise<number> {
   const { scenarios, source, problems: sp } = scenarioSet(values.scenarios ?? 'default');
   for (const p of sp) process.stderr.write(`warning: ${p}\n`);
   let base: BaseTree | undefined;
-  let reference: BaseTree | undefined;
   if (values.kernel) {
     const k = loadKernelTree(values.kernel, parser, { profile: values['kernel-version'] });
     for (const p of k.problems) process.stderr.write(`warning: ${p}\n`);
     base = toBase(k);
-  } else {
-    const refDir = cachedKernel(values['kernel-version'] ?? '6.12');
-    if (refDir) reference = toBase(loadKernelTree(refDir, parser, { profile: values['kernel-version'] }));
   }
+  // Without --kernel: the fetched Debian tree matching the profile chosen for each patch.
+  const refs = new Map<string, BaseTree | undefined>();
+  const referenceFor = (profile: KernelProfile) => {
+    const v = referenceTreeFor(profile);
+    if (!refs.has(v)) {
+      const dir = cachedKernel(v);
+      refs.set(v, dir ? toBase(loadKernelTree(dir, parser)) : undefined);
+    }
+    return refs.get(v);
+  };
   const budgetMs = values['time-budget'] ? Number(values['time-budget']) : undefined;
   const results: Array<{ path: string; result: ReviewResult }> = [];
   for (const file of positionals) {
@@ -65,7 +73,7 @@ export async function reviewCmd(args: string[]): Promise<number> {
     }
     const { text, problems } = decodeDocument(bytes);
     const t0 = Date.now();
-    const session = reviewPatch(text, { parser, base, reference, scenarios, scenarioSource: source, hasTime: budgetMs ? () => Date.now() - t0 < budgetMs : undefined });
+    const session = reviewPatch(text, { parser, base, referenceFor, profileOverride: values['kernel-version'], scenarios, scenarioSource: source, hasTime: budgetMs ? () => Date.now() - t0 < budgetMs : undefined });
     session.result.problems.unshift(...problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity })));
     results.push({ path: file, result: session.result });
     if (base && session.postTexts) {

@@ -17,6 +17,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { scenarioSet } from '../io/scenarioSet';
 import type { Ext4WritePathSettings, ScenarioMatrixResponse, TraceResponse } from '../protocol';
 import { reviewSteps, ReviewSession } from '../review/review';
+import type { KernelProfile } from '../model/profiles';
 import type { HunkReview } from '../review/types';
 import type { Scenario } from '../scenario/types';
 import type { CParser } from '../syntax/treeSitter';
@@ -373,13 +374,14 @@ export class Analyzer {
     for (const p of where.problems) this.tell(p);
     this.lastBase = where.root;
     const base = where.root ? kernels.base(where.root, profile) : undefined;
-    const reference = base ? undefined : kernels.reference(profile);
+    // Without a tree the review picks the profile (the setting, else inferred from the patch) and asks for its reference tree.
+    const referenceFor = (p: KernelProfile) => kernels.reference(p);
     const { scenarios, source } = this.scenarios(s);
     const text = st.doc.getText();
     const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
     // Drive the review in small steps, letting the event loop deliver edits, closes and
     // cancellations in between: `hasTime` then sees a stale version and the review stops.
-    const steps = reviewSteps(text, { parser, base, reference, scenarios, scenarioSource: source, hasTime });
+    const steps = reviewSteps(text, { parser, base, referenceFor, profileOverride: profile, scenarios, scenarioSource: source, hasTime });
     let r = steps.next();
     while (!r.done) {
       await tick();

@@ -1,5 +1,7 @@
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { toBase } from '../io/kernelTree';
+import { referenceTreeFor } from '../review/inferProfile';
+import type { KernelProfile } from '../model/profiles';
 import { cachedKernel, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
 import { INTERPRETED_FILES } from '../kernel/image';
 import type { BaseTree } from '../review/review';
@@ -78,9 +80,10 @@ export class KernelTrees {
   }
 
   /** The cached Debian tree of the profile, as the reference for hunk-only mode (undefined if not fetched). */
-  reference(profile?: string): BaseTree | undefined {
-    const dir = cachedKernel(profile ?? '6.12');
-    return dir ? this.base(dir, profile) : undefined;
+  /** The fetched Debian tree that serves as the reference for `profile` (hunk-only mode). */
+  reference(profile: KernelProfile): BaseTree | undefined {
+    const dir = cachedKernel(referenceTreeFor(profile));
+    return dir ? this.base(dir) : undefined;
   }
 
   /**

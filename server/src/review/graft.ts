@@ -89,9 +89,15 @@ interface Side {
 function sideOf(h: Hunk, kind: '-' | '+'): Side {
   const lines: string[] = [];
   const changed: number[] = [];
+  let inComment = false;
   for (const l of h.lines) {
     if (l.kind !== ' ' && l.kind !== kind) continue;
-    if (l.kind === kind) changed.push(lines.length);
+    // Blank and comment-only lines carry no code: they must not widen the changed statement.
+    const t = l.text.trim();
+    const codeLess = t === '' || inComment || t.startsWith('/*') || t.startsWith('*') || t.startsWith('//');
+    if (t.includes('/*') && !t.includes('*/')) inComment = true;
+    else if (inComment && t.includes('*/')) inComment = false;
+    if (l.kind === kind && !codeLess) changed.push(lines.length);
     lines.push(l.text);
   }
   return { text: lines.join('\n'), changed };
@@ -119,7 +125,9 @@ function changedStatement(side: Side, key: string, factory: ImageFactory): { nod
     }
   }
   const prefix = opens.join(' ');
-  const suffix = '}'.repeat(Math.max(0, depth - min));
+  // A hunk may end inside a comment; close it, or it would swallow the closing braces.
+  const open = side.text.lastIndexOf('/*') > side.text.lastIndexOf('*/') ? ' */' : '';
+  const suffix = open + '}'.repeat(Math.max(0, depth - min));
   const text = `void ${FRAGMENT}(void) { ${prefix}\n${side.text}\n${suffix} }\n`;
   const f = factory.file(`#fragment:${key}`, text);
   const body = f.functionBody(FRAGMENT);

@@ -1,7 +1,8 @@
 import type { CFunction } from '../interp/interpreter';
 import type { TraceStep } from '../interp/trace';
 import { INTERPRETED_FILES } from '../kernel/image';
-import type { KernelProfile } from '../model/profiles';
+import { PROFILES, KernelProfile } from '../model/profiles';
+import { inferProfile } from './inferProfile';
 import { applySeries, parsePatchDocument } from '../patch';
 import type { FileDiff, Hunk, Patch, PatchDocument } from '../patch';
 import type { ScenarioResult } from '../engine/outcome';
@@ -36,6 +37,14 @@ export interface ReviewOptions {
    * parsed and indexed but not simulated.
    */
   reference?: BaseTree;
+  /**
+   * Without a base: supplies the reference tree for the profile chosen for the patch
+   * (`profileOverride`, else inferred from the patch: identifiers, `Date:`). Used when
+   * `reference` is not given.
+   */
+  referenceFor?: (profile: KernelProfile) => BaseTree | undefined;
+  /** A profile id the user chose (`ext4WritePath.kernelVersion`, `--kernel-version`). */
+  profileOverride?: string;
   scenarios: readonly Scenario[];
   /** Where the scenarios came from, for the report (`default matrix`, a file path). */
   scenarioSource: string;
@@ -163,7 +172,8 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
   const doc = parsePatchDocument(text);
   const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
   const base = opts.base;
-  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(opts.reference?.files ?? [])]);
+  const reference = base ? undefined : chooseReference(doc, text, opts);
+  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])]);
   const jobs = new Map<string, Job>();
   const units: Unit[] = [];
   const jobList: Job[] = [];
@@ -249,7 +259,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
   }
 
   // 3. Hunk-only: rebuild the functions each hunk fully contains, on both sides.
-  const ref = base ?? opts.reference;
+  const ref = base ?? reference;
   for (const j of pending) {
     const { pre, post, names, partial } = rebuildFromHunk(j, factory, opts.parser);
     j.functions = names;
@@ -313,7 +323,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
     });
   }
   const newErrors = files.reduce((n, f) => n + f.hunks.reduce((m, h) => m + h.findings.filter((x) => x.status === 'new' && x.severity === 'error').length, 0), 0);
-  const profile = (base ?? opts.reference)?.profile;
+  const profile = (base ?? reference)?.profile;
   const result: ReviewResult = {
     files,
     problems,
@@ -321,13 +331,26 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
       tree: base?.root,
       version: base?.version,
       profile: profile?.id ?? 'none',
-      profileWhy: base ? base.profileWhy : opts.reference ? `no kernel tree; reference tree ${opts.reference.root ?? ''} (${opts.reference.profileWhy})` : 'no kernel tree and no reference tree',
+      profileWhy: base ? base.profileWhy : reference ? `no kernel tree: ${reference.profileWhy}; the rest of the write path comes from the reference tree ${reference.root ?? ''}` : 'no kernel tree and no reference tree',
     },
     scenarios: { count: opts.scenarios.length, source: opts.scenarioSource },
     partial,
     newErrors,
   };
-  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(opts.reference?.files ?? [])], cur, opts.scenarios);
+  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(reference?.files ?? [])], cur, opts.scenarios);
+}
+
+/**
+ * The reference tree for a review without a base, carrying the profile chosen for the
+ * patch: the user's, else one inferred from the patch itself.
+ */
+function chooseReference(doc: PatchDocument, text: string, opts: ReviewOptions): BaseTree | undefined {
+  if (opts.reference && !opts.profileOverride) return opts.reference; // the caller chose tree and profile
+  const chosen = opts.profileOverride && opts.profileOverride in PROFILES
+    ? { profile: PROFILES[opts.profileOverride as KernelProfile['id']], why: `set by the user` }
+    : inferProfile(doc, text);
+  const tree = opts.reference ?? opts.referenceFor?.(chosen.profile);
+  return tree ? { ...tree, profile: chosen.profile, profileWhy: `profile ${chosen.profile.id}: ${chosen.why}` } : undefined;
 }
 
 function markHunkOnly(j: Job, note: string): Job {
@@ -445,7 +468,10 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     const stillCodes = rb.outcome.findings.filter((f) => ra.outcome.findings.some((x) => x.code === f.code));
     if (stillCodes.length) {
       for (const j of u.jobs) {
-        if (!hitChanged(rb.linesRun, j.path, j.postChanged) && !hitChanged(ra.linesRun, j.path, j.preChanged)) continue;
+        // Hunk-only units run rebuilt or grafted code whose lines are not the hunk's: there,
+        // entering the hunk's functions is the best evidence that its code ran.
+        const ranHunk = j.mode === 'hunk-only' ? j.functions.some((f) => entered.has(f)) : hitChanged(rb.linesRun, j.path, j.postChanged) || hitChanged(ra.linesRun, j.path, j.preChanged);
+        if (!ranHunk) continue;
         for (const f of stillCodes) {
           if (!j.findings.some((x) => x.status === 'still' && x.code === f.code && x.scenario === s.id)) {
             j.findings.push({ ...f, severity: 'warning', scenario: s.id, status: 'still', message: `not fixed by this change: ${f.message}` });

@@ -65,6 +65,7 @@ while read -r m; do
 done < /etc/ext4wp/modules
 grep -q '^ext4 ' /proc/modules || grep -qw ext4 /proc/filesystems || die "ext4 did not load: $(cat /out/insmod.log)"
 cat /proc/modules > /out/modules
+say "modules loaded"
 
 # Wait (poll, bounded) for the virtio disks to appear.
 n=0
@@ -87,6 +88,7 @@ EXT4_BASE=$6
 EXT4_END=$(printf '0x%x' $((EXT4_BASE + EXT4_SIZE)))
 echo "$EXT4_BASE $EXT4_END" > /out/ext4-range
 grep -E '\[(ext4|jbd2)\]' /proc/kallsyms > /out/kallsyms
+say "kallsyms saved"
 
 probe() { # NAME DEFINITION
 	if ! echo "$2" >> $T/kprobe_events 2>/dev/null; then
@@ -165,7 +167,8 @@ ext4wp_step() { # PHASE CMD...
 		"$@" >> "$CUR/$phase" 2>&1
 		;;
 	*)
-		echo "\$ [$phase] $*" >> "$CUR/steps"
+		read -r up _ < /proc/uptime
+		echo "\$ [$phase] [$up] $*" >> "$CUR/steps"
 		if ! "$@" >> "$CUR/steps" 2>&1; then
 			echo "$phase: $*" >> "$CUR/failed"
 			say "step failed in $(cat "$CUR/id"): $phase: $*"

@@ -1,0 +1,149 @@
+// The end-to-end bed: a real VS Code (code-server, installed by test/e2e/setup.sh outside
+// the repo) on loopback with an isolated profile, the packaged .vsix installed into it,
+// and Debian's chromium driven by playwright-core. Recipe: ../shared/docs/TESTBEDS.md §1.
+// No fixed sleeps anywhere: every wait polls for a condition with a deadline.
+//
+// This module has no tests of its own (`node --test test/` imports it and finds none).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+/** Where setup.sh installs code-server and playwright-core. */
+export const E2E_HOME = process.env.EXT4WP_E2E_HOME ?? join(homedir(), '.cache', 'ext4-write-path', 'e2e');
+export const CODE_SERVER = join(E2E_HOME, 'node_modules', '.bin', 'code-server');
+export const CHROMIUM = process.env.EXT4WP_CHROMIUM ?? '/usr/bin/chromium';
+
+/** What is missing for the bed, as a sentence, or undefined when everything is there. */
+export function missingTools() {
+  const missing = [];
+  if (!existsSync(CODE_SERVER)) missing.push(`code-server (${CODE_SERVER})`);
+  if (!existsSync(join(E2E_HOME, 'node_modules', 'playwright-core'))) missing.push(`playwright-core (in ${E2E_HOME})`);
+  if (!existsSync(CHROMIUM)) missing.push(`chromium (${CHROMIUM})`);
+  return missing.length ? `${missing.join(', ')} not installed: run bash test/e2e/setup.sh` : undefined;
+}
+
+/** Poll `fn` every `every` ms until it returns something truthy; throw after `ms`. */
+export async function poll(fn, what, ms = 30_000, every = 100) {
+  const end = Date.now() + ms;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+/** A free loopback port. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * An isolated code-server profile under `run`: its own XDG dirs, TMPDIR, user data and
+ * extensions dir, so nothing of the machine's (or another run's) VS Code state leaks in.
+ */
+export function profile(run, settings) {
+  const p = {
+    run,
+    userData: join(run, 'user-data'),
+    extensions: join(run, 'extensions'),
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(run, 'xdg', 'config'),
+      XDG_DATA_HOME: join(run, 'xdg', 'data'),
+      XDG_CACHE_HOME: join(run, 'xdg', 'cache'),
+      TMPDIR: join(run, 'tmp'),
+    },
+  };
+  for (const d of [p.userData, p.extensions, p.env.XDG_CONFIG_HOME, p.env.XDG_DATA_HOME, p.env.XDG_CACHE_HOME, p.env.TMPDIR, join(p.userData, 'User')]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(p.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  return p;
+}
+
+/** `code-server --install-extension` into the profile (under a second). */
+export function installExtension(p, vsix) {
+  const r = spawnSync(CODE_SERVER, ['--user-data-dir', p.userData, '--extensions-dir', p.extensions, '--install-extension', vsix], { env: p.env, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`--install-extension failed (${r.status}): ${r.stdout}\n${r.stderr}`);
+  return `${r.stdout}${r.stderr}`;
+}
+
+/**
+ * Start code-server on 127.0.0.1 in its own process group (setsid: the extension host and
+ * the language server outlive a plain kill of the parent) and wait for /healthz.
+ */
+export async function startCodeServer(p) {
+  const port = await freePort();
+  const args = [
+    '--bind-addr', `127.0.0.1:${port}`,
+    '--auth', 'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
+    '--user-data-dir', p.userData,
+    '--extensions-dir', p.extensions,
+  ];
+  const child = spawn(CODE_SERVER, args, { env: p.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise((r) => child.once('exit', r));
+  await poll(async () => {
+    if (child.exitCode !== null) throw new Error(`code-server exited (${child.exitCode}): ${log}`);
+    const res = await fetch(`${url}/healthz`);
+    return res.ok;
+  }, 'code-server /healthz', 30_000, 100);
+  return {
+    url,
+    port,
+    get log() {
+      return log;
+    },
+    /** Kill the whole process group (code-server, extension host, our language server). */
+    async stop() {
+      if (child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Chromium through playwright-core, as TESTBEDS.md §1 found to work. */
+export async function launchBrowser() {
+  const { chromium } = require(join(E2E_HOME, 'node_modules', 'playwright-core'));
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
