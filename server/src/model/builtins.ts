@@ -176,7 +176,7 @@ export const ACCESSORS: Registry = {
     },
   ),
   fscrypt_limit_io_blocks: m('include/linux/fscrypt.h: returns nr_blocks without inline crypt', (_ctx, a) => a[2] ?? int(0)),
-  ext4_should_journal_data: m('fs/ext4/ext4_jbd2.h: ext4_inode_journal_mode() & EXT4_INODE_JOURNAL_DATA_MODE', (ctx) => bool(ctx.w.journalData)),
+  ext4_should_journal_data: m('fs/ext4/ext4_jbd2.h: ext4_inode_journal_mode() & EXT4_INODE_JOURNAL_DATA_MODE (the per-inode flag counts only with nodelalloc)', (ctx) => bool(ctx.w.journalData)),
   ext4_has_inline_data: m('fs/ext4/ext4.h: EXT4_INODE_INLINE_DATA flag && i_inline_off', (ctx) => bool(ctx.w.flags.has('inline_data'))),
   ext4_forced_shutdown: m('fs/ext4/ext4.h: EXT4_FLAGS_SHUTDOWN (never set in scenarios)', () => FALSE),
   ext4_test_inode_flag: m('fs/ext4/ext4.h EXT4_INODE_BIT_FNS(flag, flags, 0): test_bit(bit, &EXT4_I(inode)->i_flags)', (ctx, a) => {

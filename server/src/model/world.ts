@@ -132,9 +132,17 @@ export class World {
     return this.flags.has('dax');
   }
 
-  /** ext4_should_journal_data(): data=journal mount or the per-inode JOURNAL_DATA flag (ext4_jbd2.h). */
+  /**
+   * ext4_should_journal_data() → ext4_inode_journal_mode() (fs/ext4/ext4_jbd2.c, 6.1/6.12):
+   * data=journal mount, or the per-inode JOURNAL_DATA flag — which is honoured only when
+   * the fs is mounted nodelalloc (`ext4_test_inode_flag(.., EXT4_INODE_JOURNAL_DATA) &&
+   * !test_opt(sb, DELALLOC)`). Found by the conformance suite (chattr +j on a delalloc
+   * mount still does DIO on the real kernels). Encrypted regular files are never data
+   * journalled (same function: ordered mode instead).
+   */
   get journalData(): boolean {
-    return this.scenario.mount.dataJournal || this.flags.has('journal_data');
+    if (this.flags.has('encrypt')) return false;
+    return this.scenario.mount.dataJournal || (this.flags.has('journal_data') && !this.scenario.mount.delalloc);
   }
 }
 

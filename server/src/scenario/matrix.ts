@@ -59,7 +59,8 @@ export function extraScenarios(): ScenarioInput[] {
     s({ id: 'ind-dio-sync-un-written', request: { pos: BS + 512, len: 1024 }, inode: { mapping: 'indirect', blocks: ind } }),
     // Inodes that cannot do DIO: ext4_should_use_dio() false, the whole write goes buffered.
     s({ id: 'dio-datajournal', request: { pos: BS, len: BS }, mount: { dataJournal: true } }),
-    s({ id: 'dio-journal-data-flag', request: { pos: BS, len: BS }, inode: { flags: ['journal_data'] } }),
+    s({ id: 'dio-journal-data-flag', description: 'chattr +j on a delalloc mount: the flag is ignored, DIO goes direct', request: { pos: BS, len: BS }, inode: { flags: ['journal_data'] } }),
+    s({ id: 'dio-journal-data-flag-nodelalloc', description: 'chattr +j on a nodelalloc mount: data journalling, whole write buffered', request: { pos: BS, len: BS }, inode: { flags: ['journal_data'] }, mount: { delalloc: false } }),
     s({ id: 'dio-inline-data', request: { pos: 0, len: BS }, inode: { blocks: '', size: 60, flags: ['inline_data'] } }),
     s({ id: 'dio-verity', request: { pos: BS, len: BS }, inode: { flags: ['verity'] } }),
     s({ id: 'dio-encrypt', request: { pos: BS, len: BS }, inode: { flags: ['encrypt'] } }),
