@@ -27,7 +27,7 @@ export interface Graft {
 const FRAGMENT = '__ext4wp_fragment';
 
 /** Try to graft hunk `h` (of a function named in its section header) onto `ref`. */
-export function graftHunk(h: Hunk, key: string, enclosing: string | undefined, ref: CodeImage, factory: ImageFactory, interpreted: (name: string) => boolean = () => true): Graft | undefined {
+export function graftHunk(h: Hunk, key: string, enclosing: string | undefined, refBefore: CodeImage, refAfter: CodeImage, factory: ImageFactory, interpreted: (name: string) => boolean = () => true): Graft | undefined {
   if (!enclosing) return undefined;
   const oldSide = sideOf(h, '-');
   const newSide = sideOf(h, '+');
@@ -35,6 +35,24 @@ export function graftHunk(h: Hunk, key: string, enclosing: string | undefined, r
   const sOld = changedStatement(oldSide, `${key}:-`, factory);
   const sNew = changedStatement(newSide, `${key}:+`, factory);
   if (!sOld || !sNew) return undefined;
+  // Each side splices into its own image: an earlier graft into the same function stays.
+  const before = spliceInto(refBefore, enclosing, sOld, sNew, sOld.text, `${key}:before`, factory, interpreted);
+  const after = spliceInto(refAfter, enclosing, sOld, sNew, sNew.text, `${key}:after`, factory, interpreted);
+  if (!before || !after || before.fn.name !== after.fn.name) return undefined;
+  return { target: after.fn.name, before: before.fn, after: after.fn, score: Math.min(before.score, after.score), where: after.where };
+}
+
+/** Find the statement standing for the hunk's in `ref` (the enclosing function or a callee) and splice `stmt` over it. */
+function spliceInto(
+  ref: CodeImage,
+  enclosing: string,
+  sOld: { node: CNode; text: string },
+  sNew: { node: CNode; text: string },
+  stmt: string,
+  key: string,
+  factory: ImageFactory,
+  interpreted: (name: string) => boolean,
+): { fn: CFunction; score: number; where: string } | undefined {
   const host = ref.lookupFunction(enclosing);
   if (!host) return undefined;
   // Candidates: the enclosing function and the functions it calls (one level).
@@ -68,16 +86,12 @@ export function graftHunk(h: Hunk, key: string, enclosing: string | undefined, r
   const fnText = fn.file.text.slice(fn.def.start, fn.def.end);
   const a = node.start - fn.def.start;
   const b = node.end - fn.def.start;
-  const splice = (stmt: string) => fnText.slice(0, a) + adaptMembers(stmt, fnText) + fnText.slice(b);
-  const build = (text: string, side: string): CFunction | undefined => {
-    const f = factory.file(`${fn.displayPath}#graft:${key}:${side}`, text);
-    const def = f.functionBody(fn.name);
-    return def && !f.functions.get(fn.name)?.hasError ? { name: fn.name, file: f, def, lineBase: fn.def.row + fn.lineBase, displayPath: `${fn.displayPath}~graft` } : undefined;
-  };
-  const before = build(splice(sOld.text), 'before');
-  const after = build(splice(sNew.text), 'after');
-  if (!before || !after) return undefined;
-  return { target: fn.name, before, after, score, where: `${fn.displayPath}:${node.row + fn.lineBase}` };
+  const text = fnText.slice(0, a) + adaptMembers(stmt, fnText) + fnText.slice(b);
+  const displayPath = fn.displayPath.replace(/~graft$/, '');
+  const f = factory.file(`${displayPath}#graft:${key}`, text);
+  const def = f.functionBody(fn.name);
+  if (!def || f.functions.get(fn.name)?.hasError) return undefined;
+  return { fn: { name: fn.name, file: f, def, lineBase: fn.def.row + fn.lineBase, displayPath: `${displayPath}~graft` }, score, where: `${displayPath}:${node.row + fn.lineBase}` };
 }
 
 interface Side {

@@ -79,6 +79,8 @@ interface Job {
   deciding?: { file: string; line: number; text: string; side: 'before' | 'after' };
   /** When this hunk is a quoted copy of another, the job it shares results with. */
   aliasOf?: Job;
+  /** Hunk-only: the reference function this hunk's change was grafted into. */
+  graftTarget?: string;
 }
 
 /** A pre-image / post-image pair and the hunks it explains. */
@@ -258,35 +260,55 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
     );
   }
 
-  // 3. Hunk-only: rebuild the functions each hunk fully contains, on both sides.
+  // 3. Hunk-only: rebuild the functions each hunk fully contains, on both sides, one unit
+  // per hunk so each hunk's effect stands alone. Helpers the same patch adds in other hunks
+  // (and the reference lacks) are laid in too: a new caller needs its new callees.
   const ref = base ?? reference;
+  const rebuilt = new Map<Job, ReturnType<typeof rebuildFromHunk>>();
+  for (const j of pending) rebuilt.set(j, rebuildFromHunk(j, factory, opts.parser));
   for (const j of pending) {
-    const { pre, post, names, partial } = rebuildFromHunk(j, factory, opts.parser);
-    j.functions = names;
-    j.partialFunctions = partial;
-    for (const f of partial) j.assumptions.add(`${f}() is only partly in this hunk: hunk-only mode cannot rebuild it, so its change is not simulated`);
-    for (const f of names) {
-      if (!pre.has(f) && post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the new side: its before-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id}), not this patch's base`);
-      if (pre.has(f) && !post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the old side: its after-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id})`);
+    const r = rebuilt.get(j)!;
+    j.functions = r.names;
+    j.partialFunctions = r.partial;
+    for (const f of r.partial) j.assumptions.add(`${f}() is only partly in this hunk: hunk-only mode cannot rebuild it, so its change is not simulated`);
+    for (const f of r.names) {
+      if (!r.pre.has(f) && r.post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the new side: its before-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id}), not this patch's base`);
+      if (r.pre.has(f) && !r.post.has(f) && ref) j.assumptions.add(`${f}() is complete only on the old side: its after-side code is the reference tree's (${ref.version ?? ref.root ?? ref.profile.id})`);
     }
     if (!ref) {
       j.note = `${j.note}; no reference tree to run the rest of the write path (run \`npm run fetch-kernels\` or set ext4WritePath.kernelTree)`;
       continue;
     }
+    const refImage = factory.image(ref.texts).image;
+    const pre = new Map(r.pre);
+    const post = new Map(r.post);
+    // New helpers from the patch's other hunks, when the reference has no such function.
+    for (const o of pending) {
+      if (o === j || o.patchIndex !== j.patchIndex) continue;
+      const other = rebuilt.get(o)!;
+      for (const [side, mine] of [[other.pre, pre], [other.post, post]] as const) {
+        for (const [name, fn] of side) {
+          if (!mine.has(name) && !refImage.lookupFunction(name)) {
+            mine.set(name, fn);
+            j.assumptions.add(`${name}() is taken from this patch's hunk at document line ${o.hunk.docLine + 1}: the reference tree has no such function`);
+          }
+        }
+      }
+    }
     // A hunk inside a function it does not contain whole: graft its change onto the reference.
-    if (partial.length) {
-      const refImage = factory.image(ref.texts).image;
-      const g = graftHunk(j.hunk, j.key, partial[0], refImage, factory, (n) => modelledBy(n)?.kind !== 'boundary');
+    if (r.partial.length) {
+      const g = graftHunk(j.hunk, j.key, r.partial[0], factory.image(ref.texts, pre).image, factory.image(ref.texts, post).image, factory, (n) => modelledBy(n)?.kind !== 'boundary');
       if (g) {
         pre.set(g.target, g.before);
         post.set(g.target, g.after);
+        j.graftTarget = g.target;
         if (!j.functions.includes(g.target)) j.functions.push(g.target);
-        j.assumptions.clear();
-        j.assumptions.add(`${partial[0]}() is only partly in this hunk: its changed statement was grafted onto the reference ${g.target}() at ${g.where} (similarity ${g.score.toFixed(2)}); the rest of ${g.target}() is the reference tree's`);
+        for (const a of [...j.assumptions]) if (a.includes('only partly in this hunk: hunk-only mode cannot')) j.assumptions.delete(a);
+        j.assumptions.add(`${r.partial[0]}() is only partly in this hunk: its changed statement was grafted onto the reference ${g.target}() at ${g.where} (similarity ${g.score.toFixed(2)}); the rest of ${g.target}() is the reference tree's`);
         j.note = `${j.note}; grafted onto ${g.target}() at ${g.where}`;
       }
     }
-    if (!pre.size && !post.size) continue;
+    if (!r.pre.size && !r.post.size && !j.graftTarget) continue;
     const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(ref.texts, post), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
     j.unit = unit;
     units.push(unit);
@@ -515,9 +537,11 @@ function divergenceOwners(u: Unit, ra: ScenarioResult, rb: ScenarioResult): Map<
   const inRange = new Map<Job, Array<{ step: TraceStep; side: 'before' | 'after' }>>();
   const place = (st: TraceStep, side: 'before' | 'after') => {
     for (const j of u.jobs) {
+      // A grafted function has no hunk lines: a step in it belongs to the hunk grafted there.
+      const grafted = !!j.graftTarget && st.fn === j.graftTarget && st.file.endsWith('~graft');
       const r = side === 'before' ? j.preRange : j.postRange;
-      if (j.path !== st.file || !r || st.line < r[0] || st.line > r[1]) continue;
-      const changed = (side === 'before' ? j.preChanged : j.postChanged).has(st.line);
+      if (!grafted && (j.path !== st.file || !r || st.line < r[0] || st.line > r[1])) continue;
+      const changed = grafted || (side === 'before' ? j.preChanged : j.postChanged).has(st.line);
       const m = changed ? onChanged : inRange;
       let xs = m.get(j);
       if (!xs) m.set(j, (xs = []));
@@ -564,6 +588,9 @@ function toReview(j: Job): HunkReview {
     summary = `${src.changed.size}/${src.run.size} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
   }
   if (still.length) summary += `; still broken: ${still.join(', ')}`;
+  // Outcomes that rest on a function nobody could run deserve a warning in the summary.
+  const unknown = [...new Set([...src.assumptions].flatMap((a) => /^(\w+)\(\): no C and no model/.exec(a)?.[1] ?? []))];
+  if (unknown.length && src.changed.size) summary += `; depends on unknown ${unknown.map((u) => `${u}()`).join(', ')}`;
   if (src.mode === 'hunk-only' && src.unit) summary = `hunk-only: ${summary}`;
   return {
     header: h.header,
