@@ -169,8 +169,10 @@ function packagedFiles() {
   return files.filter((f) => !ignore.some((p) => minimatch(f, p, opts)) || negate.some((p) => minimatch(f, p, opts))).sort();
 }
 
-test('.vscodeignore packs the bundles, the grammar and the manifest, and nothing else', () => {
+test('.vscodeignore packs the bundles, the grammar, the check pages and the manifest, and nothing else', () => {
   const files = packagedFiles();
+  // The check pages diagnostics link to (codeDescription → docs/checks/<code>.md next to dist/).
+  const checkPages = readdirSync(join(ROOT, 'docs/checks')).filter((f) => f.endsWith('.md')).map((f) => `docs/checks/${f}`);
   const expected = [
     'package.json',
     'README.md',
@@ -180,6 +182,7 @@ test('.vscodeignore packs the bundles, the grammar and the manifest, and nothing
     'dist/web-tree-sitter.wasm',
     'grammars/tree-sitter-c.wasm',
     'grammars/parser.info',
+    ...checkPages,
   ].filter((f) => existsSync(join(ROOT, f)));
   assert.deepEqual(files, expected.sort());
   // What the packaged extension needs at run time, where it looks for it.

@@ -220,10 +220,19 @@ for (const pull of [true, false]) {
       const line = warn.range.start.line + 1;
       const h = await srv.request('textDocument/hover', { textDocument: { uri: fx.uri }, position: { line, character: 0 } });
       assert.equal(h.contents.kind, 'markdown');
-      assert.match(h.contents.value, /\| field \| before → after \| scenarios \| because \|/);
-      assert.match(h.contents.value, /exclusive → shared/);
-      assert.match(h.contents.value, /command:ext4WritePath\.showTrace\?/);
-      assert.match(h.contents.value, /Profile \*\*6\.1\*\*/);
+      const md = h.contents.value;
+      assert.match(md, /\| # \| what changed: before → after \| example \|\n/);
+      // Scenarios are grouped by what changed: at most about ten rows, then the unchanged count.
+      const rows = md.split('\n').filter((l) => /^\| (\*\*\d+\*\*|\d+) /.test(l));
+      assert.ok(rows.length >= 2 && rows.length <= 10, `${rows.length} rows`);
+      assert.match(rows.at(-1), /^\| \d+ \| \*unchanged\* \|/);
+      assert.match(md, /lock exclusive → \*\*shared\*\*/, 'plain clients get the after value in bold');
+      assert.doesNotMatch(md, /<span/, 'no HTML for a client without allowedTags');
+      assert.match(md, /\*Legend:\*.*\*\*lock\*\*: `i_rwsem` mode held/);
+      assert.match(md, /command:ext4WritePath\.showTrace\?/);
+      assert.match(md, /\[Scenarios view\]\(command:ext4WritePath\.showScenarios\?/);
+      assert.match(md, /\[file\.c:\d+[^\]]*\]\(command:ext4WritePath\.openLocation\?/, 'a link to the deciding C line');
+      assert.match(md, /Profile \*\*6\.1\*\*/);
     });
 
     await t.test('document symbols: patch → file → hunk', async () => {
@@ -240,9 +249,14 @@ for (const pull of [true, false]) {
     await t.test('code lenses carry the hunk summaries', async () => {
       const lenses = await srv.request('textDocument/codeLens', { textDocument: { uri: fx.uri } });
       const atHeaders = fx.diff.split('\n').flatMap((l, i) => (l.startsWith('@@ ') ? [i] : []));
-      assert.deepEqual(lenses.map((l) => l.range.start.line).sort((a, b) => a - b), atHeaders);
-      assert.ok(lenses.some((l) => /scenarios change/.test(l.command.title)));
-      assert.ok(lenses.every((l) => l.command.command === 'ext4WritePath.showTrace' && l.command.arguments[0] === fx.uri));
+      const summaries = lenses.filter((l) => l.command.command === 'ext4WritePath.showTrace');
+      assert.deepEqual(summaries.map((l) => l.range.start.line).sort((a, b) => a - b), atHeaders, 'a summary lens on every @@');
+      assert.ok(summaries.some((l) => /scenarios change/.test(l.command.title)));
+      assert.ok(summaries.every((l) => l.command.arguments[0] === fx.uri && !l.command.title.includes('$(')), 'no codicons for a client that did not ask');
+      // Hunks that change something also get a lens that opens the scenarios view there.
+      const views = lenses.filter((l) => l.command.command === 'ext4WritePath.showScenarios');
+      assert.ok(views.length > 0 && views.length < summaries.length);
+      assert.ok(views.every((l) => atHeaders.includes(l.command.arguments[1])));
     });
 
     await t.test('trace and matrix commands', async () => {
@@ -255,12 +269,28 @@ for (const pull of [true, false]) {
       assert.notEqual(before.markdown, tr.markdown);
       const none = await srv.request('workspace/executeCommand', { command: TRACE, arguments: [fx.uri, 0] });
       assert.equal(none, null, 'no hunk at line 0');
+      // The trace view's data: steps with where to open them, the divergence, both outcomes.
+      assert.ok(tr.steps.length > 10);
+      assert.ok(tr.steps.some((s) => s.kind === 'call' && s.fn === 'ext4_file_write_iter'));
+      assert.ok(tr.steps.some((s) => s.diverges), 'some step is where before and after part');
+      const located = tr.steps.filter((s) => s.target);
+      assert.ok(located.some((s) => s.target.uri.startsWith(pathToFileURL(fx.k61).href)), 'steps open in the kernel tree');
+      assert.ok(located.some((s) => s.target.uri === fx.uri && s.target.how === 'patch'), 'added lines open in the patch');
+      assert.ok(tr.outcome.lockAcrossIo && tr.otherOutcome.lockAcrossIo);
+      assert.equal(tr.hasOtherSide, true);
       const m = await srv.request('workspace/executeCommand', { command: MATRIX, arguments: [fx.uri] });
       assert.ok(m.rows.length > 50);
       const row = m.rows.find((r) => r.changed.length);
       assert.ok(row, 'some scenario changed');
       assert.ok(['yes', 'no'].includes(row.dimensions.aio));
       assert.notEqual(row.before[row.changed[0]], row.after[row.changed[0]]);
+      assert.ok(m.hunk.scenariosChanged > 0, 'without a line: the first hunk that changes something');
+      assert.ok(m.hunks.length > 3 && m.hunks.every((h) => h.scenariosRun > 0));
+      assert.equal(m.fieldLabels.lockAcrossIo, 'lock');
+      // With a line: that hunk's matrix.
+      const other = m.hunks.find((h) => h.line !== m.hunk.line && h.scenariosChanged > 0);
+      const m2 = await srv.request('workspace/executeCommand', { command: MATRIX, arguments: [fx.uri, other.line + 1] });
+      assert.equal(m2.hunk.line, other.line);
     });
 
     await t.test('status notification', async () => {

@@ -71,8 +71,8 @@ test('neovim 0.7: pushed diagnostics and a hover on the 6.1 → 6.12 diff', asyn
   assert.ok(lock.some((d) => wanted.includes(d.lnum) && d.severity === 2), `a lock-change warning on an ext4_dio_write_checks/iter hunk (got ${JSON.stringify(lock.map((d) => d.lnum))}, want one of ${wanted})`);
   assert.ok(out.diagnostics.every((d) => d.source === 'ext4-write-path'));
   assert.ok(wanted.includes(out.hover_line - 1), 'hovered inside such a hunk');
-  assert.match(out.hover ?? '', /exclusive → shared/);
-  assert.match(out.hover, /\| field \| before → after \|/);
+  assert.match(out.hover ?? '', /exclusive → \*\*shared\*\*/);
+  assert.match(out.hover, /\| # \| what changed: before → after \|/);
   assert.ok(out.lenses > 10, 'a code lens per hunk');
   assert.ok(out.statuses.some((s) => /^ext4: \d+ hunks changed/.test(s.text)), 'status notifications reach the client');
 });

@@ -1,7 +1,8 @@
 /**
  * VS Code client of the ext4 write-path review server: starts `dist/server.js` over IPC,
- * and adds what plain LSP has no place for — the status-bar summary, the step trace of one
- * scenario, and commands to pick the kernel tree and the scenario set.
+ * and adds what plain LSP has no place for — the status-bar summary, progress for long
+ * analyses, the "Write-path scenarios" view, the trace view of one scenario, and commands
+ * to pick the kernel tree and the scenario set.
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -16,23 +17,33 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import {
+  ClientExtras,
   CLIENT_COMMANDS,
   CLIENT_ID,
+  ScenarioMatrixResponse,
   SERVER_COMMANDS,
   STATUS_NOTIFICATION,
   StatusParams,
   TraceResponse,
 } from '../../server/src/protocol';
+import { AnalysisProgress } from './progress';
+import { SCENARIOS_VIEW_ID, ScenariosView } from './scenariosView';
 import { readSettings, saveSetting } from './settings';
 import { StatusView } from './status';
-import { openTrace, TRACE_SCHEME, TraceDocuments } from './traceView';
+import { openTrace, TRACE_SCHEME, TraceDocuments, TracePanel } from './traceView';
 
 /** Name of the client, and of its one output channel (log and LSP trace share it). */
 const CLIENT_NAME = 'ext4 Write-Path Review';
 
-const NO_KERNEL_MESSAGE = 'No kernel tree found: analysing hunks on their own. Pick a kernel tree?';
+const NO_KERNEL_MESSAGE =
+  'ext4 Write-Path: no Linux kernel tree found — no workspace folder has fs/ext4/file.c and ext4WritePath.kernelTree is not set. ' +
+  'Each hunk is analysed on its own against a fetched Debian tree, which misses what the rest of the patch changes. Pick the tree the patch applies to?';
 const PICK_KERNEL_TREE = 'Pick Kernel Tree…';
+const OPEN_SETTING = 'Open Setting';
 const SHOW_OUTPUT = 'Show Output';
+
+/** Commands a hover's links may run (the hover markdown is trusted for these only). */
+const LINK_COMMANDS = [CLIENT_COMMANDS.showTrace, CLIENT_COMMANDS.showScenarios, CLIENT_COMMANDS.openLocation];
 
 /**
  * Documents the server analyses: patches, mails quoting patches, and the ext4 C itself.
@@ -80,11 +91,33 @@ export function activate(context: vscode.ExtensionContext): void {
     outputChannel: channel,
     traceOutputChannel: channel,
     diagnosticCollectionName: CLIENT_ID,
+    // Hovers carry command links (trace, scenarios view, deciding C line) and colour
+    // before/after with <span style="color:…">; only our own commands are trusted.
+    markdown: { isTrusted: { enabledCommands: LINK_COMMANDS }, supportHtml: true },
   };
 
-  const status = new StatusView(CLIENT_COMMANDS.showOutput);
+  const status = new StatusView({ patch: CLIENT_COMMANDS.showScenarios, noKernel: CLIENT_COMMANDS.pickKernelTree, other: CLIENT_COMMANDS.showOutput });
   const traces = new TraceDocuments();
-  context.subscriptions.push(channel, status, traces, vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traces));
+  const progress = new AnalysisProgress();
+  const tracePanel = new TracePanel({
+    requestTrace: (uri, line, scenario, side) => requestTrace(client, { uri, line, scenario, side }),
+    openLocation: (uri, line) => openLocation(uri, line, vscode.ViewColumn.One),
+  });
+  const scenarios = new ScenariosView({
+    matrix: (uri, line) => requestMatrix(client, uri, line),
+    showTrace: (uri, line, scenario) => void showTrace(uri.toString(), line, scenario, 'after'),
+    isPatch,
+  });
+  context.subscriptions.push(
+    channel,
+    status,
+    traces,
+    progress,
+    tracePanel,
+    scenarios,
+    vscode.workspace.registerTextDocumentContentProvider(TRACE_SCHEME, traces),
+    vscode.window.registerWebviewViewProvider(SCENARIOS_VIEW_ID, scenarios),
+  );
 
   /** Offer to pick a kernel tree the first time the server says it has none, not on every file. */
   let offeredKernelTree = false;
@@ -93,11 +126,15 @@ export function activate(context: vscode.ExtensionContext): void {
 
   function createClient(): LanguageClient {
     const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    c.registerFeature(EXTRAS_FEATURE);
     clientSubscriptions = [
       c.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => onStatus(c, params)),
       // The server's statuses die with it (crash without restart, or stop).
       c.onDidChangeState((e) => {
-        if (e.newState === State.Stopped) status.clear();
+        if (e.newState === State.Stopped) {
+          status.clear();
+          progress.clear();
+        }
       }),
     ];
     return c;
@@ -107,11 +144,18 @@ export function activate(context: vscode.ExtensionContext): void {
 
   function onStatus(c: LanguageClient, params: StatusParams): void {
     if (!params || typeof params.uri !== 'string' || c !== client) return;
-    status.set(c.protocol2CodeConverter.asUri(params.uri), params);
+    const uri = c.protocol2CodeConverter.asUri(params.uri);
+    status.set(uri, params);
+    if (params.state === 'busy') progress.busy(uri);
+    else {
+      progress.done(uri);
+      scenarios.analysed(uri);
+    }
     if (params.state === 'no-kernel' && !offeredKernelTree) {
       offeredKernelTree = true;
-      void vscode.window.showInformationMessage(NO_KERNEL_MESSAGE, PICK_KERNEL_TREE).then((choice) => {
+      void vscode.window.showWarningMessage(NO_KERNEL_MESSAGE, PICK_KERNEL_TREE, OPEN_SETTING).then((choice) => {
         if (choice === PICK_KERNEL_TREE) void vscode.commands.executeCommand(CLIENT_COMMANDS.pickKernelTree);
+        else if (choice === OPEN_SETTING) void vscode.commands.executeCommand('workbench.action.openSettings', `${CLIENT_ID}.kernelTree`);
       });
     }
   }
@@ -169,6 +213,12 @@ export function activate(context: vscode.ExtensionContext): void {
         void vscode.window.showInformationMessage(`ext4 Write-Path: no scenario trace at line ${target.line + 1}; put the cursor inside a hunk.`);
         return;
       }
+      if (trace.steps) {
+        // The trace view has its own scenario and side switches: show the server's choice now.
+        tracePanel.show(target.uri, target.line, trace);
+        return;
+      }
+      // A server without step data: the markdown trace, with a quick pick for the scenario.
       if (target.scenario === undefined && trace.scenarios.length > 1) {
         const shown = trace.scenario;
         const pick = await vscode.window.showQuickPick(
@@ -190,6 +240,14 @@ export function activate(context: vscode.ExtensionContext): void {
       const choice = await vscode.window.showErrorMessage(`ext4 Write-Path: could not get the trace: ${errorText(err)}`, SHOW_OUTPUT);
       if (choice === SHOW_OUTPUT) channel.show(true);
     }
+  }
+
+  /** `showScenarios [uri, line]`: the scenarios view, at the hunk of `line` (from a hover or lens) or the active patch. */
+  async function showScenarios(...args: unknown[]): Promise<void> {
+    const [uriArg, lineArg] = args;
+    const uri = typeof uriArg === 'string' && uriArg ? vscode.Uri.parse(uriArg) : uriArg instanceof vscode.Uri ? uriArg : undefined;
+    const line = typeof lineArg === 'number' && Number.isInteger(lineArg) && lineArg >= 0 ? lineArg : undefined;
+    await scenarios.show(uri, line);
   }
 
   async function chooseScenarioSet(): Promise<void> {
@@ -254,6 +312,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CLIENT_COMMANDS.chooseScenarios, chooseScenarioSet),
     vscode.commands.registerCommand(CLIENT_COMMANDS.showTrace, showTrace),
     vscode.commands.registerCommand(CLIENT_COMMANDS.pickKernelTree, pickKernelTree),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.showScenarios, showScenarios),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.openLocation, (uri: unknown, line: unknown) => {
+      if (typeof uri === 'string' && typeof line === 'number') return openLocation(uri, line);
+      return undefined;
+    }),
     { dispose: () => clientSubscriptions.forEach((d) => d.dispose()) },
   );
 
@@ -330,6 +393,54 @@ function isTraceResponse(x: unknown): x is TraceResponse {
     t.scenarios.every((s) => typeof s === 'string')
   );
 }
+
+/** SERVER_COMMANDS.matrix for `uri` (the hunk at `line`, when given). */
+async function requestMatrix(c: LanguageClient, uri: vscode.Uri, line: number | undefined): Promise<ScenarioMatrixResponse | null> {
+  const args: unknown[] = [c.code2ProtocolConverter.asUri(uri)];
+  if (line !== undefined) args.push(line);
+  const result: unknown = await c.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.matrix, arguments: args });
+  if (result === null || result === undefined) return null;
+  const m = result as Partial<ScenarioMatrixResponse>;
+  if (typeof m !== 'object' || !Array.isArray(m.rows)) throw new Error('the server answered with something that is not a scenario matrix');
+  return m as ScenarioMatrixResponse;
+}
+
+/**
+ * Open `uri` at 0-based `line` with the line selected and centred: the target of hover
+ * links (deciding C line) and of the trace and scenarios views.
+ */
+async function openLocation(uri: string, line: number, column?: vscode.ViewColumn): Promise<void> {
+  let target: vscode.Uri;
+  try {
+    target = vscode.Uri.parse(uri, true);
+  } catch {
+    return;
+  }
+  const doc = await vscode.workspace.openTextDocument(target);
+  const l = Math.max(0, Math.min(line, doc.lineCount - 1));
+  const range = new vscode.Range(l, 0, l, doc.lineAt(l).text.length);
+  const editor = await vscode.window.showTextDocument(doc, { viewColumn: column, preview: true, selection: range });
+  editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
+}
+
+/** Documents the server reviews as patches (not the fs/ext4 C it also analyses). */
+function isPatch(doc: vscode.TextDocument): boolean {
+  return doc.languageId !== 'c' && vscode.languages.match(DOCUMENT_SELECTOR as vscode.DocumentSelector, doc) > 0;
+}
+
+/**
+ * Tells the server what this client renders beyond plain LSP (protocol.ts ClientExtras),
+ * through `ClientCapabilities.experimental`: the LSP's own place for such extensions.
+ */
+const EXTRAS_FEATURE = {
+  fillClientCapabilities(capabilities: { experimental?: unknown }): void {
+    const extras: ClientExtras = { codicons: true };
+    capabilities.experimental = { ...((capabilities.experimental as object | undefined) ?? {}), [CLIENT_ID]: extras };
+  },
+  initialize(): void {},
+  getState: () => ({ kind: 'static' }) as const,
+  clear(): void {},
+};
 
 async function exists(uri: vscode.Uri): Promise<boolean> {
   try {

@@ -16,21 +16,32 @@ const BACKGROUNDS: Record<string, string> = {
   error: 'statusBarItem.errorBackground',
 };
 
+/** Commands the item runs when clicked, by what the status is about. */
+export interface StatusCommands {
+  /** A reviewed patch: the scenarios view. */
+  patch: string;
+  /** No kernel tree found: pick one. */
+  noKernel: string;
+  /** Anything else (C files, failures): the output channel. */
+  other: string;
+}
+
 /**
  * The status-bar item: the server's last `ext4WritePath/status` text for the active
  * document, hidden when that document has none. The server reports every document it
  * analyses, so the item remembers one status per document and shows the active one.
+ * Its tooltip is the server's markdown summary; a click goes where the state points:
+ * the scenarios view for a patch, the kernel-tree picker when there is no tree.
  */
 export class StatusView implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
   private readonly byDocument = new Map<string, StatusParams>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  /** @param clickCommand command id the item runs when clicked (show output). */
-  constructor(clickCommand: string) {
+  constructor(private readonly commands: StatusCommands) {
     this.item = vscode.window.createStatusBarItem('ext4WritePath.status', vscode.StatusBarAlignment.Left, 0);
     this.item.name = 'ext4 Write-Path Review';
-    this.item.command = clickCommand;
+    this.item.command = commands.other;
     this.subscriptions.push(
       this.item,
       vscode.window.onDidChangeActiveTextEditor(() => this.render()),
@@ -69,7 +80,15 @@ export class StatusView implements vscode.Disposable {
     }
     const icon = ICONS[status.state];
     this.item.text = icon ? `${icon} ${status.text}` : status.text;
-    this.item.tooltip = `ext4 Write-Path Review: ${status.text}\nClick to show the output.`;
+    const click = status.state === 'no-kernel' ? this.commands.noKernel : status.kind === 'patch' && status.state !== 'busy' ? this.commands.patch : this.commands.other;
+    this.item.command = click;
+    const hint = click === this.commands.noKernel ? 'Click to pick a kernel tree.' : click === this.commands.patch ? 'Click for the write-path scenarios.' : 'Click to show the output.';
+    if (status.detail) {
+      const tip = new vscode.MarkdownString(`${status.detail}\n\n*${hint}*`, true);
+      this.item.tooltip = tip;
+    } else {
+      this.item.tooltip = `ext4 Write-Path Review: ${status.text}\n${hint}`;
+    }
     const background = BACKGROUNDS[status.state];
     this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
     this.item.show();

@@ -99,6 +99,8 @@ export interface TraceResponse {
   dimensions?: Record<string, string>;
   /** True when the other side can be asked for (patch hunks; not C documents). */
   hasOtherSide?: boolean;
+  /** Display names of the outcome fields (`lockAcrossIo` → `lock`). */
+  fieldLabels?: Record<string, string>;
 }
 
 /** The matrix of a patch: for each scenario, its before/after outcome summary per hunk. */
@@ -107,6 +109,11 @@ export interface ScenarioMatrixResponse {
   rows: Array<{ scenario: string; dimensions: Record<string, string>; before: Record<string, string>; after: Record<string, string>; changed: string[] }>;
   /** The hunk the rows are for (added). */
   hunk?: MatrixHunk;
+  /**
+   * Scenarios whose change the review attributes to this hunk (added). `rows[].changed`
+   * compares the whole patch's before and after, so it can list more.
+   */
+  hunkScenarios?: string[];
   /** Every hunk of the document that ran scenarios, to switch between them (added). */
   hunks?: MatrixHunk[];
   /** Display names of the outcome fields, in column order (added). */
@@ -128,6 +135,15 @@ export interface MatrixHunk {
   scenariosChanged: number;
 }
 
+/**
+ * What the VS Code client adds to `ClientCapabilities.experimental[CLIENT_ID]`: rendering
+ * it supports beyond plain LSP, so other clients (Neovim) keep plain text.
+ */
+export interface ClientExtras {
+  /** `$(icon)` in code lens titles is drawn as an icon. */
+  codicons?: boolean;
+}
+
 /** Server → client notification with the summary for a document (status bar). */
 export const STATUS_NOTIFICATION = 'ext4WritePath/status';
 export interface StatusParams {
@@ -140,3 +156,31 @@ export interface StatusParams {
   /** The kind of document: `patch` or `c` (added; the client shows views for patches). */
   kind?: 'patch' | 'c';
 }
+
+/** Compact names of i_rwsem operations (model LockOp) for tables: S/X = shared/exclusive. */
+const LOCK_OP_SHORT: Record<string, string> = {
+  shared: 'S',
+  exclusive: 'X',
+  'unlock-shared': '−S',
+  'unlock-exclusive': '−X',
+  'trylock-shared-failed': 'S✗',
+  'trylock-exclusive-failed': 'X✗',
+  downgrade: 'X↓S',
+};
+
+/**
+ * A `lockSequence` outcome value (`shared unlock-shared exclusive unlock-exclusive`) in the
+ * compact form hovers and the scenarios view use (`S −S X −X`): the full words make a
+ * table row too wide to read at a glance. Shared so both sides print the same notation;
+ * {@link LOCK_SEQUENCE_LEGEND} explains it.
+ */
+export function compactLockSequence(value: string): string {
+  if (value === 'none' || value === 'inconclusive') return value;
+  return value
+    .split(' ')
+    .map((op) => LOCK_OP_SHORT[op] ?? op)
+    .join(' ');
+}
+
+/** How to read {@link compactLockSequence}. */
+export const LOCK_SEQUENCE_LEGEND = '`i_rwsem` taken S(hared) or X(clusive), −S/−X released, S✗/X✗ trylock failed, X↓S downgraded';

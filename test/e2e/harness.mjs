@@ -4,14 +4,19 @@
 // No fixed sleeps anywhere: every wait polls for a condition with a deadline.
 //
 // This module has no tests of its own (`node --test test/` imports it and finds none).
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
+
+/** Screenshots of a run (gitignored). */
+export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
 /** Where setup.sh installs code-server and playwright-core. */
 export const E2E_HOME = process.env.EXT4WP_E2E_HOME ?? join(homedir(), '.cache', 'ext4-write-path', 'e2e');
@@ -147,3 +152,128 @@ export async function launchBrowser() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/** `diff -u` of `files` from tree `from` to tree `to`, labelled like a git patch. */
+export function kernelDiff(from, to, files) {
+  return files
+    .map((f) => {
+      const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      assert.ok(r.status === 0 || r.status === 1, `diff failed: ${r.stderr}`);
+      return r.stdout;
+    })
+    .join('');
+}
+
+/** 0-based lines of the `@@` headers of `file` whose post-image overlaps function `name` of `after`. */
+export function hunksOf(diff, file, after, name) {
+  const lines = after.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^\\w.*\\b${name}\\(`).test(l)) + 1;
+  let end = start;
+  while (end <= lines.length && lines[end - 1] !== '}') end++;
+  let cur;
+  return diff.split('\n').flatMap((l, i) => {
+    if (l.startsWith('+++ ')) cur = l.slice(4).replace(/^b\//, '');
+    const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(l);
+    if (!m || cur !== file) return [];
+    const s = Number(m[1]);
+    return s <= end && s + Number(m[2] ?? 1) - 1 >= start ? [i] : [];
+  });
+}
+
+/**
+ * The workspace: the Debian 6.12 tree (fs/, arch/ and the Makefile copied, the big
+ * include/ linked) with the review `documents` (name → text) in review/. A copy, so nothing the editor
+ * does can touch the cache.
+ */
+export function makeWorkspace(run, k612, documents) {
+  const ws = join(run, 'linux-6.12');
+  mkdirSync(join(ws, 'review'), { recursive: true });
+  for (const d of ['fs', 'arch']) cpSync(join(k612, d), join(ws, d), { recursive: true });
+  copyFileSync(join(k612, 'Makefile'), join(ws, 'Makefile'));
+  symlinkSync(join(k612, 'include'), join(ws, 'include'));
+  for (const [name, text] of Object.entries(documents)) writeFileSync(join(ws, 'review', name), text);
+  return ws;
+}
+
+/** A page of the workbench with the helpers the checks share. */
+export function workbench(page) {
+  const input = page.locator('.quick-input-widget input');
+  /**
+   * Open a quick input with `key` and type `text`. Keys reach VS Code only while focus is
+   * inside the workbench (else the browser takes Ctrl+P / Ctrl+G), so when the widget does
+   * not show up, focus the active editor's tab and try again.
+   */
+  async function quickInput(key, text) {
+    for (let attempt = 0; ; attempt++) {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press(key);
+      try {
+        await input.waitFor({ state: 'visible', timeout: 3000 });
+        break;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        const tab = page.locator('.tab.active').first();
+        if (await tab.count()) await tab.click();
+        else await page.locator('.part.editor').first().click();
+      }
+    }
+    await input.fill(text);
+  }
+  const w = {
+    page,
+    /** Run a command by its palette title. */
+    async command(title) {
+      await quickInput('F1', `>${title}`);
+      await poll(async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).count()) > 0, `the palette entry "${title}"`);
+      await page.keyboard.press('Enter');
+    },
+    /** Quick Open a file of the workspace by name and wait for its editor tab. */
+    async open(name) {
+      await quickInput('Control+P', name);
+      await poll(async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).count()) > 0, `Quick Open to list ${name}`);
+      await page.keyboard.press('Enter');
+      await page.locator('.tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+    },
+    /** Move the cursor to 1-based `line` of the active editor (Go to Line), which also reveals it. */
+    async goToLine(line) {
+      await quickInput('Control+G', `:${line}`);
+      await page.keyboard.press('Enter');
+      await poll(async () => /Ln (\d+)/.exec(await page.locator('[id="status.editor.selection"]').innerText())?.[1] === String(line), `the cursor on line ${line}`);
+    },
+    /** The screen box of 1-based `line` of the active editor (by its line number in the gutter). */
+    async lineBox(line) {
+      const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+      return poll(async () => {
+        const nums = editor.locator('.margin-view-overlays .line-numbers');
+        const n = await nums.count();
+        for (let i = 0; i < n; i++) {
+          if ((await nums.nth(i).innerText()).trim() === String(line)) {
+            const num = await nums.nth(i).boundingBox();
+            const lines = await editor.locator('.view-lines').boundingBox();
+            return num && lines ? { x: lines.x, y: num.y, height: num.height } : undefined;
+          }
+        }
+        return undefined;
+      }, `line ${line} on screen`);
+    },
+    /** The webview frame whose document has `selector` (webviews are nested iframes). */
+    async webviewFrame(selector, what) {
+      return poll(async () => {
+        for (const f of page.frames()) {
+          if (f === page.mainFrame()) continue;
+          try {
+            if ((await f.locator(selector).count()) > 0) return f;
+          } catch {
+            // a frame navigating away
+          }
+        }
+        return undefined;
+      }, what, 30_000, 200);
+    },
+    async shot(name) {
+      await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+    },
+  };
+  return w;
+}
+

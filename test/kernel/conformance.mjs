@@ -8,7 +8,7 @@
 //   node test/kernel/conformance.mjs [--kernels 6.1,6.12|PACKAGE|FILE.deb,…]
 //        [--bzimage PATH --modules DIR --source DIR [--name LABEL]]
 //        [--scenarios FILE] [--limitations FILE] [--only ID,…] [--out DIR] [--no-write]
-//        [--timeout SECONDS] [--jobs N]
+//        [--timeout SECONDS] [--jobs N] [--reuse-results] [--write-delay MS]
 //
 // See docs/conformance-howto.md.
 import { execFileSync } from 'node:child_process';
@@ -24,7 +24,7 @@ const log = (msg) => process.stderr.write(`[conformance] ${msg}\n`);
 
 function usage(msg) {
   process.stderr.write(`${msg ? `${msg}\n` : ''}usage: node test/kernel/conformance.mjs [--kernels 6.1,6.12] [--bzimage PATH --modules DIR --source DIR [--name LABEL]]
-       [--scenarios FILE] [--limitations FILE] [--only ID,…] [--out DIR] [--no-write] [--timeout S] [--jobs N]\n`);
+       [--scenarios FILE] [--limitations FILE] [--only ID,…] [--out DIR] [--no-write] [--timeout S] [--jobs N] [--reuse-results] [--write-delay MS]\n`);
   return 2;
 }
 
@@ -69,7 +69,9 @@ async function main(argv) {
         out: { type: 'string', default: join(ROOT, 'docs') },
         'no-write': { type: 'boolean', default: false },
         timeout: { type: 'string', default: '1500' },
-        jobs: { type: 'string', default: '1' },
+        jobs: { type: 'string', default: '2' },
+        'reuse-results': { type: 'boolean', default: false },
+        'write-delay': { type: 'string', default: '30' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -77,7 +79,10 @@ async function main(argv) {
   } catch (err) {
     return usage(err.message);
   }
-  if (values.help) return usage();
+  if (values.help) {
+    usage();
+    return 0;
+  }
   const started = Date.now();
   const require = createRequire(import.meta.url);
   const apiPath = join(ROOT, 'dist', 'api.js');
@@ -89,8 +94,8 @@ async function main(argv) {
   // Scenarios, their workloads, limitations.
   const scenarioFile = resolve(values.scenarios);
   const only = values.only ? ['--only', values.only] : [];
-  const workloadsJson = JSON.parse(execFileSync('node', [cliPath, 'workload', '--scenarios', scenarioFile, '--format', 'json', ...only], { encoding: 'utf8' }));
-  const jobs = execFileSync('node', [cliPath, 'workload', '--scenarios', scenarioFile, '--format', 'sh', ...only], { encoding: 'utf8' });
+  const workloadsJson = JSON.parse(execFileSync(process.execPath, [cliPath, 'workload', '--scenarios', scenarioFile, '--format', 'json', ...only], { encoding: 'utf8' }));
+  const jobs = execFileSync(process.execPath, [cliPath, 'workload', '--scenarios', scenarioFile, '--format', 'sh', ...only], { encoding: 'utf8' });
   const parsed = api.parseScenarioFile(readFileSync(scenarioFile, 'utf8'));
   if (parsed.problems.length) throw new HarnessError(`scenario file problems:\n${parsed.problems.map((p) => `  ${p.id ?? `#${p.index}`}: ${p.message}`).join('\n')}`);
   const onlyIds = values.only ? new Set(values.only.split(',')) : undefined;
@@ -123,10 +128,21 @@ async function main(argv) {
     const kernel = prepareKernel(spec, tag);
     const initramfs = buildInitramfs(kernel, tag);
     const workDir = join(cacheDir(), 'conformance', kernel.kver);
-    const guest = await runGuest({ kernel, initramfs, jobs, workDir, timeoutMs, log: tag });
-    tag(`guest finished in ${guest.seconds.toFixed(1)} s`);
+    let guest;
+    const previous = join(workDir, 'results');
+    if (values['reuse-results'] && existsSync(join(previous, 'END'))) {
+      tag(`re-reading the results of the last run in ${previous} (--reuse-results)`);
+      const meta = existsSync(join(workDir, 'run.json')) ? JSON.parse(readFileSync(join(workDir, 'run.json'), 'utf8')) : {};
+      guest = { resultsDir: previous, seconds: meta.seconds ?? 0 };
+    } else {
+      guest = await runGuest({ kernel, initramfs, jobs, workDir, timeoutMs, log: tag, writeDelayMs: Number(values['write-delay']) });
+      writeFileSync(join(workDir, 'run.json'), `${JSON.stringify({ seconds: guest.seconds, jobs: scenarios.map((x) => x.id) })}\n`);
+      tag(`guest finished in ${guest.seconds.toFixed(1)} s`);
+    }
     const res = readResults(guest.resultsDir);
-    if (res.probeErrors.trim()) tag(`probe notes:\n${res.probeErrors.trim().split('\n').map((l) => `    ${l}`).join('\n')}`);
+    const failedProbes = res.probeErrors.split('\n').filter((l) => /^\w+: [pr]:/.test(l));
+    if (failedProbes.length) throw new HarnessError(`${kernel.kver}: kprobes could not be placed (the observation would be incomplete):\n  ${res.probeErrors.trim().split('\n').join('\n  ')}`);
+    if (res.probeErrors.trim()) tag(`probe notes: ${res.probeErrors.trim().split('\n').join('; ')}`);
 
     const rows = [];
     for (const s of scenarios) {
@@ -136,7 +152,7 @@ async function main(argv) {
       let observed;
       if (w?.unsupported.length) observed = { outcome: {}, problems: [`not made: ${w.unsupported.join('; ')}`], log: [] };
       else if (!rec) observed = { outcome: {}, problems: ['the guest did not run this scenario'], log: [] };
-      else observed = observe(rec, { kallsyms: res.kallsyms, fileFns, write: w.write, blockSize: s.mount.blockSize });
+      else observed = observe(rec, { kallsyms: res.kallsyms, fileFns, write: w.write, expect: w.expect, blockSize: s.mount.blockSize });
       const model = r && !r.outcome.inconclusive ? r.outcome : undefined;
       const cmp = compareScenario({ id: s.id, kernel: id, model, observed, limitations });
       const row = {
@@ -162,7 +178,7 @@ async function main(argv) {
     }
     const bad = rows.filter((x) => x.unexplained).length;
     tag(`${rows.length} scenarios: ${rows.filter((x) => x.agree).length} agree, ${rows.filter((x) => !x.agree && !x.unexplained).length} explained, ${bad} unexplained`);
-    return { id, package: kernel.pkg, uname: res.uname, modelTree: `linux-${treeVersion} (${k.profile.id})`, guestSeconds: guest.seconds, scenarios: rows };
+    return { id, package: kernel.pkg, uname: res.uname, device: res.device, modelTree: `linux-${treeVersion} (${k.profile.id})`, guestSeconds: guest.seconds, scenarios: rows };
   }
 
   const parallel = Math.max(1, Number(values.jobs) || 1);

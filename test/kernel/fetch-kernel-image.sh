@@ -43,7 +43,7 @@ case "$spec" in
       [ -n "$cands" ] || { apt_update; cands=$(apt-cache search --names-only "$pat" | awk '{print $1}'); }
       [ -n "$cands" ] || die "no package matches $pat (is Debian's archive configured?)"
       pkg=$(apt-cache show $cands 2>/dev/null | awk -v w="$want" '/^Package: /{p=$2} /^Version: /{if ($2==w) {print p; exit}}')
-      [ -n "$pkg" ] || die "no $pat package has version $want (the version of linux-source-$spec)"
+      [ -n "$pkg" ] || die "no $pat package has version $want (the version of linux-source-$spec in the cache; if Debian moved on, delete $cache/debs/linux-source-${spec}_* and $cache/linux-$spec and run npm run fetch-kernels again)"
       spec_pkg="$pkg"
     fi
     ;;

@@ -95,7 +95,7 @@ export function buildInitramfs(kernel, log = () => {}) {
   }
   const dir = join(cacheDir(), 'initramfs');
   mkdirSync(dir, { recursive: true });
-  const out = join(dir, `${kernel.kver}-${h.digest('hex').slice(0, 12)}.cpio.gz`);
+  const out = join(dir, `${kernel.kver}-${h.digest('hex').slice(0, 12)}.cpio`);
   if (!existsSync(out)) {
     log(`building initramfs for ${kernel.kver}`);
     run('bash', [join(HERE, 'build-initramfs.sh'), kernel.root, kernel.kver, out], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -137,13 +137,13 @@ function sparseFile(path, bytes) {
  * off, and unpack the results disk into `workDir/results`. Kills QEMU's process group on
  * timeout (overall, or no progress line for `stallMs`). Returns { resultsDir, console, seconds }.
  */
-export async function runGuest({ kernel, initramfs, jobs, workDir, timeoutMs = 20 * 60_000, stallMs = 180_000, log = () => {}, smp = 2, memory = '1G' }) {
+export async function runGuest({ kernel, initramfs, jobs, workDir, timeoutMs = 20 * 60_000, stallMs = 180_000, log = () => {}, smp = 2, memory = '1G', writeDelayMs = 30 }) {
   mkdirSync(workDir, { recursive: true });
   const initrd = join(workDir, 'initrd.gz');
-  writeFileSync(initrd, Buffer.concat([readFileSync(initramfs), cpioGz({ 'ext4wp/jobs.sh': jobs, 'ext4wp/config': 'DEV=/dev/vda\nRESULTS=/dev/vdb\n' })]));
+  writeFileSync(initrd, Buffer.concat([readFileSync(initramfs), cpioGz({ 'ext4wp/jobs.sh': jobs, 'ext4wp/config': `DEV=/dev/vda\nRESULTS=/dev/vdb\nWRITE_DELAY_MS=${Math.max(0, Math.floor(writeDelayMs))}\n` })]));
   const disk = join(workDir, 'scratch.img');
   const outImg = join(workDir, 'results.img');
-  sparseFile(disk, 128 << 20);
+  sparseFile(disk, 64 << 20);
   sparseFile(outImg, 64 << 20);
   const consolePath = join(workDir, 'console.log');
   const consoleOut = createWriteStream(consolePath);
@@ -251,6 +251,7 @@ export function readResults(resultsDir) {
   }).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return {
     uname: read(join(resultsDir, 'uname'))?.trim(),
+    device: read(join(resultsDir, 'device'))?.trim(),
     probeErrors: read(join(resultsDir, 'probe-errors')) ?? '',
     insmod: read(join(resultsDir, 'insmod.log')) ?? '',
     skipped: read(join(resultsDir, 'skipped')) ?? '',

@@ -86,8 +86,40 @@ export function parseFilefrag(text) {
   for (const m of text.matchAll(/^[ \t]*\d+:[ \t]+(\d+)\.\.[ \t]*(\d+):[ \t]+(\d+)\.\.[ \t]*(\d+):[ \t]+(\d+):[ \t]*(?:\d+:)?[ \t]*(.*)$/gm)) {
     extents.push({ first: Number(m[1]), last: Number(m[2]), physical: Number(m[3]), flags: m[6].trim() });
   }
-  const size = /size=(\d+) ino=(\d+)/.exec(text);
-  return { extents, blockSize, size: size ? Number(size[1]) : undefined, ino: size ? Number(size[2]) : undefined };
+  const stat = /size=(\d+) ino=(\d+)/.exec(text);
+  const ff = /File size of .* is (\d+)/.exec(text);
+  return { extents, blockSize, size: stat ? Number(stat[1]) : ff ? Number(ff[1]) : undefined, ino: stat ? Number(stat[2]) : undefined };
+}
+
+/**
+ * The block layout filefrag shows, in the scenario's alphabet: W written, U unwritten,
+ * D delalloc, _ hole; `inline` when the data is inline.
+ */
+export function layoutOf(ff, nBlocks) {
+  const out = Array.from({ length: nBlocks }, () => '_');
+  let inline = false;
+  for (const x of ff.extents) {
+    if (/inline/.test(x.flags)) { inline = true; continue; }
+    const c = /unwritten/.test(x.flags) ? 'U' : /delalloc/.test(x.flags) ? 'D' : 'W';
+    for (let b = x.first; b <= x.last && b < nBlocks; b++) out[b] = c;
+  }
+  return { blocks: out.join(''), inline };
+}
+
+/** Problems when the prepared file is not the state the scenario asks for. */
+export function checkPrepared(before, expect) {
+  const problems = [];
+  if (before.size !== undefined && before.size !== expect.size) problems.push(`prepared i_size ${before.size}, scenario wants ${expect.size}`);
+  if (expect.inline) {
+    if (!layoutOf(before, 0).inline) problems.push('prepared file is not inline');
+    return problems;
+  }
+  const bs = expect.blockSize;
+  const n = Math.max(expect.blocks.length, Math.ceil(expect.size / bs));
+  const want = expect.blocks.padEnd(n, '_');
+  const got = layoutOf(before, n).blocks;
+  if (got !== want) problems.push(`prepared blocks ${got}, scenario wants ${want}`);
+  return problems;
 }
 
 /** What the write tool itself reported (when the kernel's ->write_iter never ran). */
@@ -117,8 +149,12 @@ export function observe(rec, ctx) {
   const sym = (a) => symbolize(ctx.kallsyms, a);
   const wiIdx = evs.findIndex((e) => e.name === 'wi');
   const log = [];
-  const note = (e, what) => log.push(`${e.ts.toFixed(6)} ${e.comm}-${e.pid} ${what}`);
+  // Deterministic lines (no timestamps or pids): the report is committed and regenerated.
+  let writer;
+  const who = (e) => (e.pid === writer ? 'writer' : e.comm.replace(/^(kworker|ksoftirqd|migration|rcu\w*)\/.*/, '$1').replace(/^<idle>$/, 'idle'));
+  const note = (e, what) => log.push(`${who(e)}: ${what}`);
   if (rec.failed) problems.push(`preparation step failed: ${rec.failed.trim()}`);
+  if (ctx.expect) problems.push(...checkPrepared(before, ctx.expect));
   if (wiIdx < 0) {
     // ->write_iter never ran: the VFS refused the request (or the tool failed first).
     const r = toolResult(rec.writeOut, rec.writeRc);
@@ -133,6 +169,7 @@ export function observe(rec, ctx) {
   }
   const wi = evs[wiIdx];
   const pid = wi.pid;
+  writer = pid;
   const retIdx = evs.findIndex((e, i) => i > wiIdx && e.pid === pid && e.name === 'wi_ret');
   if (retIdx < 0) problems.push('no return event for ext4_file_write_iter');
   const end = retIdx < 0 ? evs.length : retIdx;
@@ -217,7 +254,7 @@ export function observe(rec, ctx) {
         note(e, 'ext4_buffered_write_iter');
         break;
       case 'gpw_ret':
-        if (!mine || Number(f.ret) <= 0) break;
+        if (!mine || Number(f.ret) <= 0 || !/^ext4_/.test(retSite(e) ?? '')) break;
         bufferedBytes += Number(f.ret);
         bufferedCalls++;
         if (lockAtBuffered === undefined) lockAtBuffered = held;
@@ -229,17 +266,24 @@ export function observe(rec, ctx) {
         note(e, `inode_dio_wait ← ${sym(f.caller)}`);
         break;
       case 'endio':
-        if (!mine && e.pid === pid) break;
+        // Completion may run in the writer (sync, waited), a kworker (queued AIO) or
+        // interrupt context on whatever task was running: any pid from the request on.
+        if (!mine && e.pid === pid && i < end) break;
         completionBytes += Math.max(0, Number(f.size));
         if (Number(f.error)) completionError = Number(f.error);
         if (Number(f.flags) & 1) dioUnwritten = true;
         note(e, `ext4_dio_write_end_io size=${f.size} error=${f.error} flags=${f.flags}${Number(f.flags) & 1 ? ' (IOMAP_DIO_UNWRITTEN)' : ''}${mine ? '' : ' [completion context]'}`);
         break;
-      case 'conv':
-        if (!mine && e.pid === pid) break;
-        converted++;
-        note(e, `ext4_convert_unwritten_extents off=${f.off} len=${f.len}${mine ? '' : ' [completion context]'}`);
+      case 'conv': {
+        if (!mine && e.pid === pid && i < end) break;
+        // Only conversions at DIO completion count (the field's meaning); writeback's
+        // conversions of buffered data (ext4_end_io_rsv_work) are logged, not counted.
+        const from = fnOf(sym(f.caller));
+        const atEndIo = !f.caller || from === 'ext4_dio_write_end_io';
+        if (atEndIo) converted++;
+        note(e, `ext4_convert_unwritten_extents off=${f.off} len=${f.len} ← ${from ?? '?'}${atEndIo ? '' : ' (not DIO end_io: not counted)'}${mine ? '' : ' [completion context]'}`);
         break;
+      }
       case 'oadd':
         if (!mine && e.pid === pid) break;
         adds++;
@@ -262,6 +306,10 @@ export function observe(rec, ctx) {
       case 'ext4_da_write_begin': case 'ext4_write_begin':
         if (!mine) break;
         note(e, e.name);
+        break;
+      case 'iomap_dio_rw_begin': case 'iomap_dio_complete':
+        if (!mine && e.pid === pid) break;
+        note(e, `${e.name} ${e.text.replace(/^dev \S+ /, '')}`);
         break;
       default:
         break;

@@ -47,7 +47,7 @@ export function compareScenario({ id, kernel, model, observed, limitations }) {
     fields.observation = { agree: false, model: '-', observed: why, ...(l ? { explained: l.reason } : {}) };
     if (l) { l.used = true; explained++; } else unexplained++;
   }
-  if (observed && model) {
+  if (observed && !observed.problems.length && model) {
     for (const f of FIELDS) {
       const m = model[f];
       const o = observed.outcome[f];
@@ -63,7 +63,7 @@ export function compareScenario({ id, kernel, model, observed, limitations }) {
       }
       fields[f] = entry;
     }
-  } else if (observed && !model) {
+  } else if (observed && !observed.problems.length && !model) {
     const l = limit('*');
     fields.model = { agree: false, model: 'inconclusive', observed: '-', ...(l ? { explained: l.reason } : {}) };
     if (l) { l.used = true; explained++; } else unexplained++;
@@ -108,6 +108,8 @@ export function renderMarkdown(report) {
     const unex = s.filter((x) => x.unexplained > 0).length;
     out.push(`| ${k.id} (${esc(k.uname ?? '?')}) | ${esc(k.package)} | ${esc(k.modelTree)} | ${s.length} | ${agree} | ${expl} | ${unex} | ${k.guestSeconds.toFixed(0)} s |`);
   }
+  const devices = [...new Set(report.kernels.map((k) => k.device).filter(Boolean))];
+  if (devices.length) out.push('', `Scratch device in the guest: ${devices.map((d) => `\`${d}\``).join(', ')} (device-mapper over virtio-blk, a delay target during the write so that AIO is still in flight when \`iomap_dio_rw()\` returns).`);
   out.push('', `Compared fields: ${FIELDS.map((f) => `\`${f}\``).join(', ')}.`);
   out.push('“explained” = every differing field is a documented limitation; “unexplained” fails CI.', '');
   const ids = [...new Set(report.kernels.flatMap((k) => k.scenarios.map((s) => s.id)))];

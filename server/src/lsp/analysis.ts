@@ -15,14 +15,15 @@ import { fileURLToPath } from 'node:url';
 import { CancellationToken, CancellationTokenSource } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { scenarioSet } from '../io/scenarioSet';
-import type { Ext4WritePathSettings, ScenarioMatrixResponse, TraceResponse } from '../protocol';
+import type { Ext4WritePathSettings, ScenarioMatrixResponse, SourceTarget, TraceResponse } from '../protocol';
+import { divergentSteps } from '../review/compare';
 import { reviewSteps, ReviewSession } from '../review/review';
 import type { KernelProfile } from '../model/profiles';
 import type { HunkReview } from '../review/types';
 import type { Scenario } from '../scenario/types';
 import type { CParser } from '../syntax/treeSitter';
 import { analyseCFile, CFileAnalysis, functionAt } from './cfile';
-import { allHunks, cTraceMarkdown, matrixRows, PatchView, splitLines, traceMarkdown } from './convert';
+import { allHunks, cTraceMarkdown, fieldLabels, matrixHunk, matrixRows, outcomeFields, PatchView, scenarioDimensions, sourceTarget, splitLines, traceMarkdown, traceStepViews, treeUri } from './convert';
 import { KernelTrees } from './kernels';
 import { profileOverride } from './settings';
 
@@ -388,7 +389,7 @@ export class Analyzer {
       r = steps.next();
     }
     const session = r.value;
-    const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: base?.root ? { root: base.root, base } : undefined, budgetMs: s.timeBudget };
+    const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: base?.root ? { root: base.root, base } : undefined, postTexts: session.postTexts, budgetMs: s.timeBudget };
     return { kind: 'patch', version: job.version, epoch: job.epoch, session, view, scenarios, noKernel: !base, ms: Date.now() - t0 };
   }
 
@@ -419,7 +420,27 @@ export class Analyzer {
       const sc = scenario && d.results.has(scenario) ? scenario : scenarios[0];
       if (!sc) return null;
       const markdown = cTraceMarkdown(d, fn?.name ?? d.rel, sc);
-      return markdown ? { scenario: sc, side: 'after', markdown, scenarios } : null;
+      if (!markdown) return null;
+      const r = d.results.get(sc)!;
+      const docPath = this.docs.get(uri)?.path;
+      const root = docPath ? this.kernels?.treeOf(docPath)?.root : undefined;
+      // Steps in this document are at its own (editor) lines; others are in the tree on disk.
+      const target = (st: { file: string; line: number }): SourceTarget | undefined =>
+        !st.line || st.file === 'model' ? undefined : st.file === d.rel ? { uri, line: st.line - 1, how: 'exact' } : root ? { uri: treeUri(root, st.file), line: st.line - 1, how: 'exact' } : undefined;
+      const s = d.scenarios.find((x) => x.id === sc);
+      return {
+        scenario: sc,
+        side: 'after',
+        markdown,
+        scenarios,
+        steps: traceStepViews(r.trace, target),
+        outcome: outcomeFields(r),
+        where: `${d.rel} · ${fn ? `${fn.name}()` : 'current text'}`,
+        functions: fn ? [fn.name] : [],
+        ...(s ? { dimensions: scenarioDimensions(s) } : {}),
+        hasOtherSide: false,
+        fieldLabels: fieldLabels(),
+      };
     }
     const hit = hunkOnLine(a, line, scenario);
     if (!hit) return null;
@@ -430,18 +451,51 @@ export class Analyzer {
     if (!sc) return null;
     const t = session.trace(h.key, sc, side ?? 'after') ?? (side ? undefined : session.trace(h.key, sc, 'before'));
     if (!t) return null;
-    const result = session.results(h.key, sc)[t.side];
-    return { scenario: sc, side: t.side, markdown: traceMarkdown(t, `\`${path}\` \`${h.header}\``, result), scenarios };
+    const otherSide = t.side === 'after' ? 'before' : 'after';
+    const other = session.trace(h.key, sc, otherSide);
+    const results = session.results(h.key, sc);
+    // Where this side's run parts from the other's: the steps a reviewer looks for first.
+    const diverging = other ? new Set(t.side === 'after' ? divergentSteps(other.steps, t.steps).after : divergentSteps(t.steps, other.steps).before) : undefined;
+    const cache = new Map<string, string[]>();
+    const s = a.scenarios.find((x) => x.id === sc);
+    return {
+      scenario: sc,
+      side: t.side,
+      markdown: traceMarkdown(t, `\`${path}\` \`${h.header}\``, results[t.side]),
+      scenarios,
+      // A step that cannot be placed exactly falls back to the start of its own function.
+      steps: traceStepViews(t.steps, (st) => sourceTarget(a.view, h.key, st, t.side, [st.fn], cache), diverging),
+      outcome: outcomeFields(results[t.side]),
+      ...(other ? { otherOutcome: outcomeFields(results[otherSide]) } : {}),
+      where: `${path} ${h.header}`,
+      functions: h.functions,
+      ...(s ? { dimensions: scenarioDimensions(s) } : {}),
+      hasOtherSide: !!other,
+      fieldLabels: fieldLabels(),
+    };
   }
 
-  /** `SERVER_COMMANDS.matrix`: before/after per scenario for the first changed hunk (else the first simulated one). */
-  async matrix(uri: string, token?: CancellationToken): Promise<ScenarioMatrixResponse | null> {
+  /**
+   * `SERVER_COMMANDS.matrix`: before/after per scenario for the hunk at `line`, else the
+   * first changed hunk (else the first simulated one), plus the list of hunks to switch to.
+   */
+  async matrix(uri: string, line?: number, token?: CancellationToken): Promise<ScenarioMatrixResponse | null> {
     const a = await this.current(uri, token);
     if (!a || a.kind !== 'patch') return null;
-    const hs = allHunks(a.view.result).map((x) => x.h);
-    const h = hs.find((x) => x.scenariosChanged > 0) ?? hs.find((x) => x.scenariosRun > 0);
-    if (!h) return { uri, rows: [] };
-    return { uri, rows: matrixRows(a.scenarios, (id) => a.session.results(h.key, id)) };
+    const all = allHunks(a.view.result);
+    const simulated = all.filter((x) => x.h.scenariosRun > 0);
+    const at = line === undefined ? undefined : hunkOnLine(a, line);
+    const hit = (at && at.h.scenariosRun > 0 ? at : undefined) ?? all.find((x) => x.h.scenariosChanged > 0) ?? simulated[0];
+    const base = { uri, hunks: simulated.map((x) => matrixHunk(x.path, x.h)), fieldLabels: fieldLabels(), profile: a.view.result.kernel.profile, scenarioSource: a.view.result.scenarios.source };
+    if (!hit) return { ...base, rows: [] };
+    // Only the scenarios that ran the hunk's code: the others are unchanged by construction.
+    const ran = new Set(a.session.scenariosFor(hit.h.key));
+    return {
+      ...base,
+      hunk: matrixHunk(hit.path, hit.h),
+      hunkScenarios: [...new Set(hit.h.changes.map((c) => c.scenario))],
+      rows: matrixRows(a.scenarios.filter((s) => ran.has(s.id)), (id) => a.session.results(hit.h.key, id)),
+    };
   }
 }
 

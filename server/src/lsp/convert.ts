@@ -20,7 +20,7 @@ import {
 import type { ScenarioResult } from '../engine/outcome';
 import type { TraceStep } from '../interp/trace';
 import type { Hunk, PatchDocument } from '../patch';
-import { CLIENT_COMMANDS, ScenarioMatrixResponse, StatusParams } from '../protocol';
+import { CLIENT_COMMANDS, compactLockSequence, LOCK_SEQUENCE_LEGEND, MatrixHunk, ScenarioMatrixResponse, SourceTarget, StatusParams, TraceStepView } from '../protocol';
 import { CHECKS, checkDocUrl } from '../review/checks';
 import { CHANGE_FIELDS, fieldText } from '../review/compare';
 import { groupChanges } from '../review/format';
@@ -29,7 +29,7 @@ import type { ChangeField, HunkFinding, HunkReview, ReviewResult, ScenarioTrace 
 import type { Scenario } from '../scenario/types';
 import type { CFileAnalysis } from './cfile';
 import { treePath } from './kernels';
-import { locateInTree } from './locate';
+import { anchors, locateInTree } from './locate';
 
 /** `source` of every diagnostic. */
 export const SOURCE = 'ext4-write-path';
@@ -47,6 +47,8 @@ export interface PatchView {
   lines: readonly string[];
   /** The base tree, for links to the deciding C line (absent in hunk-only mode). */
   tree?: { root: string; base: Pick<BaseTree, 'texts' | 'files'> };
+  /** The tree after the document's last patch (ReviewSession.postTexts), to map post-image lines to the patch. */
+  postTexts?: ReadonlyMap<string, string>;
   budgetMs: number;
 }
 
@@ -180,8 +182,14 @@ function changeLine(g: { field: string; before: string; after: string; scenarios
 
 /**
  * Diagnostics of a patch document: Error per newly broken invariant, Warning per changed
- * fallback / lock / unwritten behaviour, Information per hunk summary and fixed invariant,
- * plus the document's problems. "No write-path change" is not a diagnostic.
+ * fallback / lock / unwritten behaviour, Information per fixed invariant and, for a hunk
+ * with nothing more severe, its summary; plus the document's problems. "No write-path
+ * change" is not a diagnostic.
+ *
+ * Each is one line on the hunk's `@@` header: the hover over the hunk's body then shows
+ * the scenario table alone, and squiggles do not underline every line of the code under
+ * review. The deciding C line is attached once per hunk (to its first diagnostic), so the
+ * Problems panel does not repeat it under every row.
  */
 export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -196,12 +204,12 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   });
   for (const { path, h } of allHunks(v.result)) {
     if (!h.scenariosChanged && !h.findings.length) continue;
-    const range = hunkRange(v, h);
-    const related = decidingInfo(v, h);
+    const range = headerRange(h);
+    const hunk: Diagnostic[] = [];
     for (const { f, scenarios } of findingGroups(h.findings)) {
       const sev = f.status === 'new' ? SEVERITY[f.severity] : DiagnosticSeverity.Information;
-      const verb = f.status === 'new' ? 'breaks' : 'fixes';
-      out.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})`, related));
+      const verb = f.status === 'new' ? 'breaks' : f.status === 'fixed' ? 'fixes' : 'still breaks';
+      hunk.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})`));
     }
     const groups = groupChanges(h);
     for (const c of CATEGORIES) {
@@ -209,11 +217,18 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
       if (!gs.length) continue;
       // The primary field first (lock mode across the IO before the lock sequence), then the widest change.
       gs.sort((a, b) => c.fields.indexOf(a.field as ChangeField) - c.fields.indexOf(b.field as ChangeField) || b.scenarios.length - a.scenarios.length);
-      const lines = [changeLine(gs[0], true), ...gs.slice(1, 4).map((g) => changeLine(g, false))];
-      if (gs.length > 4) lines.push(`+${gs.length - 4} more ${c.label} changes`);
-      out.push(mk(range, DiagnosticSeverity.Warning, c.code, lines.join('\n'), related));
+      const rest = gs.slice(1);
+      const more = rest.length ? `; +${rest.length} more ${c.label} change${rest.length === 1 ? '' : 's'} (${plural(new Set(rest.flatMap((g) => g.scenarios)).size, 'scenario')})` : '';
+      hunk.push(mk(range, DiagnosticSeverity.Warning, c.code, `${changeLine(gs[0], true)}${more}`));
     }
-    if (h.scenariosChanged) out.push(mk(range, DiagnosticSeverity.Information, 'write-path-change', `${path} ${h.functions.length ? `${h.functions.join(', ')}: ` : ''}${h.summary}`, related));
+    if (h.scenariosChanged && !hunk.some((d) => d.severity !== DiagnosticSeverity.Information)) {
+      hunk.push(mk(range, DiagnosticSeverity.Information, 'write-path-change', `${path} ${h.functions.length ? `${h.functions.join(', ')}: ` : ''}${h.summary}`));
+    }
+    // Most severe first; it carries the deciding line.
+    hunk.sort((a, b) => (a.severity ?? 4) - (b.severity ?? 4));
+    const related = decidingInfo(v, h);
+    if (hunk.length && related.length) hunk[0].relatedInformation = related;
+    out.push(...hunk);
   }
   for (const p of v.result.problems) {
     // The budget is reported once, as information (below), not as a warning per document.
@@ -249,31 +264,155 @@ export function commandLink(title: string, command: string, args: unknown[]): st
 }
 
 /**
- * The hover of a hunk: the changed scenarios grouped by what changed, the unchanged count,
- * findings, a few assumptions, and the profile with why it was chosen.
+ * What the client can render beyond plain markdown. Hovers and lenses are shared with
+ * every LSP client (Neovim shows raw text), so extras are used only when the client says
+ * it has them: HTML through LSP's `general.markdown.allowedTags`, codicons through our
+ * experimental capability (protocol.ts `ClientExtras`).
  */
-export function patchHover(v: PatchView, path: string, h: HunkReview): MarkupContent {
+export interface RenderOptions {
+  /** `<span style="color:…">` is kept: before/after values are coloured. */
+  html?: boolean;
+  /** `$(icon)` in code lens titles is drawn as an icon. */
+  codicons?: boolean;
+}
+
+/** What each outcome field means, for the hover's legend (only the fields a table shows). */
+const FIELD_LEGEND: Record<ChangeField, string> = {
+  path: 'where the data went (`dio`, `buffered`, `dio+buffered`, `dax`, `error`)',
+  fallback: 'direct IO fell back to buffered IO (`whole` / `remainder`)',
+  lockAcrossIo: '`i_rwsem` mode held while the IO is issued',
+  lockSequence: `every \`i_rwsem\` acquire and release, in order: ${LOCK_SEQUENCE_LEGEND}`,
+  waits: 'waits for in-flight direct IO (`inode_dio_wait`, `IOMAP_DIO_FORCE_WAIT`)',
+  dioUnwritten: 'the IO asks `->end_io` to convert unwritten extents',
+  unwrittenConverted: 'unwritten extents were converted after the IO',
+  unwrittenLeft: 'blocks written but left unwritten (stale zeroes on read)',
+  orphan: 'orphan-list add/del around an extending write',
+  ret: 'what `write()` returns (`-EIOCBQUEUED`: queued AIO)',
+};
+
+/**
+ * Order of the fields inside one hover row: what a reviewer reads first (where the data
+ * went, the lock held across the IO) before the long lock sequence.
+ */
+const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret', 'lockSequence'];
+
+/** A `why` of a change (`[before: ]cond → result @ file:line[; reason]`), split into its parts. */
+export function parseWhy(why: string | undefined): { side: 'before' | 'after'; text: string; file: string; line: number } | undefined {
+  if (!why) return undefined;
+  const head = why.split('; ')[0];
+  const m = /^(before: )?([\s\S]*) @ (\S+):(\d+)$/.exec(head);
+  if (!m) return undefined;
+  return { side: m[1] ? 'before' : 'after', text: m[2].replace(/ → [^→]*$/, '').replace(/^calls (\w+)\(\)$/, '$1'), file: m[3], line: Number(m[4]) };
+}
+
+/** Scenarios that changed the same way, with what changed and the most frequent deciding condition. */
+interface ChangeRow {
+  scenarios: string[];
+  changes: Array<{ field: ChangeField; before: string; after: string }>;
+  why?: string;
+}
+
+/**
+ * The hunk's changed scenarios grouped by *what* changed: scenarios whose outcome changed
+ * in exactly the same fields, from the same values to the same values, share a row. This
+ * is what a reviewer asks ("which kinds of write behave differently?"); a row per field
+ * would repeat each scenario once per field it changed in.
+ */
+export function changeRows(h: HunkReview): ChangeRow[] {
+  const byScenario = new Map<string, { changes: ChangeRow['changes']; why?: string }>();
+  for (const c of h.changes) {
+    let e = byScenario.get(c.scenario);
+    if (!e) byScenario.set(c.scenario, (e = { changes: [], why: c.why }));
+    if (!e.changes.some((x) => x.field === c.field)) e.changes.push({ field: c.field, before: c.before, after: c.after });
+  }
+  const rows = new Map<string, ChangeRow & { whys: Map<string, number> }>();
+  for (const [scenario, e] of byScenario) {
+    e.changes.sort((a, b) => ROW_ORDER.indexOf(a.field) - ROW_ORDER.indexOf(b.field));
+    const key = e.changes.map((c) => `${c.field}\u0000${c.before}\u0000${c.after}`).join('\u0001');
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { scenarios: [], changes: e.changes, whys: new Map() }));
+    r.scenarios.push(scenario);
+    if (e.why) r.whys.set(e.why, (r.whys.get(e.why) ?? 0) + 1);
+  }
+  return [...rows.values()]
+    .map(({ scenarios, changes, whys }) => ({ scenarios, changes, why: [...whys].sort((a, b) => b[1] - a[1])[0]?.[0] }))
+    .sort((a, b) => b.scenarios.length - a.scenarios.length || a.changes.length - b.changes.length);
+}
+
+/** `before → after`, coloured like a diff when the client renders HTML, else with the after value in bold. */
+function beforeAfter(before: string, after: string, o: RenderOptions): string {
+  const b = cell(before);
+  const a = cell(after);
+  if (o.html) return `<span style="color:var(--vscode-gitDecoration-deletedResourceForeground);">${b}</span> → <span style="color:var(--vscode-gitDecoration-addedResourceForeground);">**${a}**</span>`;
+  return `${b} → **${a}**`;
+}
+
+/** Short display of a deciding condition for a table cell. */
+function shortCode(s: string, max = 48): string {
+  return code(s.length > max ? `${s.slice(0, max - 1)}…` : s);
+}
+
+/**
+ * The hover of a hunk: a table of at most MAX_ROWS rows (changed scenarios grouped by what
+ * changed, then how many are unchanged), findings, a legend of the fields shown, and
+ * command links to the trace, the scenarios view and the deciding C line.
+ */
+export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderOptions = {}): MarkupContent {
   const md: string[] = [];
   md.push(`**ext4 write path** · ${code(path)} ${code(h.header)}${h.functions.length ? ` · ${h.functions.map((f) => code(`${f}()`)).join(', ')}` : ''}`);
   md.push('');
-  md.push(h.summary);
-  const trace = (scenario: string) => commandLink(scenario, CLIENT_COMMANDS.showTrace, [v.uri, h.docLine, scenario, 'after']);
-  const groups = groupChanges(h);
-  if (groups.length) {
+  const trace = (scenario: string, side: 'before' | 'after' = 'after') => commandLink(scenario, CLIENT_COMMANDS.showTrace, [v.uri, h.docLine, scenario, side]);
+  const rows = changeRows(h);
+  const unchanged = Math.max(0, h.scenariosRun - h.scenariosChanged);
+  if (rows.length) {
+    // One deciding line for every row: say it once, above the table; else each row names its own.
+    const oneWhy = new Set(rows.map((r) => r.why ?? '')).size === 1;
+    const shared = oneWhy ? rows[0].why : undefined;
+    md.push(`**${h.scenariosChanged} of ${h.scenariosRun}** scenarios that run this code change, ${unchanged} unchanged${shared ? ` · decided at ${decidingCell(v, h, shared)}` : ''}`);
     md.push('');
-    md.push('| field | before → after | scenarios | because |');
-    md.push('|---|---|---|---|');
-    for (const g of groups.slice(0, MAX_ROWS)) {
-      const sc = `${g.scenarios.length}: ${g.scenarios.slice(0, 2).map(trace).join(', ')}${g.scenarios.length > 2 ? ', …' : ''}`;
-      md.push(`| ${FIELD_LABEL[g.field as ChangeField] ?? g.field} | ${cell(`${g.before} → ${g.after}`)} | ${sc} | ${g.why ? code(g.why) : ''} |`);
+    // Counts first and example scenarios last, so the changes get the width.
+    md.push('| # | what changed: before → after | example |');
+    md.push('|--:|---|---|');
+    // Room for the "unchanged" row and, when rows were cut, the "more" row.
+    const room = rows.length > MAX_ROWS - 1 ? MAX_ROWS - 2 : MAX_ROWS - 1;
+    for (const r of rows.slice(0, room)) {
+      const shown = (f: ChangeField, x: string) => (f === 'lockSequence' ? compactLockSequence(x) : x);
+      const what = r.changes.map((c) => `${FIELD_LABEL[c.field] ?? c.field} ${beforeAfter(shown(c.field, c.before), shown(c.field, c.after), o)}`).join(' · ');
+      const at = oneWhy ? '' : ` · at ${decidingCell(v, h, r.why, false)}`;
+      md.push(`| **${r.scenarios.length}** | ${what}${at} | ${trace(r.scenarios[0])}${r.scenarios.length > 1 ? ` +${r.scenarios.length - 1}` : ''} |`);
     }
-    if (groups.length > MAX_ROWS) md.push(`| … | ${groups.length - MAX_ROWS} more changes | | |`);
+    if (rows.length > room) {
+      const rest = rows.slice(room);
+      md.push(`| ${rest.reduce((n, r) => n + r.scenarios.length, 0)} | … ${plural(rest.length, 'other kind')} of change: see the scenarios view | |`);
+    }
+    md.push(`| ${unchanged} | *unchanged* | |`);
+  } else {
+    md.push(h.summary);
+    if (h.scenariosRun) {
+      md.push('');
+      md.push(`${plural(h.scenariosRun, 'scenario')} run this code; ${unchanged === h.scenariosRun ? 'none changes' : `${unchanged} unchanged`}.`);
+    }
   }
-  md.push('');
-  if (h.scenariosRun) md.push(`${plural(h.scenariosRun - h.scenariosChanged, 'scenario')} unchanged (of ${h.scenariosRun} that run this code).`);
   for (const { f, scenarios } of findingGroups(h.findings)) {
     md.push('');
-    md.push(`**${f.status === 'new' ? 'Breaks' : 'Fixes'}** ${code(f.code)} in ${someOf(scenarios, 3)}: ${f.message.replace(/^fixed: /, '')}`);
+    const icon = (name: string) => (o.html ? `<span class="codicon codicon-${name}"></span> ` : '');
+    const mark = f.status === 'new' ? `${icon('error')}**Breaks**` : f.status === 'fixed' ? `${icon('pass')}**Fixes**` : `${icon('warning')}**Still breaks**`;
+    md.push(`${mark} ${code(f.code)} in ${scenarios.slice(0, 2).map((s) => trace(s, f.status === 'fixed' ? 'before' : 'after')).join(', ')}${scenarios.length > 2 ? ` +${scenarios.length - 2}` : ''}: ${f.message.replace(/^fixed: /, '')}`);
+  }
+  const links: string[] = [];
+  const first = h.changes[0]?.scenario;
+  if (h.scenariosRun) links.push(commandLink('Show trace', CLIENT_COMMANDS.showTrace, first ? [v.uri, h.docLine, first, 'after'] : [v.uri, h.docLine]));
+  if (h.scenariosRun) links.push(commandLink('Scenarios view', CLIENT_COMMANDS.showScenarios, [v.uri, h.docLine]));
+  // The same target as the rows' links: the patch's own line when the patch adds it.
+  if (h.deciding) links.push(`Deciding line ${decidingLink(v, h, h.deciding, h.deciding.file)}`);
+  if (links.length) {
+    md.push('');
+    md.push(links.join(' · '));
+  }
+  if (rows.length) {
+    const shown = new Set(rows.slice(0, MAX_ROWS).flatMap((r) => r.changes.map((c) => c.field)));
+    md.push('');
+    md.push(`*Legend:* ${beforeAfter('before', 'after', o)} per scenario · ${ROW_ORDER.filter((f) => shown.has(f)).map((f) => `**${FIELD_LABEL[f]}**: ${FIELD_LEGEND[f]}`).join(' · ')} · a scenario name opens its trace`);
   }
   if (h.assumptions.length) {
     md.push('');
@@ -285,13 +424,102 @@ export function patchHover(v: PatchView, path: string, h: HunkReview): MarkupCon
   }
   md.push('');
   const k = v.result.kernel;
-  const links: string[] = [];
-  const first = h.changes[0]?.scenario;
-  if (h.scenariosRun) links.push(commandLink('Show trace', CLIENT_COMMANDS.showTrace, first ? [v.uri, h.docLine, first, 'after'] : [v.uri, h.docLine]));
-  const loc = decidingLocation(v, h);
-  if (loc) links.push(`[deciding line ${h.deciding!.file}:${loc.line}](${loc.uri}#L${loc.line})`);
-  md.push(`Profile **${k.profile}** (${k.profileWhy}) · ${v.result.scenarios.count} scenarios (${v.result.scenarios.source})${links.length ? ` · ${links.join(' · ')}` : ''}`);
+  md.push(`Profile **${k.profile}** (${k.profileWhy}) · ${v.result.scenarios.count} scenarios (${v.result.scenarios.source})`);
   return { kind: MarkupKind.Markdown, value: md.join('\n') };
+}
+
+/**
+ * A link to a deciding C line — the tree's line, or the patch line that adds it (`new`) —
+ * labelled `file.c:N`, with its condition unless `withText` is false.
+ */
+function decidingCell(v: PatchView, h: HunkReview, why: string | undefined, withText = true): string {
+  const w = parseWhy(why);
+  if (!w) return why ? shortCode(why) : '';
+  const label = decidingLink(v, h, w, w.file.split('/').pop() ?? w.file);
+  return withText ? `${label} ${shortCode(w.text)}` : label;
+}
+
+/**
+ * `[file.c:N](command:openLocation …)`: a deciding step's line in the tree (`(before)`
+ * when it is a line of the pre-image), or in the patch when the patch adds it (`(new)`:
+ * the line is not on disk). Plain text when it cannot be found.
+ */
+function decidingLink(v: PatchView, h: HunkReview, w: { side: 'before' | 'after'; text: string; file: string; line: number }, name: string): string {
+  const t = sourceTarget(v, h.key, w, w.side, h.functions);
+  const label = `${name}:${t && t.how !== 'patch' ? t.line + 1 : w.line}${t?.how === 'patch' ? ' (new)' : w.side === 'before' ? ' (before)' : ''}`;
+  return t ? commandLink(label, CLIENT_COMMANDS.openLocation, [t.uri, t.line]) : label;
+}
+
+/**
+ * Where a step of one side of hunk `key`'s images can be opened: a line the patch adds
+ * (after side) or removes (before side) is shown in the patch document itself, since it
+ * is not in the tree on disk; any other line is looked up in the base tree (verified,
+ * see locate.ts). Undefined for model steps and when nothing fits.
+ */
+export function sourceTarget(
+  v: PatchView,
+  key: string,
+  step: { file: string; line: number; text: string },
+  side: 'before' | 'after',
+  functions: readonly string[],
+  cache: Map<string, string[]> = new Map(),
+): SourceTarget | undefined {
+  if (!step.line || step.file === 'model') return undefined;
+  // Before-side lines are in the base tree when there is one; only without it does the
+  // patch's removed text stand in.
+  if (side === 'after' || !v.tree) {
+    const inPatch = patchLineOf(v, key, step, side, cache);
+    if (inPatch !== undefined) return { uri: v.uri, line: inPatch, how: 'patch' };
+  }
+  if (!v.tree) return undefined;
+  const t = locateInTree(v.tree.base, step, functions, cache);
+  return t ? { uri: treeUri(v.tree.root, t.file), line: t.line - 1, how: t.how } : undefined;
+}
+
+/** Index of the last patch the review applied in order (its post-image is `PatchView.postTexts`). */
+function lastApplied(doc: PatchDocument): number {
+  for (let i = doc.patches.length - 1; i >= 0; i--) if (!doc.patches[i].quoted && !doc.patches[i].isCoverLetter) return i;
+  return -1;
+}
+
+/**
+ * The document line of the patch's added (after) or removed (before) line that a step's
+ * line is, in the same file and patch as hunk `key`. When the step's image is known (the
+ * last patch of the series: its post-image is `postTexts`) the line's own text must match
+ * exactly; else the step's identifiers must, on the nearest such line.
+ */
+function patchLineOf(v: PatchView, key: string, step: { file: string; line: number; text: string }, side: 'before' | 'after', cache: Map<string, string[]>): number | undefined {
+  const [p] = key.split(':').map(Number);
+  const patch = v.document.patches[p];
+  if (!patch) return undefined;
+  let exact: string | undefined;
+  if (side === 'after' && v.postTexts && p === lastApplied(v.document)) {
+    const k = `post:${step.file}`;
+    let lines = cache.get(k);
+    if (!lines) cache.set(k, (lines = v.postTexts.get(step.file)?.split('\n') ?? []));
+    exact = lines[step.line - 1]?.trimEnd();
+  }
+  const ids = anchors(step.text).slice(0, 2);
+  if (exact === undefined && !ids.length) return undefined;
+  const matches = (text: string) => (exact !== undefined ? text.trimEnd() === exact : ids.every((w) => text.includes(w)));
+  const kind = side === 'after' ? '+' : '-';
+  let best: { doc: number; dist: number } | undefined;
+  for (const fd of patch.files) {
+    if ((side === 'after' ? fd.newPath : fd.oldPath) !== step.file) continue;
+    for (const hk of fd.hunks) {
+      let n = side === 'after' ? hk.newStart : hk.oldStart;
+      for (const l of hk.lines) {
+        if (l.kind === '\\') continue;
+        if (l.kind === kind && matches(l.text)) {
+          const dist = Math.abs(n - step.line);
+          if (!best || dist < best.dist) best = { doc: l.docLine, dist };
+        }
+        if (l.kind === ' ' || l.kind === kind) n++;
+      }
+    }
+  }
+  // A hunk applied with an offset moves by tens of lines; further away is some other line.
+  return best && best.dist <= 80 ? best.doc : undefined;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -332,31 +560,51 @@ export function patchSymbols(v: PatchView): DocumentSymbol[] {
   return out;
 }
 
-/** A lens on every `@@` line with the hunk's one-line summary; it opens the hunk's trace. */
-export function patchCodeLenses(v: PatchView): CodeLens[] {
-  return allHunks(v.result).map(({ h }) => ({
-    range: headerRange(h),
-    command: { title: h.summary.length > 200 ? `${h.summary.slice(0, 199)}…` : h.summary, command: CLIENT_COMMANDS.showTrace, arguments: [v.uri, h.docLine] },
-  }));
+/**
+ * A lens on every `@@` line with the hunk's one-line summary (it opens the hunk's trace),
+ * and, on hunks that change something, a second one that opens the scenarios view there.
+ */
+export function patchCodeLenses(v: PatchView, o: RenderOptions = {}): CodeLens[] {
+  const out: CodeLens[] = [];
+  for (const { h } of allHunks(v.result)) {
+    const summary = h.summary.length > 200 ? `${h.summary.slice(0, 199)}…` : h.summary;
+    const broken = h.findings.some((f) => f.status === 'new' && f.severity === 'error');
+    const icon = !o.codicons ? '' : broken ? '$(error) ' : h.scenariosChanged ? '$(warning) ' : h.scenariosRun ? '$(check) ' : '$(circle-slash) ';
+    out.push({ range: headerRange(h), command: { title: `${icon}${summary}`, command: CLIENT_COMMANDS.showTrace, arguments: [v.uri, h.docLine] } });
+    if (h.scenariosChanged) {
+      out.push({ range: headerRange(h), command: { title: `${o.codicons ? '$(table) ' : ''}scenarios`, command: CLIENT_COMMANDS.showScenarios, arguments: [v.uri, h.docLine] } });
+    }
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
 // Status
 
+/** The status-bar summary of a patch document, with a markdown tooltip listing the hunks that change something. */
 export function patchStatus(v: PatchView, noKernel: boolean): StatusParams {
-  const hs = allHunks(v.result).map((x) => x.h);
+  const all = allHunks(v.result);
+  const hs = all.map((x) => x.h);
   const changed = hs.filter((h) => h.scenariosChanged > 0).length;
   const broken = new Set(hs.flatMap((h) => h.findings.filter((f) => f.status === 'new' && f.severity === 'error').map((f) => f.code)));
+  const fixed = new Set(hs.flatMap((h) => h.findings.filter((f) => f.status === 'fixed').map((f) => f.code)));
   let text = changed ? `ext4: ${plural(changed, 'hunk')} changed` : hs.length ? 'ext4: no write-path change' : 'ext4: no hunks';
   if (broken.size) text += `, ${plural(broken.size, 'invariant')} broken`;
   if (v.result.partial) text += ' (partial: time budget)';
   if (noKernel) text += ' (no kernel tree: hunk-only)';
   const state = noKernel ? 'no-kernel' : broken.size ? 'error' : changed || v.result.partial ? 'warning' : 'ok';
-  return { uri: v.uri, text, state };
+  const k = v.result.kernel;
+  const md: string[] = [`**ext4 write path** — ${plural(hs.length, 'hunk')}, ${changed} with write-path changes`, ''];
+  if (broken.size) md.push(`$(error) breaks ${[...broken].map((c) => code(c)).join(', ')}`, '');
+  if (fixed.size) md.push(`$(pass) fixes ${[...fixed].map((c) => code(c)).join(', ')}`, '');
+  for (const { path, h } of all.filter((x) => x.h.scenariosChanged).slice(0, 8)) md.push(`* ${code(`${path.split('/').pop()} ${h.header}`)} ${h.summary}`);
+  if (changed > 8) md.push(`* … ${changed - 8} more`);
+  md.push('', noKernel ? '*No kernel tree: each hunk was analysed on its own. Click to pick a tree.*' : `Tree ${code(k.tree ?? '?')} · profile **${k.profile}** · ${v.result.scenarios.count} scenarios · click for the scenarios view`);
+  return { uri: v.uri, text, state, kind: 'patch', detail: md.join('\n') };
 }
 
-export function busyStatus(uri: string): StatusParams {
-  return { uri, text: 'ext4: analysing…', state: 'busy' };
+export function busyStatus(uri: string, kind?: 'patch' | 'c'): StatusParams {
+  return { uri, text: 'ext4: analysing…', state: 'busy', ...(kind ? { kind } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -399,6 +647,42 @@ export function traceMarkdown(t: ScenarioTrace, where: string, result?: Scenario
   if (t.steps.length > MAX_STEPS) md.push(`… ${t.steps.length - MAX_STEPS} more steps`);
   md.push('```');
   return md.join('\n');
+}
+
+/** Steps a trace view receives at most (a bounded run has at most 20000; no reader wants those all). */
+const MAX_VIEW_STEPS = 3000;
+
+/**
+ * Trace steps for the trace view: the interpreter's steps plus where each can be opened
+ * and whether it is where this side's run parts from the other side's.
+ */
+export function traceStepViews(steps: readonly TraceStep[], target: (st: TraceStep) => SourceTarget | undefined, diverging?: ReadonlySet<TraceStep>): TraceStepView[] {
+  return steps.slice(0, MAX_VIEW_STEPS).map((st) => {
+    const t = target(st);
+    return {
+      kind: st.kind,
+      fn: st.fn,
+      file: st.file,
+      line: st.line,
+      text: st.text,
+      ...(st.result !== undefined ? { result: st.result } : {}),
+      ...(st.values && Object.keys(st.values).length ? { values: st.values } : {}),
+      ...(st.cite ? { cite: st.cite } : {}),
+      depth: st.depth,
+      ...(t ? { target: t } : {}),
+      ...(diverging?.has(st) ? { diverges: true } : {}),
+    };
+  });
+}
+
+/** Display names of the outcome fields, in the matrix view's column order. */
+export function fieldLabels(): Record<string, string> {
+  return Object.fromEntries(ROW_ORDER.map((f) => [f, FIELD_LABEL[f]]));
+}
+
+/** A hunk as the scenarios view lists it. */
+export function matrixHunk(path: string, h: HunkReview): MatrixHunk {
+  return { line: h.docLine, path, header: h.header, functions: h.functions, summary: h.summary, scenariosRun: h.scenariosRun, scenariosChanged: h.scenariosChanged };
 }
 
 /** The request dimensions of a scenario, for the matrix view. */
@@ -521,13 +805,13 @@ export function cFunctionHover(uri: string, a: CFileAnalysis, name: string): Mar
 }
 
 export function cStatus(uri: string, a: CFileAnalysis): StatusParams {
-  if (!a.interpreted) return { uri, text: `ext4: ${a.rel} is not simulated`, state: 'ok' };
+  if (!a.interpreted) return { uri, text: `ext4: ${a.rel} is not simulated`, state: 'ok', kind: 'c' };
   const run = [...a.runs.keys()].length;
   const broken = new Set(a.findings.filter((f) => f.severity === 'error').map((f) => f.code));
   let text = `ext4: ${plural(run, 'function')} of ${a.rel} run by the matrix`;
   if (broken.size) text += `, ${plural(broken.size, 'invariant')} broken`;
   if (a.partial) text += ' (partial: time budget)';
-  return { uri, text, state: broken.size ? 'error' : a.partial ? 'warning' : 'ok' };
+  return { uri, text, state: broken.size ? 'error' : a.partial ? 'warning' : 'ok', kind: 'c' };
 }
 
 /** Trace of a C document's function: the whole scenario run, as markdown. */

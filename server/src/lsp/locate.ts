@@ -18,7 +18,7 @@ const SEARCH = 600;
 const KEYWORDS = new Set(['if', 'else', 'return', 'while', 'for', 'goto', 'unlikely', 'likely', 'sizeof', 'struct', 'int', 'bool', 'true', 'false', 'NULL', 'defined']);
 
 /** Identifiers of a step's text (keywords aside): what the source line holding it must contain. */
-function anchors(text: string): string[] {
+export function anchors(text: string): string[] {
   return [...new Set(text.match(/[A-Za-z_]\w{2,}/g) ?? [])].filter((w) => !KEYWORDS.has(w));
 }
 
@@ -32,10 +32,17 @@ function anchors(text: string): string[] {
  * nearest line that does is used; else the first line of the hunk's function in the tree.
  * Never a line that may not exist.
  */
-export function locateInTree(base: Pick<BaseTree, 'texts' | 'files'>, step: { file: string; line: number; text: string }, functions: readonly string[]): TreeLine | undefined {
-  const text = base.texts.get(step.file);
-  if (text === undefined) return undefined;
-  const lines = text.split('\n');
+export function locateInTree(
+  base: Pick<BaseTree, 'texts' | 'files'>,
+  step: { file: string; line: number; text: string },
+  functions: readonly string[],
+  /** Split texts by file, for callers that locate many steps (a trace) in one go. */
+  cache?: Map<string, string[]>,
+): TreeLine | undefined {
+  const text = cache?.has(step.file) ? undefined : base.texts.get(step.file);
+  const lines = cache?.get(step.file) ?? text?.split('\n');
+  if (!lines) return undefined;
+  cache?.set(step.file, lines);
   // Two identifiers pin a condition down; a call re-printed with other arguments still has its callee.
   const ids = anchors(step.text);
   const at = step.line - 1;

@@ -23,10 +23,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { docsBase } from '../io/docs';
 import { getParser } from '../io/grammar';
-import { CLIENT_ID, DEFAULT_SETTINGS, Ext4WritePathSettings, SERVER_COMMANDS, STATUS_NOTIFICATION } from '../protocol';
+import { ClientExtras, CLIENT_ID, DEFAULT_SETTINGS, Ext4WritePathSettings, SERVER_COMMANDS, STATUS_NOTIFICATION } from '../protocol';
 import { Analysis, Analyzer, errorText } from './analysis';
 import { hoverFunction } from './cfile';
-import { busyStatus, cFileDiagnostics, cFunctionHover, cStatus, hunkAt, patchCodeLenses, patchDiagnostics, patchHover, patchStatus, patchSymbols } from './convert';
+import { busyStatus, cFileDiagnostics, cFunctionHover, cStatus, hunkAt, patchCodeLenses, patchDiagnostics, patchHover, patchStatus, patchSymbols, RenderOptions } from './convert';
 import { guard } from './guard';
 import { readSettings, sameSettings } from './settings';
 
@@ -54,6 +54,7 @@ export function startServer(connection: Connection): void {
   let folders: string[] = [];
   let caps: InitializeParams['capabilities'] = {};
   let pull = false;
+  let render: RenderOptions = {};
   let markConfigured: () => void = () => undefined;
   const configured = new Promise<void>((r) => (markConfigured = r));
   let watchers: Disposable | undefined;
@@ -68,7 +69,7 @@ export function startServer(connection: Connection): void {
     folders: () => folders,
     log,
     notify: (m) => void connection.window.showWarningMessage(`ext4 write path: ${m}`),
-    started: (st) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri)),
+    started: (st) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri, st.kind === 'ignored' ? undefined : st.kind)),
     finished: (st, a) => {
       if (!pull) void connection.sendDiagnostics({ uri: st.uri, version: a.version, diagnostics: diagnosticsOf(st.uri, a) });
       void connection.sendNotification(STATUS_NOTIFICATION, statusOf(st.uri, a));
@@ -120,6 +121,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params): InitializeResult => {
     caps = params.capabilities ?? {};
     pull = !!caps.textDocument?.diagnostic;
+    const extras = (caps.experimental as Record<string, ClientExtras | undefined> | undefined)?.[CLIENT_ID];
+    render = { html: !!caps.general?.markdown?.allowedTags?.includes('span'), codicons: !!extras?.codicons };
     settings = readSettings(params.initializationOptions, DEFAULT_SETTINGS);
     folders = (params.workspaceFolders ?? []).map((f) => pathOf(f.uri)).filter((p): p is string => !!p);
     if (!folders.length && params.rootUri) folders = [pathOf(params.rootUri)].filter((p): p is string => !!p);
@@ -212,7 +215,7 @@ export function startServer(connection: Connection): void {
       if (!a) return null;
       if (a.kind === 'patch') {
         const hit = hunkAt(a.view, params.position);
-        return hit ? { contents: patchHover(a.view, hit.path, hit.h) } : null;
+        return hit ? { contents: patchHover(a.view, hit.path, hit.h, render) } : null;
       }
       if (!a.data) return null;
       const name = hoverFunction(a.data, a.lines, params.position.line, params.position.character);
@@ -231,7 +234,7 @@ export function startServer(connection: Connection): void {
   connection.onCodeLens(
     guard('codeLens', log.error, null, async (params, token) => {
       const a = await analyzer.current(params.textDocument.uri, token);
-      return a?.kind === 'patch' ? patchCodeLenses(a.view) : null;
+      return a?.kind === 'patch' ? patchCodeLenses(a.view, render) : null;
     }),
   );
 
@@ -246,7 +249,7 @@ export function startServer(connection: Connection): void {
         const side = args[3] === 'before' || args[3] === 'after' ? args[3] : undefined;
         return analyzer.trace(uri, line, scenario, side, token);
       }
-      if (params.command === SERVER_COMMANDS.matrix) return analyzer.matrix(uri, token);
+      if (params.command === SERVER_COMMANDS.matrix) return analyzer.matrix(uri, typeof args[1] === 'number' && args[1] >= 0 ? Math.floor(args[1]) : undefined, token);
       return null;
     }),
   );

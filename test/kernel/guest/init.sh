@@ -24,6 +24,7 @@ die() {
 	finish
 }
 finish() {
+	[ -n "$KALLSYMS_PID" ] && wait "$KALLSYMS_PID"
 	echo "$(date +%s)" > /out/END
 	sync
 	if [ -b "$RESULTS" ]; then
@@ -75,20 +76,60 @@ while [ ! -b "$DEV" ] || [ ! -b "$RESULTS" ]; do
 	sleep 0.05
 done
 
+# The scratch disk behind device-mapper. During the write under test the table is a delay
+# target: every write completes at least $WRITE_DELAY_MS ms after submission, as on a real
+# device, so an AIO DIO is still in flight when iomap_dio_rw() drops its reference
+# (-EIOCBQUEUED) instead of racing QEMU's completion. Preparation runs on a linear table
+# (no delay); the switch suspends without freezing the filesystem (--nolockfs).
+: "${WRITE_DELAY_MS:=30}"
+DM=
+if [ "$WRITE_DELAY_MS" != 0 ]; then
+	sectors=$(blockdev --getsz "$DEV") || die "blockdev --getsz $DEV failed"
+	LINEAR="0 $sectors linear $DEV 0"
+	DELAY="0 $sectors delay $DEV 0 0 $DEV 0 $WRITE_DELAY_MS"
+	/usr/sbin/dmsetup create --noudevsync ext4wp --table "$LINEAR" 2>>/out/insmod.log ||
+		die "dmsetup create failed: $(cat /out/insmod.log)"
+	n=0
+	while [ ! -b /dev/dm-0 ]; do
+		n=$((n + 1))
+		[ $n -gt 200 ] && die "/dev/dm-0 did not appear"
+		sleep 0.05
+	done
+	DM=ext4wp
+	DEV=/dev/dm-0
+	export DEV
+fi
+dm_table() { # TABLE: load it inactive; resume suspends (without freezing), swaps, resumes
+	[ -n "$DM" ] || return 0
+	/usr/sbin/dmsetup load --noudevsync $DM --table "$1" &&
+		/usr/sbin/dmsetup resume --noudevsync --nolockfs $DM
+}
+echo "$DEV write-delay=${WRITE_DELAY_MS}ms (during the write under test)" > /out/device
+
 # --- tracing ---------------------------------------------------------------------------
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs tracefs $T || die "cannot mount tracefs"
 echo 0 > $T/tracing_on
 echo 8192 > $T/buffer_size_kb
 echo > $T/trace
-# ext4's text range: lock probes keep only callers inside ext4.
-set -- $(grep '^ext4 ' /proc/modules)
-EXT4_SIZE=$2
-EXT4_BASE=$6
-EXT4_END=$(printf '0x%x' $((EXT4_BASE + EXT4_SIZE)))
-echo "$EXT4_BASE $EXT4_END" > /out/ext4-range
-grep -E '\[(ext4|jbd2)\]' /proc/kallsyms > /out/kallsyms
-say "kallsyms saved"
+# ext4's text range: lock probes keep only callers inside ext4 (when ext4 is a module;
+# a built-in ext4 gets no in-kernel filter, the host filters by symbol either way).
+EXT4_BASE=
+if grep -q '^ext4 ' /proc/modules; then
+	set -- $(grep '^ext4 ' /proc/modules)
+	EXT4_SIZE=$2
+	EXT4_BASE=$6
+	EXT4_END=$(printf '0x%x' $((EXT4_BASE + EXT4_SIZE)))
+	echo "$EXT4_BASE $EXT4_END" > /out/ext4-range
+fi
+# The host symbolises callers with the kernel's symbols (reading kallsyms is slow under
+# TCG: in the background). A module ext4 needs only its own; a built-in one all text.
+if [ -n "$EXT4_BASE" ]; then
+	grep -E '\[(ext4|jbd2)\]' /proc/kallsyms > /out/kallsyms &
+else
+	grep -E '^[0-9a-f]+ [tT] ' /proc/kallsyms > /out/kallsyms &
+fi
+KALLSYMS_PID=$!
 
 probe() { # NAME DEFINITION
 	if ! echo "$2" >> $T/kprobe_events 2>/dev/null; then
@@ -108,7 +149,7 @@ probe dio_ret 'r:ext4wp/dio_ret iomap_dio_rw ret=$retval:s64'
 probe diowait 'p:ext4wp/diowait inode_dio_wait caller=$stack0:x64'
 # Completion: flags bit 0 = IOMAP_DIO_UNWRITTEN; conversion; orphan list.
 probe endio 'p:ext4wp/endio ext4_dio_write_end_io size=%si:s64 error=%dx:s32 flags=%cx:x32'
-probe conv 'p:ext4wp/conv ext4_convert_unwritten_extents off=%dx:s64 len=%cx:s64'
+probe conv 'p:ext4wp/conv ext4_convert_unwritten_extents off=%dx:s64 len=%cx:s64 caller=$stack0:x64'
 probe oadd 'p:ext4wp/oadd ext4_orphan_add caller=$stack0:x64'
 probe odel 'p:ext4wp/odel ext4_orphan_del caller=$stack0:x64'
 # i_rwsem: every rwsem op whose caller is in ext4 (the host keeps those on the inode's i_rwsem).
@@ -118,12 +159,14 @@ done
 probe down_read_trylock 'r:ext4wp/down_read_trylock down_read_trylock ret=$retval:s32'
 probe down_write_trylock 'r:ext4wp/down_write_trylock down_write_trylock ret=$retval:s32'
 
-for f in down_read down_write up_read up_write downgrade_write diowait oadd odel; do
-	[ -d $T/events/ext4wp/$f ] && echo "caller >= $EXT4_BASE && caller < $EXT4_END" > $T/events/ext4wp/$f/filter 2>>/out/probe-errors
-done
-for f in down_read_trylock down_write_trylock gpw_ret; do
-	[ -d $T/events/ext4wp/$f ] && { echo "__probe_ret_ip >= $EXT4_BASE && __probe_ret_ip < $EXT4_END" > $T/events/ext4wp/$f/filter 2>>/out/probe-errors || echo "$f: no ret_ip filter" >> /out/probe-errors; }
-done
+if [ -n "$EXT4_BASE" ]; then
+	for f in down_read down_write up_read up_write downgrade_write diowait oadd odel conv; do
+		[ -d $T/events/ext4wp/$f ] && echo "caller >= $EXT4_BASE && caller < $EXT4_END" > $T/events/ext4wp/$f/filter 2>>/out/probe-errors
+	done
+	for f in down_read_trylock down_write_trylock gpw_ret; do
+		[ -d $T/events/ext4wp/$f ] && { echo "__probe_ret_ip >= $EXT4_BASE && __probe_ret_ip < $EXT4_END" > $T/events/ext4wp/$f/filter 2>>/out/probe-errors || echo "$f: no ret_ip filter" >> /out/probe-errors; }
+	done
+fi
 echo 1 > $T/events/ext4wp/enable || die "cannot enable the ext4wp kprobe events"
 for e in ext4/ext4_ext_map_blocks_enter ext4/ext4_ext_map_blocks_exit ext4/ext4_ind_map_blocks_enter \
 	ext4/ext4_ind_map_blocks_exit ext4/ext4_da_write_begin ext4/ext4_write_begin iomap/iomap_dio_rw_begin \
@@ -154,11 +197,13 @@ ext4wp_step() { # PHASE CMD...
 	case $phase in
 	write)
 		echo "$*" > "$CUR/write.cmd"
+		dm_table "$DELAY" || echo "write: dm-delay table not loaded" >> "$CUR/failed"
 		echo > $T/trace
 		echo 1 > $T/tracing_on
 		"$@" > "$CUR/write.out" 2>&1
 		rc=$?
 		echo 0 > $T/tracing_on
+		dm_table "$LINEAR" || echo "write: dm linear table not restored" >> "$CUR/failed"
 		echo $rc > "$CUR/write.rc"
 		cat $T/trace > "$CUR/trace"
 		;;
