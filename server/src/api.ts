@@ -23,3 +23,4 @@ export { reviewPatch, ReviewSession } from './review/review';
 export { formatReviewText, formatSarif, groupChanges } from './review/format';
 export { parsePatchDocument, decodeDocument, applySeries } from './patch';
 export { inferProfile, textDates } from './review/inferProfile';
+export { workloadFor } from './workload';
