@@ -192,6 +192,7 @@ export function messageBody(title: string, message: string, actions: Array<{ lab
   return `<h1>${escapeHtml(title)}</h1><p class="empty muted">${escapeHtml(message)}</p>${buttons}`;
 }
 
+/** Look of the scenarios view: sticky filter header and table header, tinted changed cells. */
 export const MATRIX_STYLE = `
 body { padding-top: 4px; }
 header { position: sticky; top: 0; background: var(--vscode-panel-background, var(--vscode-editor-background)); padding-bottom: 2px; z-index: 2; }
@@ -205,7 +206,7 @@ header { position: sticky; top: 0; background: var(--vscode-panel-background, va
 table { border-collapse: collapse; width: 100%; }
 thead th { text-align: left; position: sticky; top: var(--header-height, 0px); background: var(--vscode-editorGroupHeader-tabsBackground); font-weight: 600; z-index: 1; }
 th, td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
-td.sc, td.f-lockSequence, td.f-path, td.f-lockAcrossIo, td.f-ret { white-space: nowrap; }
+td.sc, td.f-lockSequence, td.f-path, td.f-lockAcrossIo { white-space: nowrap; }
 .mark { color: var(--vscode-charts-orange); display: inline-block; width: 1.1em; }
 td.chg { background: var(--vscode-diffEditor-insertedTextBackground); }
 td.same { color: var(--vscode-descriptionForeground); }
@@ -397,6 +398,7 @@ export function traceBody(t: TraceResponse): string {
   return out.join('');
 }
 
+/** Look of the trace view: the path picture's boxes and edges, the flow's badges and divergence marks. */
 export const TRACE_STYLE = `
 header nav button { margin-right: 2px; }
 header nav > * { margin-right: 10px; }

@@ -21,6 +21,8 @@ interface Running {
  */
 export class AnalysisProgress implements vscode.Disposable {
   private readonly running = new Map<string, Running>();
+  // The server drops the analysis of a closed document without a final status.
+  private readonly closeListener = vscode.workspace.onDidCloseTextDocument((doc) => this.done(doc.uri));
 
   /** The server started analysing `uri`. */
   busy(uri: vscode.Uri): void {
@@ -65,6 +67,7 @@ export class AnalysisProgress implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.closeListener.dispose();
     this.clear();
   }
 }

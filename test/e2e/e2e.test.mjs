@@ -16,7 +16,7 @@
 // With EXT4WP_E2E=1 a missing bed skips locally and fails under CI=true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelDir, need, readSeed, ROOT } from '../helpers.mjs';

@@ -2,7 +2,8 @@
 # Installs what the end-to-end test (test/e2e/e2e.test.mjs) needs, outside the repo:
 #
 #   * Debian packages (as root): chromium (the browser Playwright drives), libkrb5-dev
-#     (code-server's native kerberos module builds against it), ripgrep (see below);
+#     (code-server's native kerberos module builds against it), ripgrep (see below),
+#     fonts-dejavu-core (chromium depends on no font; screenshots need one);
 #   * code-server (VS Code in a browser) and playwright-core, with npm, into
 #     $EXT4WP_E2E_HOME (default ~/.cache/ext4-write-path/e2e). They are never project
 #     dependencies: code-server alone is about 280 MB, and only this test needs it.
@@ -20,6 +21,7 @@ missing_debs=()
 command -v chromium >/dev/null || missing_debs+=(chromium)
 command -v rg >/dev/null || missing_debs+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing_debs+=(libkrb5-dev)
+dpkg -s fonts-dejavu-core >/dev/null 2>&1 || missing_debs+=(fonts-dejavu-core)
 if [ "${#missing_debs[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     export DEBIAN_FRONTEND=noninteractive
@@ -57,8 +59,9 @@ cp "$(command -v rg)" "$tmp/rg"
 tar -czf "$tmp/vscode-ripgrep-cache-1.15.11/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$tmp" rg
 
 # npm_config_yes: node-pty's postinstall runs `npx node-gyp`, which must not prompt.
-# --unsafe-perm: install scripts run as root in CI.
-( cd "$home" && TMPDIR="$tmp" npm_config_yes=true npm install --unsafe-perm --no-audit --no-fund --no-save \
+# --unsafe-perm: code-server's postinstall.sh refuses to run as root without it (it checks
+# npm_config_unsafe_perm); npm 11 warns that it does not know the flag, and passes it on.
+( cd "$home" && TMPDIR="$tmp" npm_config_yes=true npm install --unsafe-perm --no-audit --no-fund --save-exact \
     "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" >&2 )
 
 installed code-server "$CODE_SERVER_VERSION" || { echo "test/e2e/setup.sh: code-server did not install" >&2; exit 1; }

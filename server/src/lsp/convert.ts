@@ -291,10 +291,11 @@ const FIELD_LEGEND: Record<ChangeField, string> = {
 };
 
 /**
- * Order of the fields inside one hover row: what a reviewer reads first (where the data
- * went, the lock held across the IO) before the long lock sequence.
+ * Order of the fields in a hover row and the scenarios view's columns: what a reviewer
+ * reads first (where the data went, the lock held across the IO and how it was taken),
+ * then waits, unwritten handling, the return value.
  */
-const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret', 'lockSequence'];
+const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret'];
 
 /** A `why` of a change (`[before: ]cond → result @ file:line[; reason]`), split into its parts. */
 export function parseWhy(why: string | undefined): { side: 'before' | 'after'; text: string; file: string; line: number } | undefined {
