@@ -146,7 +146,7 @@ export function activate(context: vscode.ExtensionContext): void {
     if (!params || typeof params.uri !== 'string' || c !== client) return;
     const uri = c.protocol2CodeConverter.asUri(params.uri);
     status.set(uri, params);
-    if (params.state === 'busy') progress.busy(uri);
+    if (params.state === 'busy') progress.busy(uri, params.progress);
     else {
       progress.done(uri);
       scenarios.analysed(uri);

@@ -10,6 +10,8 @@ export const PROGRESS_DELAY_MS = 500;
 /** One document's analysis in progress. */
 interface Running {
   timer?: ReturnType<typeof setTimeout>;
+  /** The last fraction done the server reported (0..1). */
+  fraction?: number;
   /** Ends the notification, once it is shown. */
   end?: () => void;
 }
@@ -24,10 +26,14 @@ export class AnalysisProgress implements vscode.Disposable {
   // The server drops the analysis of a closed document without a final status.
   private readonly closeListener = vscode.workspace.onDidCloseTextDocument((doc) => this.done(doc.uri));
 
-  /** The server started analysing `uri`. */
-  busy(uri: vscode.Uri): void {
+  /** The server started analysing `uri`, or reports how far it is (`fraction`, 0..1). */
+  busy(uri: vscode.Uri, fraction?: number): void {
     const key = uri.toString();
-    if (this.running.has(key)) return;
+    const existing = this.running.get(key);
+    if (existing) {
+      if (fraction !== undefined) existing.fraction = fraction;
+      return;
+    }
     const r: Running = {};
     r.timer = setTimeout(() => {
       r.timer = undefined;
@@ -39,8 +45,11 @@ export class AnalysisProgress implements vscode.Disposable {
           new Promise<void>((resolve) => {
             const t0 = Date.now();
             progress.report({ message: 'simulating the scenario matrix before and after each patch…' });
-            // The review reports no fraction done; elapsed time at least shows it is alive.
-            const tick = setInterval(() => progress.report({ message: `simulating the scenario matrix before and after each patch… ${Math.round((Date.now() - t0) / 1000)} s` }), 1000);
+            // The fraction comes from the server's busy statuses; elapsed time shows it is alive between them.
+            const tick = setInterval(() => {
+              const pct = r.fraction !== undefined ? `${Math.round(r.fraction * 100)}%, ` : '';
+              progress.report({ message: `simulating the scenario matrix before and after each patch… ${pct}${Math.round((Date.now() - t0) / 1000)} s` });
+            }, 1000);
             r.end = () => {
               clearInterval(tick);
               resolve();

@@ -155,6 +155,8 @@ export interface StatusParams {
   detail?: string;
   /** The kind of document: `patch` or `c` (added; the client shows views for patches). */
   kind?: 'patch' | 'c';
+  /** While busy: the fraction of scenario runs done, 0..1 (added). */
+  progress?: number;
 }
 
 /** Compact names of i_rwsem operations (model LockOp) for tables: S/X = shared/exclusive. */

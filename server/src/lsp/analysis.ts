@@ -71,6 +71,8 @@ export interface AnalyzerHost {
   notify(message: string): void;
   /** An analysis of `st` is about to run (status: busy). */
   started(st: DocumentState): void;
+  /** How far the analysis of `st` is (fraction 0..1), reported now and then. */
+  progress(st: DocumentState, fraction: number): void;
   /** A current analysis of `st` is ready (push diagnostics, status). */
   finished(st: DocumentState, a: Analysis): void;
   /** The analysis of `st` threw (an engine bug): the status says so; the log has the stack. */
@@ -384,7 +386,14 @@ export class Analyzer {
     // cancellations in between: `hasTime` then sees a stale version and the review stops.
     const steps = reviewSteps(text, { parser, base, referenceFor, profileOverride: profile, scenarios, scenarioSource: source, hasTime });
     let r = steps.next();
+    let reported = 0;
     while (!r.done) {
+      // A progress report every tenth of the way is plenty for a notification.
+      const f = r.value.total ? r.value.done / r.value.total : 0;
+      if (f - reported >= 0.1) {
+        reported = f;
+        this.host.progress(st, f);
+      }
       await tick();
       r = steps.next();
     }

@@ -604,8 +604,9 @@ export function patchStatus(v: PatchView, noKernel: boolean): StatusParams {
   return { uri: v.uri, text, state, kind: 'patch', detail: md.join('\n') };
 }
 
-export function busyStatus(uri: string, kind?: 'patch' | 'c'): StatusParams {
-  return { uri, text: 'ext4: analysing…', state: 'busy', ...(kind ? { kind } : {}) };
+export function busyStatus(uri: string, kind?: 'patch' | 'c', progress?: number): StatusParams {
+  const pct = progress !== undefined ? ` ${Math.round(progress * 100)}%` : '';
+  return { uri, text: `ext4: analysing…${pct}`, state: 'busy', ...(kind ? { kind } : {}), ...(progress !== undefined ? { progress } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ export function startServer(connection: Connection): void {
     log,
     notify: (m) => void connection.window.showWarningMessage(`ext4 write path: ${m}`),
     started: (st) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri, st.kind === 'ignored' ? undefined : st.kind)),
+    progress: (st, f) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri, st.kind === 'ignored' ? undefined : st.kind, f)),
     finished: (st, a) => {
       if (!pull) void connection.sendDiagnostics({ uri: st.uri, version: a.version, diagnostics: diagnosticsOf(st.uri, a) });
       void connection.sendNotification(STATUS_NOTIFICATION, statusOf(st.uri, a));

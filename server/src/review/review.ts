@@ -161,6 +161,12 @@ export function reviewPatch(text: string, opts: ReviewOptions): ReviewSession {
   }
 }
 
+/** How far a review is: scenario runs done of the total (each run covers both images of a unit). */
+export interface ReviewProgress {
+  done: number;
+  total: number;
+}
+
 /** Scenarios simulated between two yields of `reviewSteps` (a few milliseconds of work). */
 const CHUNK = 8;
 
@@ -169,7 +175,7 @@ const CHUNK = 8;
  * event-loop host (the language server) can notice cancellation and newer edits while a
  * long review runs; `hasTime` is consulted after every yield. Returns the session.
  */
-export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void, ReviewSession, void> {
+export function* reviewSteps(text: string, opts: ReviewOptions): Generator<ReviewProgress, ReviewSession, void> {
   const hasTime = opts.hasTime ?? (() => true);
   const doc = parsePatchDocument(text);
   const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
@@ -316,6 +322,8 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
 
   // 4. Simulate and attribute, unit by unit, within the time budget.
   let partial = false;
+  const total = units.length * opts.scenarios.length;
+  let done = 0;
   for (const u of units) {
     if (!hasTime()) {
       partial = true;
@@ -325,7 +333,8 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<void,
       const chunk = opts.scenarios.slice(i, i + CHUNK);
       u.pre.run(chunk, u.profile, u.constant, hasTime);
       u.post.run(chunk, u.profile, u.constant, hasTime);
-      yield;
+      done += chunk.length;
+      yield { done, total };
     }
     // What ran (memoised); nothing new is simulated here.
     const a = u.pre.run([], u.profile, u.constant, () => false);
@@ -608,6 +617,7 @@ function toReview(j: Job): HunkReview {
     summary,
     ...(src.deciding ? { deciding: src.deciding } : {}),
     key: j.key,
+    ...(src.preRange || src.postRange ? { ranges: { ...(src.preRange ? { before: src.preRange } : {}), ...(src.postRange ? { after: src.postRange } : {}) } } : {}),
     ...(src.note ? { note: src.note } : {}),
   };
 }

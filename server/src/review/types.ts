@@ -89,6 +89,12 @@ export interface HunkReview {
    * `after` lines are lines of the patched image (not on disk).
    */
   deciding?: { file: string; line: number; text: string; side: 'before' | 'after' };
+  /**
+   * 1-based file lines the hunk covers in each image: `before` in the pre-image (the base
+   * tree for the first patch), `after` in the post-image; in hunk-only mode the hunk
+   * header's own ranges. Lets a client map a trace step's line back to a patch line.
+   */
+  ranges?: { before?: [number, number]; after?: [number, number] };
   /** Stable key for trace requests: `${patchIndex}:${fileIndex}:${hunkIndex}`. */
   key: string;
   /** Why the hunk is in this mode (e.g. "hunk did not apply: …"). */
