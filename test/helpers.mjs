@@ -3,6 +3,7 @@
 // test with a message, under CI=true it fails (issue 3: tests find the seeds themselves).
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -65,4 +66,31 @@ export function lineOf(k, file, needle, after = 0) {
   const lines = k.texts.get(file).split('\n');
   for (let i = after; i < lines.length; i++) if (lines[i].includes(needle)) return i + 1;
   throw new Error(`${needle} not found in ${file}`);
+}
+
+/** `diff -u` of `files` from tree `from` to tree `to`, labelled like a git patch (made at test time, never committed). */
+export function kernelDiff(from, to, files = ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
+  return files
+    .map((f) => {
+      const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (r.status !== 0 && r.status !== 1) throw new Error(`diff failed: ${r.stderr}`);
+      return r.stdout;
+    })
+    .join('');
+}
+
+/** 0-based document lines of the `@@` headers of `file` whose post-image overlaps function `name` of `after` (text). */
+export function hunksOf(diff, file, after, name) {
+  const lines = after.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^\\w.*\\b${name}\\(`).test(l)) + 1;
+  let end = start;
+  while (end <= lines.length && lines[end - 1] !== '}') end++;
+  let cur;
+  return diff.split('\n').flatMap((l, i) => {
+    if (l.startsWith('+++ ')) cur = l.slice(4).replace(/^b\//, '');
+    const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(l);
+    if (!m || cur !== file) return [];
+    const s = Number(m[1]);
+    return s <= end && s + Number(m[2] ?? 1) - 1 >= start ? [i] : [];
+  });
 }

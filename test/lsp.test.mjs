@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { kernelDir, need, readSeed, ROOT } from './helpers.mjs';
+import { kernelDir, need, readSeed, ROOT, kernelDiff } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const rpc = require('vscode-languageserver-protocol/node');
@@ -33,16 +33,6 @@ async function poll(fn, what, ms = WAIT_MS) {
   }
 }
 
-/** `diff -u` of two trees' file, labelled as a git patch would be (exit 1 = differences). */
-function kernelDiff(from, to, files = ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
-  return files
-    .map((f) => {
-      const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      assert.ok(r.status === 0 || r.status === 1, `diff failed: ${r.stderr}`);
-      return r.stdout;
-    })
-    .join('');
-}
 
 /** 1-based [start, end] of a C function's definition in `text` (from its signature to the closing brace). */
 function functionLines(text, name) {

@@ -7,37 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelDir, need, ROOT } from './helpers.mjs';
+import { kernelDir, need, ROOT, kernelDiff, hunksOf } from './helpers.mjs';
 
 const nvim = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
 const hasNvim = nvim.status === 0;
 
-/** `diff -u` of one file between two trees, labelled like a git patch. */
-function kernelDiff(from, to, files) {
-  return files
-    .map((f) => {
-      const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      assert.ok(r.status === 0 || r.status === 1, `diff failed: ${r.stderr}`);
-      return r.stdout;
-    })
-    .join('');
-}
 
-/** 0-based document lines of `@@` headers of `file` whose post-image overlaps the definition of `name` in `after`. */
-function hunksOf(diff, file, after, name) {
-  const lines = after.split('\n');
-  const start = lines.findIndex((l) => new RegExp(`^\\w.*\\b${name}\\(`).test(l)) + 1;
-  let end = start;
-  while (end <= lines.length && lines[end - 1] !== '}') end++;
-  let cur;
-  return diff.split('\n').flatMap((l, i) => {
-    if (l.startsWith('+++ ')) cur = l.slice(4).replace(/^b\//, '');
-    const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(l);
-    if (!m || cur !== file) return [];
-    const s = Number(m[1]);
-    return s <= end && s + Number(m[2] ?? 1) - 1 >= start ? [i] : [];
-  });
-}
 
 test('neovim 0.7: pushed diagnostics and a hover on the 6.1 → 6.12 diff', async (t) => {
   if (!need(t, hasNvim, 'nvim (apt-get install -y neovim)')) return;

@@ -7,21 +7,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, kernel, kernelDir, need, parser, readSeed, ROOT } from './helpers.mjs';
+import { api, kernel, kernelDir, kernelDiff, need, parser, readSeed, ROOT } from './helpers.mjs';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 
 /** The real upstream change set 6.1 → 6.12 of the two interpreted files, as a unified diff. */
 function realDiff() {
-  const a = kernelDir('6.1');
-  const b = kernelDir('6.12');
-  let out = '';
-  for (const f of ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
-    const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(a, f), join(b, f)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-    assert.equal(r.status, 1, 'the files differ');
-    out += r.stdout;
-  }
-  return out;
+  return kernelDiff(kernelDir('6.1'), kernelDir('6.12'));
 }
 
 function toBase(k) {

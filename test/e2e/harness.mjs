@@ -153,32 +153,9 @@ export async function launchBrowser() {
   });
 }
 
-/** `diff -u` of `files` from tree `from` to tree `to`, labelled like a git patch. */
-export function kernelDiff(from, to, files) {
-  return files
-    .map((f) => {
-      const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });
-      assert.ok(r.status === 0 || r.status === 1, `diff failed: ${r.stderr}`);
-      return r.stdout;
-    })
-    .join('');
-}
 
-/** 0-based lines of the `@@` headers of `file` whose post-image overlaps function `name` of `after`. */
-export function hunksOf(diff, file, after, name) {
-  const lines = after.split('\n');
-  const start = lines.findIndex((l) => new RegExp(`^\\w.*\\b${name}\\(`).test(l)) + 1;
-  let end = start;
-  while (end <= lines.length && lines[end - 1] !== '}') end++;
-  let cur;
-  return diff.split('\n').flatMap((l, i) => {
-    if (l.startsWith('+++ ')) cur = l.slice(4).replace(/^b\//, '');
-    const m = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(l);
-    if (!m || cur !== file) return [];
-    const s = Number(m[1]);
-    return s <= end && s + Number(m[2] ?? 1) - 1 >= start ? [i] : [];
-  });
-}
+
+export { kernelDiff, hunksOf } from '../helpers.mjs';
 
 /**
  * The workspace: the Debian 6.12 tree (fs/, arch/ and the Makefile copied, the big

@@ -47,6 +47,18 @@ const COMMON: Record<string, bigint> = {
   PAGE_SHIFT: 12n,
 };
 
+/** 6.12 (also the base of the 6.13 table). */
+const SIX_TWELVE: Record<string, bigint> = {
+  ...COMMON,
+  IOCB_ATOMIC: 64n,
+  IOCB_DIO_CALLER_COMP: 1n << 22n,
+  EXT4_MAP_DELAYED: 256n,
+  I_DIRTY_DATASYNC: 16n,
+  EXT4_STATE_NEW: 0n,
+  EXT4_STATE_MAY_INLINE_DATA: 6n,
+  EXT4_STATE_ORPHAN_FILE: 11n,
+};
+
 /** Constants per profile id. Values that moved between versions are listed per profile. */
 export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
   '6.1': {
@@ -56,29 +68,10 @@ export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, 
     EXT4_STATE_MAY_INLINE_DATA: 7n,
     EXT4_STATE_ORPHAN_FILE: 12n,
   },
-  '6.12': {
-    ...COMMON,
-    IOCB_ATOMIC: 64n,
-    IOCB_DIO_CALLER_COMP: 1n << 22n,
-    EXT4_MAP_DELAYED: 256n,
-    I_DIRTY_DATASYNC: 16n,
-    EXT4_STATE_NEW: 0n,
-    EXT4_STATE_MAY_INLINE_DATA: 6n,
-    EXT4_STATE_ORPHAN_FILE: 11n,
-  },
+  '6.12': SIX_TWELVE,
   // 6.13: IOMAP_ATOMIC = 1 << 9 (include/linux/iomap.h, added with iomap atomic writes);
   // the rest as 6.12. Not checked against a real 6.13 tree (none is fetched).
-  '6.13': {
-    ...COMMON,
-    IOCB_ATOMIC: 64n,
-    IOCB_DIO_CALLER_COMP: 1n << 22n,
-    EXT4_MAP_DELAYED: 256n,
-    I_DIRTY_DATASYNC: 16n,
-    EXT4_STATE_NEW: 0n,
-    EXT4_STATE_MAY_INLINE_DATA: 6n,
-    EXT4_STATE_ORPHAN_FILE: 11n,
-    IOMAP_ATOMIC: 1n << 9n,
-  },
+  '6.13': { ...SIX_TWELVE, IOMAP_ATOMIC: 1n << 9n },
 };
 
 /** Positive errno → name, for traces and `ret` strings (`-EAGAIN`). */
