@@ -1,6 +1,9 @@
+import type { TraceStep } from './interp/trace';
+
 /**
  * Custom requests and commands between the VS Code client and the language server.
- * Everything else is plain LSP. Shared by both sides; no imports from either.
+ * Everything else is plain LSP. Shared by both sides; it imports only types (erased at
+ * build time), so the client bundle pulls in no server code.
  */
 
 /** Client id and settings prefix (vscode-eslint convention: the id is the prefix). */
@@ -60,18 +63,7 @@ export interface SourceTarget {
 }
 
 /** One step of a scenario trace, for the trace view (the interpreter's TraceStep plus where to open it). */
-export interface TraceStepView {
-  kind: string;
-  fn: string;
-  /** Tree-relative C file (`fs/ext4/file.c`) or `model`. */
-  file: string;
-  /** 1-based line in that image of the file (0 for model steps). */
-  line: number;
-  text: string;
-  result?: string;
-  values?: Record<string, string>;
-  cite?: string;
-  depth: number;
+export interface TraceStepView extends Omit<TraceStep, 'guards'> {
   target?: SourceTarget;
   /** The step is where this side's run differs from the other side's (patch traces only). */
   diverges?: boolean;
