@@ -23,9 +23,16 @@ export function modelDoc() {
     for (const n of names) out.push(`| \`${n}\` | ${api.REGISTRY[n].cite.replace(/\|/g, '\\|')} |`);
     out.push('');
   }
+  for (const p of Object.values(api.PROFILES).filter((x) => x.dio === 'blockdev')) {
+    const reg = api.registryFor(p);
+    const names = Object.keys(reg).filter((n) => reg[n] !== api.REGISTRY[n]).sort();
+    out.push(`## Legacy DIO profile ${p.id} (${names.length})`, '', `Added to the registry for the \`${p.id}\` profile (fs/direct-io.c era, no tree): ${p.release}.`, '', '| name | kind | source it models |', '|---|---|---|');
+    for (const n of names) out.push(`| \`${n}\` | ${reg[n].kind} | ${reg[n].cite.replace(/\|/g, '\\|')} |`);
+    out.push('');
+  }
   out.push('## Profiles', '', '| id | release | behaviour that differs |', '|---|---|---|');
   for (const p of Object.values(api.PROFILES)) {
-    const diffs = Object.entries(p).filter(([k]) => !['id', 'release'].includes(k)).map(([k, v]) => `${k}: ${v}`).join('; ');
+    const diffs = Object.entries(p).filter(([k]) => !['id', 'release'].includes(k)).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ');
     out.push(`| ${p.id} | ${p.release} | ${diffs} |`);
   }
   return `${out.join('\n')}\n`;

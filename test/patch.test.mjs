@@ -117,19 +117,30 @@ test('seed 001: the patch, its quoted copies at every depth, and the follow-up d
   for (const expected of [[52, 1], [97, 2], [154, 3], [221, 4], [315, 5], [460, 6], [687, 4], [805, 1], [853, 2]]) {
     assert.ok(found.some(([l, d]) => l === expected[0] && d === expected[1]), `quoted hunk at line ${expected[0]} depth ${expected[1]}`);
   }
+  // Darrick's reply (805) answers inside the hunk and the quote resumes after his comment,
+  // as does Ritesh's answer to it (853): those two hunks are read whole, the resumed line
+  // marked `gapBefore`. Every other quote stops before `if (extend) {`.
+  const resumed = new Map([[805, 824], [853, 886]]);
   for (const { patch, file, hunk } of quoted) {
     assert.equal(patch.quoted, true);
     assert.equal(pathOf(file), 'fs/ext4/file.c');
     assert.equal(hunk.header.slice(0, 22), '@@ -576,8 +576,16 @@ s');
     assert.deepEqual(hunk.lines[0], { kind: ' ', text: '\t\tiomap_ops = &ext4_iomap_overwrite_ops;', docLine: hunk.docLine + 1, docColumn: hunk.lines[0].docColumn });
-    // Every quote stops before `if (extend) {`: replies trimmed the hunk.
-    assert.equal(hunk.truncated, true);
+    const gap = hunk.lines.find((l) => l.gapBefore);
+    if (resumed.has(hunk.docLine)) {
+      assert.equal(hunk.truncated, false, `hunk at ${hunk.docLine} resumes after the reply`);
+      assert.equal(gap?.docLine, resumed.get(hunk.docLine));
+      assert.equal(gap?.text, '\t\t */');
+      assert.deepEqual(sideCounts(hunk), { oldN: 8, newN: 16 });
+    } else {
+      assert.equal(hunk.truncated, true);
+      assert.equal(gap, undefined);
+    }
   }
-  // Darrick's reply cuts the hunk with a comment after "write. But let's just add a safety net."
   const darrick = quoted.find(({ hunk }) => hunk.docLine === 805).hunk;
-  assert.equal(darrick.docEndLine, 814);
-  assert.equal(darrick.lines.at(-1).text, "\t\t * write. But let's just add a safety net.");
-  assert.ok(doc.problems.some((p) => p.severity === 'warning' && p.line === 805 && /incomplete/.test(p.message)));
+  const beforeGap = darrick.lines[darrick.lines.findIndex((l) => l.gapBefore) - 1];
+  assert.equal(beforeGap.text, "\t\t * write. But let's just add a safety net.");
+  assert.ok(!doc.problems.some((p) => p.line === 805 && /incomplete/.test(p.message)));
 
   // The unquoted counter-proposal (file.c + inode.c) with a blank context line.
   const proposal = doc.patches.find((p) => !p.quoted && p.files.length === 2);
@@ -244,13 +255,17 @@ test('seed 003: flattened 2009 reply quoting a quilt patch at depth 6', (t) => {
     ['@@ -37,6 +37,7 @@', '@@ -3279,6 +3280,8 @@', '@@ -3287,7 +3290,7 @@', '@@ -3361,6 +3364,212 @@'],
   );
   for (const h of inode.hunks.slice(0, 3)) assert.deepEqual(sideCounts(h), { oldN: h.oldLines, newN: h.newLines });
-  // The 212-line hunk is quoted until the reviewer's comment one level up.
+  // The 212-line hunk is interrupted by the replies and resumes after each of them; the
+  // quote ends inside ext4_ext_direct_IO(), so it stays incomplete.
   const last = inode.hunks[3];
   assert.equal(last.truncated, true);
   assert.equal(last.quoteDepth, 6);
-  assert.ok(last.lines.length > 50 && last.lines.length < 100, `got ${last.lines.length}`);
-  assert.deepEqual([last.lines.at(-1).kind, last.lines.at(-1).text], ['+', '}']);
-  assert.ok(text.slice(last.lines.at(-1).docColumn).startsWith('} > > > > > Huh, what'));
+  assert.ok(last.lines.length > 150 && last.lines.length < 212, `got ${last.lines.length}`);
+  const firstGap = last.lines.findIndex((l) => l.gapBefore);
+  assert.ok(firstGap > 50, 'the first reply comes after ext4_get_block_dio_read()');
+  assert.deepEqual([last.lines[firstGap - 1].kind, last.lines[firstGap - 1].text], ['+', '}']);
+  assert.ok(text.slice(last.lines[firstGap - 1].docColumn).startsWith('} > > > > > Huh, what'));
+  assert.ok(last.lines.some((l) => /^static void ext4_end_io_dio\(/.test(l.text)), 'ext4_end_io_dio() is quoted after a reply');
 });
 
 test('seed 004: plain commit message + diff', (t) => {

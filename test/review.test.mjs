@@ -218,7 +218,8 @@ test('profiles are inferred from the patch without a tree: identifiers and dates
   assert.match(infer(s1).why, /atomic-write identifiers and is dated 2024-10-25/);
   assert.equal(infer(s0).profile.id, '6.1');
   assert.match(infer(s0).why, /dated 2019-08-12/);
-  assert.match(infer(s3).why, /legacy blockdev_direct_IO path \(dated 2009-08-25\)/);
+  assert.equal(infer(s3).profile.id, '2.6.31'); // ext4_get_blocks, struct iovec, dated 2009
+  assert.match(infer(s3).why, /legacy blockdev_direct_IO path and is dated 2009-08-25/);
   if (!need(t, kernelDir('6.12') && kernelDir('6.1'), 'Debian trees')) return;
   // Seed 001 with no tree at all: the inferred 6.12-atomic profile over the 6.12 reference tree,
   // the partial hunk grafted onto ext4_dio_write_iter(): the -ENOTBLK fallback is fixed, the hole one is not.

@@ -11,7 +11,7 @@ export { KernelImage, INTERPRETED_FILES } from './kernel/image';
 export { HeaderConstants, CONSTANT_HEADERS, evalExpr } from './kernel/headers';
 export { BUILTIN_CONSTANTS, ERRNO_NAMES } from './model/constants';
 export { PROFILES, chooseProfile, parseMakefileVersion } from './model/profiles';
-export { REGISTRY, modelledBy, makeHost as makeHostForTest } from './model/host';
+export { REGISTRY, registryFor, modelledBy, makeHost as makeHostForTest } from './model/host';
 export { World } from './model/world';
 export { normalizeScenario, parseScenarioFile } from './scenario/normalize';
 export { defaultMatrix, coreGrid, extraScenarios, DEFAULT_LAYOUT, TARGETS } from './scenario/matrix';

@@ -10,8 +10,8 @@ import { reviewCmd } from './review';
 import { workloadCmd, WORKLOAD_USAGE } from './workload';
 
 const USAGE = `usage:
-  ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 6.1|6.12] [--only ID[,ID…]] [--trace]
-  ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 6.1|6.12]
+  ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 2.6.31|4.6|6.1|6.12|6.12-atomic|6.13] [--only ID[,ID…]] [--trace]
+  ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 2.6.31|4.6|6.1|6.12|6.12-atomic|6.13]
                          [--scenarios default|core|FILE] [--time-budget MS] [--max-rows N]
 ${WORKLOAD_USAGE.trimEnd()}
 
@@ -103,7 +103,13 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`ext4-write-path: ${(err as Error).stack ?? err}\n`);
+      // A bad option is the user's mistake: say what and how to use it, no stack trace.
+      const e = err as Error & { code?: string };
+      if (e.code?.startsWith('ERR_PARSE_ARGS')) {
+        process.stderr.write(`ext4-write-path: ${e.message}\n${USAGE}`);
+        process.exit(2);
+      }
+      process.stderr.write(`ext4-write-path: ${e.stack ?? err}\n`);
       process.exit(1);
     },
   );

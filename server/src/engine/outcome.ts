@@ -1,5 +1,5 @@
 import type { TraceStep } from '../interp/trace';
-import type { LockOp } from '../model/world';
+import type { LockOp, WorldEvent } from '../model/world';
 
 /** The check ids of BRIEF.md "Invariants reviewers enforce". */
 export type CheckCode =
@@ -34,7 +34,7 @@ export interface Outcome {
   fallbackReason: string;
   lockAcrossIo: 'shared' | 'exclusive' | 'none';
   lockSequence: LockOp[];
-  waits: Array<'inode_dio_wait' | 'IOMAP_DIO_FORCE_WAIT' | 'wait-after-EIOCBQUEUED'>;
+  waits: Array<'inode_dio_wait' | 'IOMAP_DIO_FORCE_WAIT' | 'wait-after-EIOCBQUEUED' | 'dio_await_completion' | 'flush_workqueue' | 'ext4_unwritten_wait'>;
   dioUnwritten: boolean;
   unwrittenConverted: boolean;
   unwrittenLeft: boolean;
@@ -56,9 +56,47 @@ export interface Outcome {
   iomapTypes: string[];
   /** Last i_size / i_disksize update: values (bytes) and the lock/context it happened under. */
   sizeUpdate?: { iSize: number; disksize: number; lock: string; context: string };
-  /** Where ->end_io ran: `process` (waited) or `workqueue` (AIO). */
+  /** Where ->end_io ran: `process` (waited), `workqueue` (AIO) or `irq` (legacy AIO bio completion). */
   endIoContext?: string;
+  /** Where unwritten extents were first converted: `process` or `workqueue`. */
+  convertContext?: string;
+  /** Legacy DIO: ext4_io_end_t structures allocated for this request. */
+  ioEndAllocs?: number;
+  /** The buffered write, when one ran (seed 002: buffer_head vs iomap). See BufferedWrite. */
+  bufferedWrite?: BufferedWrite;
   findings: Finding[];
+}
+
+/**
+ * What a buffered write did in the page cache: `via` the path (`buffer_head`:
+ * generic_perform_write() + ext4 write_begin/write_end; `iomap`: iomap_file_buffered_write()),
+ * `ops` the iomap_ops, `newBlocks` how it instantiated blocks (`delalloc`, `unwritten (…)`,
+ * `written (…)` with the get_block or EXT4_GET_BLOCKS_* that did it), `order` its
+ * journal-handle and folio-lock sequence, and the delalloc blocks reserved and released.
+ */
+export interface BufferedWrite {
+  via: 'buffer_head' | 'iomap';
+  ops?: string;
+  newBlocks: string[];
+  order: string[];
+  delallocReserved: number;
+  delallocReleased: number;
+}
+
+/** The `bufferedWrite` outcome field from the event log (the last buffered write's summary), or undefined. */
+export function bufferedWriteOf(ev: readonly WorldEvent[]): BufferedWrite | undefined {
+  const last = [...ev].reverse().find((e) => e.e === 'buffered' && e.via);
+  if (!last || last.e !== 'buffered' || !last.via) return undefined;
+  const count = (op: 'reserve' | 'release') => ev.reduce((n, e) => n + (e.e === 'delalloc' && e.op === op ? e.len : 0), 0);
+  return { via: last.via, ...(last.ops ? { ops: last.ops } : {}), newBlocks: last.newBlocks ?? [], order: last.order ?? [], delallocReserved: count('reserve'), delallocReleased: count('release') };
+}
+
+/** `bufferedWrite` as one table cell: path, new blocks, lock order, delalloc accounting. */
+export function bufferedWriteText(b: BufferedWrite | undefined): string {
+  if (!b) return 'none';
+  const parts = [`${b.via}${b.ops ? ` (${b.ops})` : ''}`, `new blocks: ${b.newBlocks.join(', ') || 'none'}`, b.order.join(' → ') || 'no folio lock'];
+  if (b.delallocReserved || b.delallocReleased) parts.push(`delalloc ${b.delallocReserved} reserved, ${b.delallocReleased} released`);
+  return parts.join('; ');
 }
 
 /** One scenario's result: the outcome plus the step trace behind it. */

@@ -7,7 +7,7 @@ import type { KernelProfile } from '../model/profiles';
 import { World } from '../model/world';
 import type { Scenario } from '../scenario/types';
 import { checkInvariants } from './checks';
-import type { Outcome, ScenarioResult } from './outcome';
+import { bufferedWriteOf, type Outcome, type ScenarioResult } from './outcome';
 
 /** Everything a simulation needs besides the scenario. */
 export interface EngineContext {
@@ -20,6 +20,14 @@ export interface EngineContext {
 
 /** The VFS entry point into ext4 for a write(2)/pwritev2/io_submit: ->write_iter. */
 export const ENTRY = 'ext4_file_write_iter';
+
+/**
+ * The ->write entry for a profile: `ext4_file_write_iter` (iomap profiles, 4.6), or the
+ * 2.6.31 ->aio_write `ext4_file_write` (a model unless the image has its C).
+ */
+export function entryFor(profile: KernelProfile): string {
+  return profile.legacy?.entry ?? ENTRY;
+}
 
 /**
  * Run one scenario: interpret `ext4_file_write_iter()` from the image over a fresh world,
@@ -37,13 +45,13 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   let ret: Value | undefined;
   let inconclusive: string | undefined;
   try {
-    const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : undefined;
+    const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : s.request.nowait && ctx.profile.dio === 'blockdev' ? nowaitPrecheck(ctx, trace) : undefined;
     if (refused !== undefined) {
       ret = { k: 'int', v: refused, t: { bits: 64, signed: true, name: 'ssize_t' } };
-    } else if (!ctx.image.lookupFunction(ENTRY)) {
-      inconclusive = `no C for ${ENTRY}() in the image`;
+    } else if (!ctx.image.lookupFunction(entryFor(ctx.profile)) && !host.kind(entryFor(ctx.profile))) {
+      inconclusive = `no C for ${entryFor(ctx.profile)}() in the image`;
     } else {
-      ret = it.call(ENTRY, [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
+      ret = it.call(entryFor(ctx.profile), [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
       w.lockAtReturn = w.lock;
       // The syscall has returned; queued AIO completes on the workqueue afterwards.
       w.lock = 'none';
@@ -61,6 +69,17 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
 }
 
 const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
+const ctxProfileLegacy = (w: World) => w.profile.dio === 'blockdev';
+
+/**
+ * RWF_NOWAIT before 4.13: 2.6.31 has no pwritev2() at all (added in 4.6) and 4.6's
+ * kiocb_set_rw_flags() rejects flags outside RWF_SUPPORTED (HIPRI|DSYNC|SYNC) with
+ * -EOPNOTSUPP; RWF_NOWAIT arrived in 4.13 (b745fafaf70c). Returns the errno.
+ */
+function nowaitPrecheck(ctx: EngineContext, trace: Trace): bigint {
+  trace.model('kiocb_set_rw_flags', `RWF_NOWAIT on ${ctx.profile.id}: no such flag before 4.13`, '-EOPNOTSUPP', `${ctx.profile.id === '2.6.31' ? 'no pwritev2() before 4.6' : 'include/linux/fs.h kiocb_set_rw_flags() 4.6: flags & ~RWF_SUPPORTED → -EOPNOTSUPP'}`);
+  return -(ctx.constant('EOPNOTSUPP') ?? 95n);
+}
 
 /**
  * An RWF_ATOMIC write before and at the top of ->write_iter. Returns the negative errno
@@ -142,6 +161,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
   const dels = ev.filter((e) => e.e === 'orphan' && e.op === 'del').length;
   const sizeEv = [...ev].reverse().find((e) => e.e === 'size');
   const endIo = ev.find((e) => e.e === 'end_io');
+  const conv = ev.find((e) => e.e === 'convert');
   const uniq = (xs: string[]) => [...new Set(xs)];
   return {
     path,
@@ -150,7 +170,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
     lockAcrossIo,
     lockSequence,
     waits,
-    dioUnwritten: ev.some((e) => e.e === 'end_io' && e.flags.includes('IOMAP_DIO_UNWRITTEN')),
+    dioUnwritten: ev.some((e) => (e.e === 'end_io' && e.flags.includes('IOMAP_DIO_UNWRITTEN')) || e.e === 'dio-unwritten'),
     unwrittenConverted: ev.some((e) => e.e === 'convert' && e.ok),
     unwrittenLeft,
     orphan: adds === 0 ? 'none' : dels > 0 ? 'add+del' : 'add',
@@ -165,6 +185,9 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
     iomapTypes: uniq(ev.flatMap((e) => (e.e === 'iomap' ? [e.type] : []))),
     ...(sizeEv && sizeEv.e === 'size' ? { sizeUpdate: { iSize: sizeEv.iSize, disksize: sizeEv.disksize, lock: sizeEv.lock, context: sizeEv.context } } : {}),
     ...(endIo && endIo.e === 'end_io' ? { endIoContext: endIo.context } : {}),
+    ...(conv && conv.e === 'convert' ? { convertContext: conv.context } : {}),
+    ...(ctxProfileLegacy(w) ? { ioEndAllocs: ev.filter((e) => e.e === 'io_end').length } : {}),
+    ...(bufferedWriteOf(ev) ? { bufferedWrite: bufferedWriteOf(ev) } : {}),
     findings: [],
   };
 }
@@ -178,7 +201,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
 function fallbackReason(steps: TraceStep[]): string {
   const parts: string[] = [];
   const innermost = (st: TraceStep) => (st.guards?.length ? ` under \`${st.guards[st.guards.length - 1]}\`` : '');
-  const dioStart = steps.findIndex((st) => st.kind === 'model' && st.fn === 'iomap_dio_rw');
+  const dioStart = steps.findIndex((st) => st.kind === 'model' && (st.fn === 'iomap_dio_rw' || st.fn === '__blockdev_direct_IO'));
   const origin = dioStart < 0 ? undefined : steps.slice(dioStart).find((st) => (st.kind === 'errno' || st.kind === 'return' || st.kind === 'model') && st.result === '-ENOTBLK');
   if (origin) {
     parts.push(origin.kind === 'model' ? `${origin.fn}: ${origin.text} → -ENOTBLK` : `${origin.fn}(): \`${origin.text}\` at ${origin.file}:${origin.line}${innermost(origin)}`);

@@ -1,5 +1,5 @@
 import type { CFunction, CodeImage } from '../interp/interpreter';
-import type { SourceFile } from '../syntax/sourceFile';
+import type { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
 
 /** The ext4 C files whose functions are interpreted (C-SURFACE.md: the write path lives here). */
@@ -16,6 +16,8 @@ export class KernelImage implements CodeImage {
     readonly files: readonly SourceFile[],
     overlay: ReadonlyMap<string, CFunction> = new Map(),
     readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+    /** Initialised globals rebuilt from hunks (ops tables a patch adds), consulted after the files. */
+    private readonly globals: ReadonlyMap<string, GlobalInit> = new Map(),
   ) {
     this.overlay = new Map(overlay);
   }
@@ -45,11 +47,11 @@ export class KernelImage implements CodeImage {
       const g = f.globals.get(name);
       if (g) return g.fields;
     }
-    return undefined;
+    return this.globals.get(name)?.fields;
   }
 
   /** A copy with extra functions layered on top (hunk-only mode). */
   withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
-    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config);
+    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals);
   }
 }

@@ -56,7 +56,7 @@ export interface PatchView {
 const CATEGORIES: ReadonlyArray<{ code: string; label: string; fields: readonly ChangeField[] }> = [
   { code: 'fallback-change', label: 'fallback', fields: ['fallback', 'path'] },
   { code: 'lock-change', label: 'lock', fields: ['lockAcrossIo', 'lockSequence'] },
-  { code: 'unwritten-change', label: 'unwritten', fields: ['dioUnwritten', 'unwrittenConverted', 'unwrittenLeft'] },
+  { code: 'unwritten-change', label: 'unwritten', fields: ['dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'convertContext', 'ioEndAllocs'] },
 ];
 const FIELD_LABEL: Record<ChangeField, string> = {
   path: 'path',
@@ -68,7 +68,10 @@ const FIELD_LABEL: Record<ChangeField, string> = {
   unwrittenConverted: 'unwritten converted',
   unwrittenLeft: 'unwritten left',
   orphan: 'orphan',
+  bufferedWrite: 'buffered write',
   ret: 'ret',
+  convertContext: 'converted in',
+  ioEndAllocs: 'io_end allocated',
 };
 const CHECK_IDS = new Set<string>(CHECKS.map((c) => c.code));
 
@@ -287,7 +290,10 @@ const FIELD_LEGEND: Record<ChangeField, string> = {
   unwrittenConverted: 'unwritten extents were converted after the IO',
   unwrittenLeft: 'blocks written but left unwritten (stale zeroes on read)',
   orphan: 'orphan-list add/del around an extending write',
+  bufferedWrite: 'the page-cache path (`buffer_head` or `iomap`), how new blocks were made, the journal-handle / folio-lock order, delalloc reserved and released',
   ret: 'what `write()` returns (`-EIOCBQUEUED`: queued AIO)',
+  convertContext: 'where unwritten extents were converted (`process`: before write() returned; `workqueue`: a worker)',
+  ioEndAllocs: 'legacy DIO: `ext4_io_end_t` structures allocated for the write',
 };
 
 /**
@@ -295,7 +301,7 @@ const FIELD_LEGEND: Record<ChangeField, string> = {
  * reads first (where the data went, the lock held across the IO and how it was taken),
  * then waits, unwritten handling, the return value.
  */
-const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret'];
+const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs'];
 
 /** A `why` of a change (`[before: ]cond → result @ file:line[; reason]`), split into its parts. */
 export function parseWhy(why: string | undefined): { side: 'before' | 'after'; text: string; file: string; line: number } | undefined {

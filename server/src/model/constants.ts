@@ -59,6 +59,28 @@ const SIX_TWELVE: Record<string, bigint> = {
   EXT4_STATE_ORPHAN_FILE: 11n,
 };
 
+/**
+ * The legacy DIO eras (no tree to read headers from; values from the era's headers).
+ * fs.h 2.6.31: `#define WRITE 1`, `enum { DIO_LOCKING = 1, DIO_NO_LOCKING, DIO_OWN_LOCKING }`;
+ * 4.6: `enum { DIO_LOCKING = 0x01, DIO_SKIP_HOLES = 0x02, DIO_ASYNC_EXTEND = 0x04,
+ * DIO_SKIP_DIO_COUNT = 0x08 }`. ext4.h 2.6.31: EXT4_GET_BLOCKS_UNINIT_EXT 0x0002 (the bit
+ * later renamed UNWRIT_EXT); EXT4_GET_BLOCKS_DIO_CREATE_EXT 0x0011 and DIO_CONVERT_EXT
+ * 0x0021 as seed 003's patch defines them (2.6.32 merged EXT4_GET_BLOCKS_DIO = 0x0010).
+ * inode.c 2.6.31: `#define DIO_MAX_BLOCKS 4096`. ext4.h 4.6: EXT4_STATE_DIO_UNWRITTEN is
+ * the 7th inode state bit (JDATA, NEW, XATTR, NO_EXPAND, DA_ALLOC_CLOSE, EXT_MIGRATE,
+ * DIO_UNWRITTEN), EXT4_IO_END_UNWRITTEN 0x0001 (fs/ext4/ext4.h io_end flags).
+ */
+const LEGACY: Record<string, bigint> = {
+  ...COMMON,
+  READ: 0n, WRITE: 1n,
+  I_DIRTY_DATASYNC: 2n,
+  EXT4_STATE_NEW: 1n,
+  EXT4_STATE_DIO_UNWRITTEN: 6n,
+  EXT4_STATE_MAY_INLINE_DATA: 8n,
+  EXT4_IO_END_UNWRITTEN: 1n,
+  GFP_NOFS: 0x50n, GFP_KERNEL: 0xd0n,
+};
+
 /** Constants per profile id. Values that moved between versions are listed per profile. */
 export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
   '6.1': {
@@ -67,6 +89,18 @@ export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, 
     EXT4_STATE_NEW: 1n,
     EXT4_STATE_MAY_INLINE_DATA: 7n,
     EXT4_STATE_ORPHAN_FILE: 12n,
+  },
+  '2.6.31': {
+    ...LEGACY,
+    DIO_LOCKING: 1n, DIO_NO_LOCKING: 2n, DIO_OWN_LOCKING: 3n,
+    EXT4_GET_BLOCKS_UNINIT_EXT: 2n, EXT4_GET_BLOCKS_CREATE_UNINIT_EXT: 3n,
+    EXT4_GET_BLOCKS_DIO_CREATE_EXT: 0x11n, EXT4_GET_BLOCKS_DIO_CONVERT_EXT: 0x21n,
+    DIO_MAX_BLOCKS: 4096n,
+  },
+  '4.6': {
+    ...LEGACY,
+    DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
+    DIO_MAX_BLOCKS: 4096n,
   },
   '6.12': SIX_TWELVE,
   // 6.13: IOMAP_ATOMIC = 1 << 9 (include/linux/iomap.h, added with iomap atomic writes);

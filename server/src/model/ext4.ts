@@ -114,6 +114,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       else if (unwritExt) mflags = F('UNWRITTEN') | F('MAPPED');
       else {
         for (let i = 0; i < run; i++) w.setBlock(lblk + i, 'W');
+        w.esSeq++;
         mflags = F('NEW') | F('MAPPED');
         w.emit({ e: 'alloc', lblk, len: run, unwritten: false, beyondEof: false, onOrphan: w.onOrphan, insideSize: BigInt(lblk) << BigInt(w.blkbits) < w.iSize });
       }
@@ -126,6 +127,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       }
       const unwritten = extents && unwritExt;
       for (let i = 0; i < run; i++) w.setBlock(lblk + i, unwritten ? 'U' : 'W');
+      w.esSeq++;
       mflags = (unwritten ? F('UNWRITTEN') : 0n) | F('NEW') | F('MAPPED');
       mlen = ret = run;
       const startByte = BigInt(lblk) << BigInt(w.blkbits);
@@ -135,6 +137,8 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
   map.set('m_flags', int(mflags, T.uint));
   map.set('m_len', int(mlen, T.uint));
   map.set('m_pblk', int(BigInt(1_000_000 + lblk), T.ulong));
+  // The 2026 series' extent-status sequence snapshot (ext4_set_iomap() copies it into the iomap validity cookie).
+  map.set('m_seq', int(w.esSeq, T.ulong));
   const fl = getBlocksFlagNames(ctx, flags);
   const mf = mapFlagNames(ctx, mflags);
   w.emit({ e: 'map', flags: fl, lblk, len, ret, mflags: mf });

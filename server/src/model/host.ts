@@ -4,18 +4,30 @@ import { int, T, Value } from '../interp/values';
 import { ACCESSORS, BUILTINS } from './builtins';
 import { EXT4 } from './ext4';
 import { IOMAP } from './iomap';
+import { IOMAP_BUFFERED } from './iomapBuffered';
 import { LOCKING } from './locking';
 import type { BuiltinFn, ModelFn, Registry } from './registry';
 import { VFS } from './vfs';
 import type { World } from './world';
 import { ERRNO_NAMES } from './constants';
+import { legacyRegistry } from './legacy';
+import type { KernelProfile } from './profiles';
 
 /** Every TypeScript-implemented kernel function and macro, by name. */
-export const REGISTRY: Registry = { ...BUILTINS, ...ACCESSORS, ...LOCKING, ...EXT4, ...VFS, ...IOMAP };
+export const REGISTRY: Registry = { ...BUILTINS, ...ACCESSORS, ...LOCKING, ...EXT4, ...VFS, ...IOMAP, ...IOMAP_BUFFERED };
+
+/**
+ * The registry a profile runs with: the common one, plus the legacy DIO era's models for
+ * `blockdev` profiles (model/legacy/). Built per call; cheap (object spreads).
+ */
+export function registryFor(profile: KernelProfile): Registry {
+  const legacy = legacyRegistry(profile);
+  return legacy ? { ...REGISTRY, ...legacy } : REGISTRY;
+}
 
 /** Does the model implement `name` (as a builtin or a model)? For "what is modelled" reports. */
-export function modelledBy(name: string): { kind: HostKind; cite: string } | undefined {
-  const r = REGISTRY[name];
+export function modelledBy(name: string, profile?: KernelProfile): { kind: HostKind; cite: string } | undefined {
+  const r = (profile ? registryFor(profile) : REGISTRY)[name];
   return r ? { kind: r.kind, cite: r.cite } : undefined;
 }
 
@@ -24,6 +36,7 @@ export function modelledBy(name: string): { kind: HostKind; cite: string } | und
  * plus constant lookup (tree headers first, then the profile's built-in table).
  */
 export function makeHost(w: World, constant: (name: string) => bigint | undefined): Host & { bind(it: Interpreter): void } {
+  const REGISTRY = registryFor(w.profile);
   let interp: Interpreter | undefined;
   const ctx = () => ({ w, it: interp! });
   return {

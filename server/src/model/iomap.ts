@@ -11,8 +11,9 @@ import { writeback } from './vfs';
 
 const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'model', cite, run: (ctx, args) => run(ctx, args) });
 
-function fnField(obj: Value, name: string): string | undefined {
-  if (obj.k !== 'obj') return undefined;
+/** The function a struct's function-pointer field names (`ops->iomap_begin`), if any. */
+export function fnField(obj: Value | undefined, name: string): string | undefined {
+  if (obj?.k !== 'obj') return undefined;
   const f = obj.obj.get(name);
   return f.k === 'fn' ? f.name : undefined;
 }

@@ -5,9 +5,19 @@
  */
 export interface KernelProfile {
   /** Stable id used in settings, JSON and `--kernel-version`. */
-  readonly id: '6.1' | '6.12' | '6.12-atomic' | '6.13';
+  readonly id: '2.6.31' | '4.6' | '6.1' | '6.12' | '6.12-atomic' | '6.13';
   /** The profile whose built-in constants apply (model/constants.ts). */
-  readonly constants: '6.1' | '6.12' | '6.13';
+  readonly constants: '2.6.31' | '4.6' | '6.1' | '6.12' | '6.13';
+  /**
+   * How ext4 does direct IO in this kernel: through iomap (`iomap_dio_rw()`, 5.5+), or
+   * through the generic fs/direct-io.c code with `get_block` callbacks
+   * (`__blockdev_direct_IO()`, up to 5.4). A `blockdev` profile has no Debian tree: the
+   * era's VFS, fs/direct-io.c and the ext4 functions a patch does not contain are
+   * TypeScript models (model/legacy/), and the patch's own complete C runs over them.
+   */
+  readonly dio: 'iomap' | 'blockdev';
+  /** For `blockdev` profiles: what differs between the legacy eras modelled. */
+  readonly legacy?: LegacyDio;
   /** The exact release the profile was read from. */
   readonly release: string;
   /**
@@ -45,10 +55,83 @@ export interface KernelProfile {
   readonly atomicOneBlockBio: boolean;
 }
 
+/**
+ * The legacy (fs/direct-io.c) DIO path of one era. Each field cites the function and
+ * version it comes from.
+ */
+export interface LegacyDio {
+  /**
+   * The ->write entry the VFS calls: `ext4_file_write` (->aio_write, 2.6.31 fs/ext4/file.c,
+   * which calls generic_file_aio_write()) or `ext4_file_write_iter` (->write_iter, 3.16+).
+   */
+  readonly entry: 'ext4_file_write' | 'ext4_file_write_iter';
+  /**
+   * Which DIO flag makes fs/direct-io.c get_more_blocks() pass `create = 0` for blocks
+   * inside i_size, so a hole there ends the DIO with -ENOTBLK and the VFS falls back to
+   * buffered IO: `DIO_LOCKING` in 2.6.31 (`dio->lock_type == DIO_LOCKING && block_in_file
+   * < i_size >> blkbits`), `DIO_SKIP_HOLES` from 3.x on (`dio->flags & DIO_SKIP_HOLES &&
+   * fs_startblk <= (i_size - 1) >> blkbits`).
+   */
+  readonly holesInsideSize: 'DIO_LOCKING' | 'DIO_SKIP_HOLES';
+  /**
+   * Where an AIO DIO completes when the fs asks for nothing special: in bio end_io, i.e.
+   * interrupt context (2.6.31 dio_bio_end_aio() → dio_complete()); 3.13+ lets get_block
+   * ask for process context with set_buffer_defer_completion() (dio->defer_completion →
+   * queue_work(s_dio_done_wq)).
+   */
+  readonly deferCompletion: boolean;
+  /**
+   * 4.6 ext4_ext_map_blocks() / ext4_ext_handle_unwritten_extents(): with
+   * EXT4_GET_BLOCKS_PRE_IO, a returned unwritten extent marks the io_end stored by
+   * ext4_inode_aio_set() (ext4_set_io_unwritten_flag()) or, when there is none,
+   * EXT4_STATE_DIO_UNWRITTEN on the inode. Removed by "ext4: simplify io_end handling for
+   * AIO DIO" (4.7), after which the get_block callbacks do it.
+   */
+  readonly mapMarksInodeAio: boolean;
+  /** The inode lock's name in this era: `i_mutex` (to 4.6) or `i_rwsem` (4.7+). */
+  readonly lockName: 'i_mutex' | 'i_rwsem';
+}
+
 export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
+  /**
+   * Linux 2.6.31 (the base of the 2009 "Direct IO for holes and fallocate" series, seed
+   * 003): ext4_file_write() → generic_file_aio_write() under i_mutex → ext4_direct_IO() →
+   * blockdev_direct_IO(…, ext4_get_block, NULL) with DIO_LOCKING. No iomap, no io_end.
+   */
+  '2.6.31': {
+    id: '2.6.31',
+    constants: '2.6.31',
+    release: '2.6.31 (modelled from its fs/direct-io.c, mm/filemap.c and fs/ext4; no tree)',
+    dio: 'blockdev',
+    legacy: { entry: 'ext4_file_write', holesInsideSize: 'DIO_LOCKING', deferCompletion: false, mapMarksInodeAio: false, lockName: 'i_mutex' },
+    mapReportsDelayed: false,
+    invalidateErrorsToENOTBLK: 'invalidation-only',
+    atomicWrite: 'EOPNOTSUPP',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
+  },
+  /**
+   * Linux 4.6 (the base of "ext4: simplify io_end handling for AIO DIO", seed 004):
+   * ext4_file_write_iter() → __generic_file_write_iter() → ext4_direct_IO() →
+   * ext4_ext_direct_IO() with ext4_dio_get_block_unwritten/_overwrite and the io_end
+   * pointer kept in the inode (ext4_inode_aio_set()).
+   */
+  '4.6': {
+    id: '4.6',
+    constants: '4.6',
+    release: '4.6 (modelled from its fs/direct-io.c, mm/filemap.c and fs/ext4; no tree)',
+    dio: 'blockdev',
+    legacy: { entry: 'ext4_file_write_iter', holesInsideSize: 'DIO_SKIP_HOLES', deferCompletion: true, mapMarksInodeAio: true, lockName: 'i_mutex' },
+    mapReportsDelayed: false,
+    invalidateErrorsToENOTBLK: 'invalidation-only',
+    atomicWrite: 'EOPNOTSUPP',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
+  },
   '6.1': {
     id: '6.1',
     constants: '6.1',
+    dio: 'iomap',
     release: '6.1.192 (Debian linux-source-6.1)',
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
@@ -59,6 +142,7 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
   '6.12': {
     id: '6.12',
     constants: '6.12',
+    dio: 'iomap',
     release: '6.12.117 (Debian linux-source-6.12)',
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
@@ -75,6 +159,7 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
   '6.12-atomic': {
     id: '6.12-atomic',
     constants: '6.12',
+    dio: 'iomap',
     release: '6.12 + ext4 atomic-write series v3 (Oct 2024; not a Debian release)',
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
@@ -90,6 +175,7 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
   '6.13': {
     id: '6.13',
     constants: '6.13',
+    dio: 'iomap',
     release: '6.13 (upstream; modelled from the merged patches)',
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
@@ -132,5 +218,7 @@ export function chooseProfile(v: KernelVersion | undefined, override?: string): 
   if (n >= 6013) return { profile: PROFILES['6.13'], why: `Makefile says ${label} (≥ 6.13)` };
   if (n >= 6012) return { profile: PROFILES['6.12'], why: `Makefile says ${label} (6.12)` };
   if (n >= 6001) return { profile: PROFILES['6.1'], why: `Makefile says ${label} (6.1 ≤ v < 6.12)` };
-  return { profile: PROFILES['6.1'], why: `Makefile says ${label}; no older profile yet, using 6.1 (a guess)` };
+  if (n >= 5005) return { profile: PROFILES['6.1'], why: `Makefile says ${label}; iomap DIO (5.5+), nearest profile 6.1 (an approximation)` };
+  if (n >= 3000) return { profile: PROFILES['4.6'], why: `Makefile says ${label}; legacy blockdev_direct_IO DIO, nearest profile 4.6 (an approximation)` };
+  return { profile: PROFILES['2.6.31'], why: `Makefile says ${label}; legacy blockdev_direct_IO DIO (2.6), profile 2.6.31` };
 }

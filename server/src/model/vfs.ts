@@ -1,6 +1,7 @@
 import { int, T, toBigInt, Value, VOID } from '../interp/values';
 import type { ModelCtx, ModelFn, Registry } from './registry';
 import type { World } from './world';
+import { bufferedEvent, folioLock } from './iomapBuffered';
 
 /**
  * VFS and page-cache functions the ext4 write path calls (fs/read_write.c, fs/inode.c,
@@ -38,39 +39,71 @@ export function writeback(w: World, start: bigint, end: bigint): number {
  * nodelalloc + dioread_nolock (ext4_write_begin() uses ext4_get_block_unwritten()),
  * written otherwise (ext4_get_block()); data=journal allocates written blocks
  * (ext4_journalled_write_end()). i_size grows at write_end; i_disksize too unless delalloc.
+ *
+ * Lock order per folio, 6.12 inode.c: ext4_da_write_begin() (~L2926) locks the folio
+ * (__filemap_get_folio(FGP_WRITEBEGIN)) and starts no handle; ext4_write_begin() (~L1143)
+ * grabs the folio locked, unlocks it, starts the handle (ext4_journal_start()), then
+ * re-locks the folio under it ("transaction start → folio lock", the buffer_head order
+ * super.c documents); ext4_write_end() stops the handle. A buffered request with
+ * `env.shortWrite` has a user buffer readable only for its first fs block:
+ * fault_in_iov_iter_readable() fails before the next folio's write_begin, so nothing is
+ * reserved past the copy and the write returns short.
  * Returns the bytes copied; advances ki_pos and the iter.
  */
 function performWrite(ctx: ModelCtx): Value {
   const w = ctx.w;
   const count = w.iterCount;
   if (count === 0n) return int(0, T.long);
+  const from = w.events.length;
   const pos = w.pos;
-  const first = Number(pos >> BigInt(w.blkbits));
-  const last = Number((pos + count - 1n) >> BigInt(w.blkbits));
   const s = w.scenario;
+  const bits = BigInt(w.blkbits);
   const delalloc = s.mount.delalloc && !w.journalData;
-  for (let b = first; b <= last; b++) {
-    const st = w.blockAt(b);
-    if (st === '_') {
-      const ns = delalloc ? 'D' : !w.journalData && s.mount.dioreadNolock && w.mapping === 'extents' ? 'U' : 'W';
-      w.setBlock(b, ns);
-      if (ns === 'D') w.emit({ e: 'delalloc', op: 'reserve', lblk: b, len: 1 });
-      else w.emit({ e: 'alloc', lblk: b, len: 1, unwritten: ns === 'U', beyondEof: (BigInt(b) << BigInt(w.blkbits)) >= w.iSize, onOrphan: w.onOrphan, insideSize: (BigInt(b) << BigInt(w.blkbits)) < w.iSize });
+  // A short DIO's buffered remainder reads a good buffer: the fault is a buffered request's.
+  const copied = s.env.shortWrite && !s.request.direct && count > BigInt(w.blockSize) ? BigInt(w.blockSize) : count;
+  const end = pos + copied;
+  const cite = delalloc ? '6.12 inode.c ext4_da_write_begin(): __filemap_get_folio(FGP_WRITEBEGIN), no handle' : '6.12 inode.c ext4_write_begin(): grab the folio, unlock, ext4_journal_start(), folio_lock() under the handle';
+  const unwrittenGetBlock = !w.journalData && s.mount.dioreadNolock && w.mapping === 'extents';
+  for (let page = pos >> 12n; page <= (end - 1n) >> 12n; page++) {
+    if (delalloc) folioLock(ctx, 'buffer_head', 'ext4_da_write_begin()', cite);
+    else {
+      folioLock(ctx, 'buffer_head', 'ext4_write_begin(): __filemap_get_folio(FGP_WRITEBEGIN)', cite);
+      w.openHandles++;
+      w.emit({ e: 'journal', op: 'start' });
+      folioLock(ctx, 'buffer_head', 'ext4_write_begin(): folio_lock() after ext4_journal_start()', cite);
     }
-    w.dirty.add(b);
+    const lo = page << 12n > pos ? page << 12n : pos;
+    const hi = (page + 1n) << 12n < end ? (page + 1n) << 12n : end;
+    for (let b = Number(lo >> bits); b <= Number((hi - 1n) >> bits); b++) {
+      if (w.blockAt(b) === '_') {
+        const ns = delalloc ? 'D' : unwrittenGetBlock ? 'U' : 'W';
+        w.setBlock(b, ns);
+        if (ns === 'D') w.emit({ e: 'delalloc', op: 'reserve', lblk: b, len: 1 });
+        else w.emit({ e: 'alloc', lblk: b, len: 1, unwritten: ns === 'U', beyondEof: (BigInt(b) << bits) >= w.iSize, onOrphan: w.onOrphan, insideSize: (BigInt(b) << bits) < w.iSize, how: unwrittenGetBlock ? 'ext4_get_block_unwritten()' : 'ext4_get_block()' });
+      }
+      w.dirty.add(b);
+    }
+    if (!delalloc) {
+      // ext4_write_end() / ext4_journalled_write_end() → ext4_journal_stop().
+      w.openHandles = Math.max(0, w.openHandles - 1);
+      w.emit({ e: 'journal', op: 'stop' });
+    }
+  }
+  if (copied < count) {
+    w.shortBufferedCopy = true;
+    ctx.it.trace.model('generic_perform_write', `user buffer not readable past ${end} (env.shortWrite)`, '-EFAULT after a short copy', 'mm/filemap.c generic_perform_write(): fault_in_iov_iter_readable() == bytes → -EFAULT before the next ->write_begin');
   }
   w.emit({ e: 'may-sleep', what: 'generic_perform_write (page cache, block reservation)', context: w.context });
-  w.emit({ e: 'buffered', bytes: Number(count), lock: w.lock });
-  const end = pos + count;
   if (end > w.iSize) {
     w.iSize = end;
     if (!delalloc) w.iDisksize = end;
     w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
   }
+  w.emit(bufferedEvent(w, from, copied, 'buffer_head'));
   w.pos = end;
-  w.iterCount = 0n;
-  ctx.it.trace.model('generic_perform_write', `buffered copy of ${count} bytes at ${pos} (blocks ${first}..${last})`, `${count}`, 'mm/filemap.c generic_perform_write() + ext4 write_begin/write_end, 6.1/6.12');
-  return int(count, T.long);
+  w.iterCount -= copied;
+  ctx.it.trace.model('generic_perform_write', `buffered copy of ${copied} bytes at ${pos} (blocks ${Number(pos >> bits)}..${Number((end - 1n) >> bits)})`, `${copied}`, 'mm/filemap.c generic_perform_write() + ext4 write_begin/write_end, 6.1/6.12');
+  return int(copied, T.long);
 }
 
 export const VFS: Registry = {

@@ -14,11 +14,12 @@ export type ExecContext = 'process' | 'workqueue' | 'irq';
  */
 export type WorldEvent =
   | { e: 'lock'; op: LockOp; context: ExecContext }
-  | { e: 'wait'; what: 'inode_dio_wait' | 'IOMAP_DIO_FORCE_WAIT' | 'wait-after-EIOCBQUEUED' }
+  | { e: 'wait'; what: 'inode_dio_wait' | 'IOMAP_DIO_FORCE_WAIT' | 'wait-after-EIOCBQUEUED' | 'dio_await_completion' | 'flush_workqueue' | 'ext4_unwritten_wait' }
   /** A call that may sleep (lock, journal start, block allocation, IO wait). */
   | { e: 'may-sleep'; what: string; context: ExecContext }
   | { e: 'map'; flags: string[]; lblk: number; len: number; ret: number; mflags: string[] }
-  | { e: 'alloc'; lblk: number; len: number; unwritten: boolean; beyondEof: boolean; onOrphan: boolean; insideSize: boolean }
+  /** Blocks allocated; `how` names the allocating call when it is not ext4_map_blocks() (a buffer_head get_block). */
+  | { e: 'alloc'; lblk: number; len: number; unwritten: boolean; beyondEof: boolean; onOrphan: boolean; insideSize: boolean; how?: string }
   | { e: 'dio-start'; lock: LockMode; ops: string; dioFlags: string[] }
   | { e: 'iomap'; type: string; offset: number; length: number; zeroPartial: boolean }
   | { e: 'dio-done'; bytes: number; queued: boolean; ret: string }
@@ -26,12 +27,22 @@ export type WorldEvent =
   | { e: 'convert'; lblk: number; len: number; context: ExecContext; ok: boolean }
   | { e: 'orphan'; op: 'add' | 'del' }
   | { e: 'size'; iSize: number; disksize: number; lock: LockMode; context: ExecContext }
-  | { e: 'buffered'; bytes: number; lock: LockMode }
+  /**
+   * A buffered write: bytes and the lock held; `via` which page-cache path ran, `ops` the
+   * iomap_ops, `newBlocks` how it instantiated blocks (`delalloc`, `unwritten`, `written`),
+   * `order` its journal-handle / folio-lock sequence (outcome `bufferedWrite`).
+   */
+  | { e: 'buffered'; bytes: number; lock: LockMode; via?: 'buffer_head' | 'iomap'; ops?: string; newBlocks?: string[]; order?: string[] }
   | { e: 'dax'; bytes: number; lock: LockMode }
   | { e: 'journal'; op: 'start' | 'stop' }
-  | { e: 'folio-lock'; handleOpen: boolean }
+  /** A folio lock taken by a buffered write; `via` the path (the `lock-order` check is about iomap's). */
+  | { e: 'folio-lock'; handleOpen: boolean; via?: 'buffer_head' | 'iomap' }
   | { e: 'delalloc'; op: 'reserve' | 'release'; lblk: number; len: number }
   | { e: 'warn'; text: string; where: string }
+  /** Legacy DIO: the blocks written are unwritten and must be converted at completion (how it was recorded). */
+  | { e: 'dio-unwritten'; how: string }
+  /** Legacy DIO: an ext4_io_end_t was allocated for this request. */
+  | { e: 'io_end'; op: 'alloc' }
   | { e: 'lock-error'; text: string };
 
 export type LockOp =
@@ -70,13 +81,22 @@ export class World {
   lockAtReturn: LockMode = 'none';
   /** The filesystem has a journal (orphan list and handles are real). */
   readonly journaled = true;
-  /** A buffered copy came up short (iomap buffered profiles; never in 6.1/6.12 models). */
+  /** A buffered copy came up short (`env.shortWrite`: the user buffer faults after the first fs block). */
   shortBufferedCopy = false;
+  /**
+   * The extent-status sequence count (the 2026 series' `EXT4_I(inode)->i_es_seq`): bumped
+   * whenever the model changes the block map's extents, so an iomap validity cookie taken
+   * earlier (`map->m_seq`) can be compared with it.
+   */
+  esSeq = 0;
   /** What a deferred AIO completion returned (bytes or -errno), once it ran. */
   completionRet?: bigint;
   readonly events: WorldEvent[] = [];
-  /** Deferred AIO completions (run by the DIO workqueue, or by inode_dio_wait). */
-  readonly pending: Array<() => void> = [];
+  /**
+   * Deferred work: AIO completions (run by the DIO workqueue, or by inode_dio_wait) and
+   * work items queued with queue_work() (`work: true`, which flush_workqueue() runs).
+   */
+  readonly pending: Array<((lockHeld?: LockMode) => void) & { work?: boolean }> = [];
   /** In-flight DIO of this request (i_dio_count contribution). */
   dioInFlight = 0;
   /** Blocks with dirty page-cache pages (delalloc, or buffered writes not yet written back). */
@@ -167,7 +187,8 @@ function makeObjects(w: World): WorldObjects {
     set: set ? (v: Value) => set(toBigInt(v)) : undefined,
   });
   const rwsem = new ModelObject('rw_semaphore', {});
-  const mapping = new ModelObject('address_space', {});
+  // address_space.host is the inode; `inode` is created below, so the getter reads it late.
+  const mapping: ModelObject = new ModelObject('address_space', { host: { get: (): Value => ptr(inode) } });
   const sbi = new ModelObject('ext4_sb_info', {
     s_bitmap_maxbytes: num(() => (1n << 41n) - 1n),
     s_mount_opt: num(() => mountOpt(w), T.uint),
@@ -185,8 +206,9 @@ function makeObjects(w: World): WorldObjects {
     i_disksize: num(() => w.iDisksize, T.long, (v) => {
       w.iDisksize = v;
     }),
+    i_es_seq: num(() => w.esSeq, T.ulong),
   });
-  const inode = new ModelObject('inode', {
+  const inode: ModelObject = new ModelObject('inode', {
     i_sb: { get: () => ptr(sb) },
     i_blkbits: num(() => w.blkbits, T.u8),
     i_mode: num(() => 0o100644, T.u16),

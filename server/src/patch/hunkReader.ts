@@ -1,6 +1,8 @@
 // Reads one hunk body. The `@@` counts decide where a hunk ends; a line at another
 // quote depth (a reviewer's comment), a line that is no diff line, or the end of the
-// document ends it early, and the hunk is then marked truncated.
+// document ends it early, and the hunk is then marked truncated. A reviewer who answers
+// inline interrupts the quoted hunk and the quote resumes after the reply: such a
+// resumption is read into the same hunk, its first line marked `gapBefore`.
 
 import type { LineTable } from './lines';
 import type { Hunk, HunkLine } from './types';
@@ -36,8 +38,44 @@ export function readHunk(lines: LineTable, at: number, m: RegExpExecArray): Read
     truncated: false,
   };
   const reader = new BodyReader(lines, lines.depth(at), hunk, lines.flat(at));
-  const next = reader.read(at + 1);
+  let next = reader.read(at + 1);
+  for (let resumed = findResumption(lines, next, hunk); resumed !== undefined && hunk.truncated; resumed = findResumption(lines, next, hunk)) {
+    const before = hunk.lines.length;
+    next = reader.read(resumed);
+    if (hunk.lines.length === before) break;
+    hunk.lines[before].gapBefore = true;
+  }
   return { hunk, next };
+}
+
+/** How far past an interruption we look for the quote to resume (logical lines). */
+const RESUME_WINDOW = 400;
+
+/**
+ * Where a truncated quoted hunk resumes after an inline reply: the next line at the
+ * hunk's quote depth, provided it is a `+`/`-` line and nothing between (at any depth)
+ * starts another hunk, file or message (in flattened mail, where depths are recovered
+ * approximately, prose at the quote's depth is skipped). Unquoted hunks never resume (a short diff there
+ * is really short).
+ */
+function findResumption(lines: LineTable, from: number, hunk: Hunk): number | undefined {
+  const depth = hunk.quoteDepth;
+  if (depth === 0 || !hunk.truncated) return undefined;
+  let sawOtherDepth = false;
+  for (let i = from; i < lines.length && i < from + RESUME_WINDOW; i++) {
+    const t = lines.text(i);
+    if (HUNK_HEADER.test(t) || /^(diff |Index: |--- |\+\+\+ |From |Subject: )/.test(t)) return undefined;
+    if (!lines.sameDepth(i, depth)) {
+      sawOtherDepth = true;
+      continue;
+    }
+    if (!sawOtherDepth) return undefined;
+    if (t === '') continue;
+    if (t[0] === '+' || t[0] === '-') return i;
+    // A flattened message loses line breaks, so reply prose can land at the quote's depth.
+    if (!lines.flat(i)) return undefined;
+  }
+  return undefined;
 }
 
 /** State of reading one hunk body; kept in an object so helpers stay small. */

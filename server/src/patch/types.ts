@@ -30,6 +30,12 @@ export interface HunkLine {
   text: string;
   docLine: number;
   docColumn: number;
+  /**
+   * The quote resumed here after a reviewer's inline reply: lines between the previous
+   * hunk line and this one were trimmed from the quote, so file line numbers from here on
+   * are not known (the ones counted are a lower bound).
+   */
+  gapBefore?: boolean;
 }
 
 /**

@@ -1,16 +1,18 @@
-import type { Outcome, ScenarioResult } from '../engine/outcome';
+import { bufferedWriteText, type Outcome, type ScenarioResult } from '../engine/outcome';
 import type { TraceStep } from '../interp/trace';
 import { diffArrays } from 'diff';
 import type { ChangeField, HunkChange, HunkFinding } from './types';
 
 /** Fields compared between the two images, in the order they are reported (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
-export const CHANGE_FIELDS: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'ret'];
+export const CHANGE_FIELDS: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs'];
 
 /** Render one outcome field for a table cell. */
 export function fieldText(o: Outcome, f: ChangeField): string {
   if (o.inconclusive) return 'inconclusive';
+  if (f === 'bufferedWrite') return bufferedWriteText(o.bufferedWrite);
   const v = o[f];
   if (Array.isArray(v)) return v.length ? v.join(' ') : 'none';
+  if (v === undefined) return 'none';
   if (f === 'ret' && o.completionRet !== undefined) return `${v} (completes ${o.completionRet})`;
   return String(v);
 }
@@ -19,6 +21,8 @@ export function fieldText(o: Outcome, f: ChangeField): string {
 export function diffOutcomes(a: Outcome, b: Outcome): Array<{ field: ChangeField; before: string; after: string }> {
   const out: Array<{ field: ChangeField; before: string; after: string }> = [];
   for (const f of CHANGE_FIELDS) {
+    // Whether a buffered write happened at all is `path`/`fallback`'s to say; this field compares two buffered writes.
+    if (f === 'bufferedWrite' && (!a.bufferedWrite || !b.bufferedWrite)) continue;
     const before = fieldText(a, f);
     const after = fieldText(b, f);
     if (before !== after) out.push({ field: f, before, after });

@@ -4,7 +4,7 @@ import type { KernelProfile } from '../model/profiles';
 import { simulate } from '../engine/simulate';
 import type { ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
-import { SourceFile } from '../syntax/sourceFile';
+import { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import type { CParser } from '../syntax/treeSitter';
 import { PreprocConfig, DEFAULT_PREPROC_CONFIG } from '../syntax/preproc';
 
@@ -23,8 +23,9 @@ export class ImageSide {
     readonly files: ReadonlyMap<string, SourceFile>,
     overlay: ReadonlyMap<string, CFunction> = new Map(),
     config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+    globals: ReadonlyMap<string, GlobalInit> = new Map(),
   ) {
-    this.image = new KernelImage([...files.values()], overlay, config);
+    this.image = new KernelImage([...files.values()], overlay, config, globals);
   }
 
   /** Simulate every scenario (memoised). `budget` returns false once time is up: remaining scenarios are skipped. */
@@ -51,15 +52,15 @@ export class ImageFactory {
     for (const f of seed) this.parsed.set(key(f.path, f.text), f);
   }
 
-  /** The image of `texts` (only interpreted files are parsed), with an optional overlay. */
-  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>): ImageSide {
+  /** The image of `texts` (only interpreted files are parsed), with an optional overlay of functions and initialised globals. */
+  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>): ImageSide {
     const files = new Map<string, SourceFile>();
     for (const path of INTERPRETED_FILES) {
       const text = texts.get(path);
       if (text === undefined) continue;
       files.set(path, this.file(path, text));
     }
-    return new ImageSide(texts, files, overlay, this.config);
+    return new ImageSide(texts, files, overlay, this.config, globals);
   }
 
   /** Parse (or reuse) one file. */

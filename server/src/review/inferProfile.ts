@@ -10,6 +10,9 @@ const RELEASES: Array<{ id: KernelProfile['id']; date: string }> = [
 
 /** Identifiers that only exist in one era of the write path. */
 const LEGACY_DIO = /\b(blockdev_direct_IO|__blockdev_direct_IO|ext4_get_block_write|ext4_end_io_dio|ext4_direct_IO_write|ext4_dio_get_block\w*|dio_unwritten_wq|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/;
+const LEGACY_2_6 = /\b(ext4_get_blocks|const struct iovec|nr_segs|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/;
+const LEGACY_2_6_G = /\b(ext4_get_blocks|struct iovec|nr_segs|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/g;
+const LEGACY_4_G = /\b(iov_iter_rw|ext4_dio_get_block\w*|ext4_inode_aio\w*|__blockdev_direct_IO|ext4_init_io_end)\b/g;
 const ATOMIC = /\b(IOCB_ATOMIC|RWF_ATOMIC|IOMAP_ATOMIC|FMODE_CAN_ATOMIC_WRITE)\b/;
 
 /**
@@ -40,7 +43,11 @@ export function inferProfile(doc: PatchDocument, text = ''): { profile: KernelPr
     return { profile: PROFILES[id], why: `the patch uses atomic-write identifiers${day ? ` and is dated ${day}` : ''}: ${id === '6.13' ? 'ext4 and iomap atomic writes as merged in 6.13' : 'the 6.12 tree plus the ext4 atomic-write series it was written for'}${base}` };
   }
   if (LEGACY_DIO.test(code)) {
-    return { profile: PROFILES['6.1'], why: `the patch uses the legacy blockdev_direct_IO path${day ? ` (dated ${day})` : ''}; no legacy profile exists, 6.1 (the oldest iomap profile) is an approximation${base}` };
+    // 2.6-era code passes iovecs and calls ext4_get_blocks(); 3.16+ code uses iov_iter.
+    const old = LEGACY_2_6.test(code) || (day !== undefined && day < '2011-01-01');
+    const id: KernelProfile['id'] = old ? '2.6.31' : '4.6';
+    const idents = [...new Set(code.match(old ? LEGACY_2_6_G : LEGACY_4_G) ?? [])].slice(0, 3).join(', ');
+    return { profile: PROFILES[id], why: `the patch uses the legacy blockdev_direct_IO path${day ? ` and is dated ${day}` : ''}${idents ? ` (${idents})` : ''}: profile ${id}, ${old ? 'the 2.6 DIO code (i_mutex, ext4_get_blocks, no io_end in the base)' : 'the 4.x DIO code (iov_iter, ext4_dio_get_block_*, io_end)'}${base}` };
   }
   if (day) {
     let chosen = RELEASES[0];
@@ -74,7 +81,7 @@ export function textDates(text: string): Date[] {
   return out;
 }
 
-/** Which fetched Debian tree serves as the reference for a profile (`6.1` or `6.12`). */
+/** Which fetched Debian tree serves as the reference for an iomap profile (`6.1` or `6.12`); legacy profiles use none. */
 export function referenceTreeFor(profile: KernelProfile): '6.1' | '6.12' {
   return profile.constants === '6.1' ? '6.1' : '6.12';
 }

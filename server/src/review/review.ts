@@ -2,17 +2,19 @@ import type { CFunction } from '../interp/interpreter';
 import type { TraceStep } from '../interp/trace';
 import { INTERPRETED_FILES } from '../kernel/image';
 import { PROFILES, KernelProfile } from '../model/profiles';
+import { BUILTIN_CONSTANTS } from '../model/constants';
 import { inferProfile } from './inferProfile';
 import { applySeries, parsePatchDocument } from '../patch';
 import type { FileDiff, Hunk, Patch, PatchDocument } from '../patch';
 import type { ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
-import { SourceFile } from '../syntax/sourceFile';
+import { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { modelledBy } from '../model/host';
 import type { CParser } from '../syntax/treeSitter';
 import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from './compare';
 import { ImageFactory, ImageSide } from './images';
 import { graftHunk } from './graft';
+import { addedIdentifiers, featureGroups, placeExactly } from './feature';
 import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -272,7 +274,12 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const ref = base ?? reference;
   const rebuilt = new Map<Job, ReturnType<typeof rebuildFromHunk>>();
   for (const j of pending) rebuilt.set(j, rebuildFromHunk(j, factory, opts.parser));
+  // A patch's new code runs only through the patch's own call sites: those hunks run as one unit (feature.ts).
+  const features = ref ? featureUnits(pending, rebuilt, ref, factory) : [];
+  units.push(...features);
+  const inFeature = new Set(features.flatMap((u) => u.jobs));
   for (const j of pending) {
+    if (inFeature.has(j)) continue;
     const r = rebuilt.get(j)!;
     j.functions = r.names;
     j.partialFunctions = r.partial;
@@ -380,6 +387,19 @@ function chooseReference(doc: PatchDocument, text: string, opts: ReviewOptions):
   const chosen = opts.profileOverride && opts.profileOverride in PROFILES
     ? { profile: PROFILES[opts.profileOverride as KernelProfile['id']], why: `set by the user` }
     : inferProfile(doc, text);
+  if (chosen.profile.dio === 'blockdev') {
+    // No Debian tree of that era: the era's model (model/legacy/) is the reference, and the
+    // patch's complete functions run over it. Constants come from the era's table only.
+    const table = BUILTIN_CONSTANTS[chosen.profile.constants];
+    return {
+      version: chosen.profile.release,
+      texts: new Map(),
+      files: [],
+      profile: chosen.profile,
+      profileWhy: `profile ${chosen.profile.id}: ${chosen.why}; the era's VFS, fs/direct-io.c and ext4 functions outside the patch are models (docs/model.md)`,
+      constant: (name) => table[name],
+    };
+  }
   const tree = opts.reference ?? opts.referenceFor?.(chosen.profile);
   return tree ? { ...tree, profile: chosen.profile, profileWhy: `profile ${chosen.profile.id}: ${chosen.why}` } : undefined;
 }
@@ -443,6 +463,74 @@ function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnTy
 }
 
 /**
+ * Hunk-only mode, a patch that adds new code: the hunks defining functions or initialised
+ * globals the reference lacks and the hunks reaching them become one unit (feature.ts
+ * featureGroups). Post image: the reference with the members' partial hunks placed by
+ * exact context (placeExactly), the members' complete functions and new ops tables laid
+ * over it. Pre image: the reference with the members' old-side functions. Each member
+ * keeps its own lines, so attribution by trace divergence still names the hunk.
+ */
+function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnType<typeof rebuildFromHunk>>, ref: BaseTree, factory: ImageFactory): Unit[] {
+  const refImage = factory.image(ref.texts).image;
+  const postSide = (j: Job) => j.hunk.lines.filter((l) => l.kind !== '-').map((l) => l.text).join('\n');
+  // The same text and key as rebuildFromHunk's post side, so the parse is shared.
+  const newGlobals = (j: Job) => [...factory.file(`${j.path ?? 'hunk.c'}#hunk:${j.key}:+`, postSide(j)).globals].filter(([n]) => !refImage.lookupGlobal(n));
+  const out: Unit[] = [];
+  for (const patch of new Set(pending.map((j) => j.patchIndex))) {
+    const jobs = pending.filter((j) => j.patchIndex === patch && isInterpreted(j.path));
+    const items = jobs.map((j) => {
+      const r = rebuilt.get(j)!;
+      const defines = new Set([...r.post.keys()].filter((n) => !refImage.lookupFunction(n)));
+      for (const [n] of newGlobals(j)) defines.add(n);
+      const fn = r.partial[0];
+      const text = j.path ? ref.texts.get(j.path) : undefined;
+      const placeable = !!fn && !!text && !!refImage.lookupFunction(fn) && placeExactly(text, [j.hunk]).placed.length > 0;
+      return { defines, uses: addedIdentifiers(j.hunk), ...(placeable ? { placeableIn: fn } : {}) };
+    });
+    for (const g of featureGroups(items)) {
+      const members = g.map((i) => jobs[i]);
+      const where = members.map((j) => `${j.hunk.header.replace(/ @@.*/, ' @@')} (document line ${j.hunk.docLine + 1})`).join(', ');
+      const pre = new Map<string, CFunction>();
+      const post = new Map<string, CFunction>();
+      const globals = new Map<string, GlobalInit>();
+      const postTexts = new Map(ref.texts);
+      for (const path of new Set(members.map((j) => j.path!))) {
+        const placeable = members.filter((j) => j.path === path && items[jobs.indexOf(j)].placeableIn);
+        if (!placeable.length) continue;
+        const res = placeExactly(ref.texts.get(path)!, placeable.map((j) => j.hunk));
+        postTexts.set(path, res.text);
+        for (const p of res.placed) {
+          const j = placeable[p.hunk];
+          j.preChanged = new Set(p.preChanged);
+          j.postChanged = new Set(p.postChanged);
+          j.preRange = [p.preStart, p.preStart + Math.max(0, j.hunk.oldLines - 1)];
+          j.postRange = [p.postStart, p.postStart + Math.max(0, j.hunk.newLines - 1)];
+          j.graftTarget = undefined;
+          j.note = `${j.note}; placed on the reference at ${path}:${p.preStart} by its exact context`;
+          j.assumptions.add(`${rebuilt.get(j)!.partial[0]}() is only partly in this hunk: the hunk was placed on the reference ${ref.version ?? ref.profile.id} tree at ${path}:${p.preStart}, where its context and removed lines occur exactly once (whitespace ignored); the rest of the function is the reference's`);
+        }
+      }
+      for (const j of members) {
+        const r = rebuilt.get(j)!;
+        j.functions = r.names;
+        j.partialFunctions = r.partial;
+        const placed = [...j.assumptions].some((a) => a.includes('the hunk was placed on the reference'));
+        // A placed hunk's complete functions are in the placed text, at the lines attribution uses.
+        if (!placed) for (const [n, f] of r.pre) pre.set(n, f);
+        if (!placed) for (const [n, f] of r.post) post.set(n, f);
+        for (const [n, gi] of newGlobals(j)) globals.set(n, gi);
+        if (r.partial.length && !placed) j.assumptions.add(`${r.partial[0]}() is only partly in this hunk and its context is not in the reference tree: this hunk's change is not simulated (a model stands in where one exists)`);
+        j.assumptions.add(`simulated together with the hunks that add or reach this patch's new code: ${where}`);
+      }
+      const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(postTexts, post, globals), jobs: members, profile: ref.profile, constant: ref.constant, done: false };
+      for (const j of members) j.unit = unit;
+      out.push(unit);
+    }
+  }
+  return out;
+}
+
+/**
  * Hunk-only mode: parse each side of the hunk on its own and keep the function
  * definitions it contains completely (no ERROR nodes, body closed). Their lines are
  * reported in the hunk's own file coordinates (oldStart/newStart from the header).
@@ -468,14 +556,57 @@ function rebuildFromHunk(j: Job, factory: ImageFactory, _parser: CParser): { pre
     }
     return out;
   };
-  const pre = build(side([' ', '-']), h.oldStart, j.preChanged, '-');
-  const post = build(side([' ', '+']), h.newStart, j.postChanged, '+');
+  // A quote that stops inside a function (the reviewer trimmed the rest): close the
+  // function so what the document shows can run, and say so (`cut`).
+  const cut: string[] = [];
+  const buildCut = (text: string, start: number, changed: Set<number>, kind: '-' | '+') => {
+    const out = build(text, start, changed, kind);
+    if (!h.truncated) return out;
+    const suffix = closingFor(text);
+    if (!suffix) return out;
+    const f = factory.file(`${path}#hunk:${j.key}:${kind}:cut`, text + suffix.text);
+    for (const e of f.functions.values()) {
+      if (e.hasError || !e.active || out.has(e.name)) continue;
+      const def = f.functionBody(e.name);
+      if (!def) continue;
+      out.set(e.name, { name: e.name, file: f, def, lineBase: start, displayPath: path });
+      if (!cut.includes(e.name)) cut.push(e.name);
+      j.assumptions.add(`${e.name}() is cut short in this document (the quote ends inside it): ${suffix.why}`);
+    }
+    return out;
+  };
+  const pre = buildCut(side([' ', '-']), h.oldStart, j.preChanged, '-');
+  const post = buildCut(side([' ', '+']), h.newStart, j.postChanged, '+');
   j.preRange = [h.oldStart, h.oldStart + Math.max(0, h.oldLines - 1)];
   j.postRange = [h.newStart, h.newStart + Math.max(0, h.newLines - 1)];
   const names = [...new Set([...pre.keys(), ...post.keys()])];
   const enclosing = /\b([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1];
   const partial = enclosing && !names.includes(enclosing) ? [enclosing] : [];
   return { pre, post, names: [...names, ...partial], partial };
+}
+
+/**
+ * The text that closes a function a quote stops inside: `return ret;` and the brace when
+ * the open function declared a local `ret` (the kernel's convention for the value a
+ * function hands back), else just the brace. Undefined when the text ends balanced.
+ */
+export function closingFor(text: string): { text: string; why: string } | undefined {
+  let depth = 0;
+  let lastOpen = -1;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '{') {
+      if (depth === 0) lastOpen = i;
+      depth++;
+    } else if (ch === '}') depth = Math.max(0, depth - 1);
+  }
+  if (depth === 0 || lastOpen < 0) return undefined;
+  const open = text.slice(lastOpen);
+  const braces = '\n' + '}\n'.repeat(depth);
+  if (depth === 1 && /^\s*(?:ssize_t|int|long|loff_t)\s+ret\s*[;=]/m.test(open)) {
+    return { text: '\n\treturn ret;' + braces, why: 'the rest is assumed to be `return ret;` (a guess: the lines are not in the document)' };
+  }
+  return { text: braces, why: 'its open blocks are closed where the quote ends and the function falls off its end there (a guess: the lines are not in the document)' };
 }
 
 /** Compare the two sides scenario by scenario and give each change to the hunks whose lines ran. */

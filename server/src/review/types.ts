@@ -31,7 +31,7 @@ export interface FileReview {
 }
 
 /** Outcome fields a change can be reported in (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
-export type ChangeField = 'path' | 'fallback' | 'lockAcrossIo' | 'lockSequence' | 'waits' | 'dioUnwritten' | 'unwrittenConverted' | 'unwrittenLeft' | 'orphan' | 'ret';
+export type ChangeField = 'path' | 'fallback' | 'lockAcrossIo' | 'lockSequence' | 'waits' | 'dioUnwritten' | 'unwrittenConverted' | 'unwrittenLeft' | 'orphan' | 'ret' | 'bufferedWrite' | 'convertContext' | 'ioEndAllocs';
 
 export interface HunkChange {
   scenario: string;

@@ -76,6 +76,10 @@ export function extraScenarios(): ScenarioInput[] {
     s({ id: 'buf-nowait', request: { direct: false, nowait: true, pos: BS, len: BS } }),
     s({ id: 'buf-dsync', request: { direct: false, dsync: true, pos: 9 * BS, len: BS } }),
     s({ id: 'buf-unaligned', request: { direct: false, pos: BS + 512, len: 1024 } }),
+    // iomap buffered writes (seed 002): written vs unwritten allocation without delalloc, and a short copy's stale reservation.
+    s({ id: 'buf-hole-nodelalloc-nodioread', description: 'nodelalloc,nodioread_nolock: buffer_heads allocate written blocks (ext4_get_block), iomap always unwritten', request: { direct: false, pos: 9 * BS, len: BS }, mount: { delalloc: false, dioreadNolock: false } }),
+    s({ id: 'buf-short-delalloc', description: '16 KiB buffered write into holes whose user buffer faults after 4 KiB: the stale delalloc range must be released', request: { direct: false, pos: 8 * BS, len: 4 * BS }, env: { shortWrite: true } }),
+    s({ id: 'buf-short-nodelalloc', description: 'the same short write on nodelalloc: unwritten blocks past the copy need no cleanup', request: { direct: false, pos: 8 * BS, len: 4 * BS }, mount: { delalloc: false }, env: { shortWrite: true } }),
     // Request flags.
     s({ id: 'dio-atomic', request: { atomic: true, pos: BS, len: BS } }),
     // Atomic writes (accepted by the 6.12-atomic and 6.13 profiles; refused by 6.1/6.12).
