@@ -8,6 +8,7 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
+import { api } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -80,7 +81,8 @@ test('every setting of protocol.ts plus trace.server is declared under ext4Write
     assert.equal(decl.type, typeof value, `${key}: type`);
     assert.ok(decl.markdownDescription, `${key}: markdownDescription`);
   }
-  assert.deepEqual(props[`${PREFIX}kernelVersion`].enum, ['auto', '6.1', '6.12']);
+  // One setting value per kernel profile, in the model's order, plus auto.
+  assert.deepEqual(props[`${PREFIX}kernelVersion`].enum, ['auto', ...Object.keys(api.PROFILES)]);
   assert.equal(props[`${PREFIX}timeBudget`].minimum, 200);
   assert.deepEqual(props[`${PREFIX}trace.server`].enum, ['off', 'messages', 'verbose']);
   assert.equal(props[`${PREFIX}trace.server`].default, 'off');
