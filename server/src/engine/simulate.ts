@@ -69,7 +69,6 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
 }
 
 const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
-const ctxProfileLegacy = (w: World) => w.profile.dio === 'blockdev';
 
 /**
  * RWF_NOWAIT before 4.13: 2.6.31 has no pwritev2() at all (added in 4.6) and 4.6's
@@ -186,7 +185,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
     ...(sizeEv && sizeEv.e === 'size' ? { sizeUpdate: { iSize: sizeEv.iSize, disksize: sizeEv.disksize, lock: sizeEv.lock, context: sizeEv.context } } : {}),
     ...(endIo && endIo.e === 'end_io' ? { endIoContext: endIo.context } : {}),
     ...(conv && conv.e === 'convert' ? { convertContext: conv.context } : {}),
-    ...(ctxProfileLegacy(w) ? { ioEndAllocs: ev.filter((e) => e.e === 'io_end').length } : {}),
+    ...(w.profile.dio === 'blockdev' ? { ioEndAllocs: ev.filter((e) => e.e === 'io_end').length } : {}),
     ...(bufferedWriteOf(ev) ? { bufferedWrite: bufferedWriteOf(ev) } : {}),
     findings: [],
   };

@@ -12,10 +12,12 @@ const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn 
 
 function record(ctx: ModelCtx, op: LockOp, cite: string): void {
   ctx.w.emit({ e: 'lock', op, context: ctx.w.context });
-  ctx.it.trace.add({ kind: 'lock', fn: ctx.it.currentFn(), file: 'model', line: 0, text: `i_rwsem: ${op}`, result: op, cite });
+  // Legacy profiles name the lock of their era (i_mutex up to 4.6).
+  ctx.it.trace.add({ kind: 'lock', fn: ctx.it.currentFn(), file: 'model', line: 0, text: `${ctx.w.profile.legacy?.lockName ?? 'i_rwsem'}: ${op}`, result: op, cite });
 }
 
-function acquire(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string): Value {
+/** Take the inode lock in `mode` (blocking; a self-deadlock if this task holds it). */
+export function acquire(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string): Value {
   const w = ctx.w;
   if (w.lock !== 'none') {
     w.emit({ e: 'lock-error', text: `${mode} acquisition of i_rwsem already held ${w.lock} by this task: self-deadlock` });
@@ -37,7 +39,8 @@ function tryAcquire(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string
   return int(1, T.int);
 }
 
-function release(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string): Value {
+/** Release the inode lock held in `mode`. */
+export function release(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string): Value {
   const w = ctx.w;
   if (w.lock !== mode) {
     w.emit({ e: 'lock-error', text: `${mode === 'shared' ? 'up_read' : 'up_write'} of i_rwsem held ${w.lock}` });

@@ -11,7 +11,7 @@ const RELEASES: Array<{ id: KernelProfile['id']; date: string }> = [
 /** Identifiers that only exist in one era of the write path. */
 const LEGACY_DIO = /\b(blockdev_direct_IO|__blockdev_direct_IO|ext4_get_block_write|ext4_end_io_dio|ext4_direct_IO_write|ext4_dio_get_block\w*|dio_unwritten_wq|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/;
 const LEGACY_2_6 = /\b(ext4_get_blocks|const struct iovec|nr_segs|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/;
-const LEGACY_2_6_G = /\b(ext4_get_blocks|struct iovec|nr_segs|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/g;
+const LEGACY_2_6_G = new RegExp(LEGACY_2_6.source, 'g');
 const LEGACY_4_G = /\b(iov_iter_rw|ext4_dio_get_block\w*|ext4_inode_aio\w*|__blockdev_direct_IO|ext4_init_io_end)\b/g;
 const ATOMIC = /\b(IOCB_ATOMIC|RWF_ATOMIC|IOMAP_ATOMIC|FMODE_CAN_ATOMIC_WRITE)\b/;
 

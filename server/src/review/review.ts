@@ -494,6 +494,7 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
       const post = new Map<string, CFunction>();
       const globals = new Map<string, GlobalInit>();
       const postTexts = new Map(ref.texts);
+      const placedJobs = new Set<Job>();
       for (const path of new Set(members.map((j) => j.path!))) {
         const placeable = members.filter((j) => j.path === path && items[jobs.indexOf(j)].placeableIn);
         if (!placeable.length) continue;
@@ -501,6 +502,7 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
         postTexts.set(path, res.text);
         for (const p of res.placed) {
           const j = placeable[p.hunk];
+          placedJobs.add(j);
           j.preChanged = new Set(p.preChanged);
           j.postChanged = new Set(p.postChanged);
           j.preRange = [p.preStart, p.preStart + Math.max(0, j.hunk.oldLines - 1)];
@@ -514,7 +516,7 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
         const r = rebuilt.get(j)!;
         j.functions = r.names;
         j.partialFunctions = r.partial;
-        const placed = [...j.assumptions].some((a) => a.includes('the hunk was placed on the reference'));
+        const placed = placedJobs.has(j);
         // A placed hunk's complete functions are in the placed text, at the lines attribution uses.
         if (!placed) for (const [n, f] of r.pre) pre.set(n, f);
         if (!placed) for (const [n, f] of r.post) post.set(n, f);
@@ -557,8 +559,7 @@ function rebuildFromHunk(j: Job, factory: ImageFactory, _parser: CParser): { pre
     return out;
   };
   // A quote that stops inside a function (the reviewer trimmed the rest): close the
-  // function so what the document shows can run, and say so (`cut`).
-  const cut: string[] = [];
+  // function so what the document shows can run, and say so in the assumptions.
   const buildCut = (text: string, start: number, changed: Set<number>, kind: '-' | '+') => {
     const out = build(text, start, changed, kind);
     if (!h.truncated) return out;
@@ -570,7 +571,6 @@ function rebuildFromHunk(j: Job, factory: ImageFactory, _parser: CParser): { pre
       const def = f.functionBody(e.name);
       if (!def) continue;
       out.set(e.name, { name: e.name, file: f, def, lineBase: start, displayPath: path });
-      if (!cut.includes(e.name)) cut.push(e.name);
       j.assumptions.add(`${e.name}() is cut short in this document (the quote ends inside it): ${suffix.why}`);
     }
     return out;

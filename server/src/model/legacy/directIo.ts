@@ -122,7 +122,7 @@ function directIo(ctx: ModelCtx, args: Value[], flags: bigint, fnName: string): 
   }
   w.emit({ e: 'may-sleep', what: 'DIO submission', context: w.context });
   // direct_io_worker(): -ENOTBLK on a write means "fall back for the rest".
-  let ret = error === -c('ENOTBLK') ? done : error < 0n && done === 0n ? error : done;
+  let ret = error < 0n && error !== -c('ENOTBLK') && done === 0n ? error : done;
 
   const complete = (context: 'process' | 'workqueue' | 'irq'): bigint => {
     const saved = w.context;

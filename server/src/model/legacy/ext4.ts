@@ -1,8 +1,9 @@
 import { int, NULL, PlainObject, T, toBigInt, TRUE, Value, VOID } from '../../interp/values';
+import { PSEUDO_SITE } from '../../interp/interpreter';
 import { EXT4 } from '../ext4';
 import type { ModelCtx, ModelFn, Registry } from '../registry';
 import { bhHas } from './bufferHead';
-import { lockInode, unlockInode } from './vfs';
+import { acquire, release } from '../locking';
 
 /**
  * ext4 of the legacy DIO eras, for the functions a patch under review does not contain
@@ -39,7 +40,7 @@ export function getBlocks(ctx: ModelCtx, lblk: bigint, maxBlocks: bigint, bh: Va
   const dioBit = w.profile.id === '2.6.31' && (flags & 0x10n) !== 0n;
   if (dioBit) f = c('EXT4_GET_BLOCKS_CREATE') | c('EXT4_GET_BLOCKS_UNWRIT_EXT');
   const map = new PlainObject('ext4_map_blocks', { m_lblk: int(lblk, T.uint), m_len: int(maxBlocks, T.uint) });
-  const r = toBigInt((EXT4.ext4_map_blocks as ModelFn).run(ctx, [NULL, obj(w.objects.inode), obj(map), int(f, T.int)], { type: 'model', children: [], fields: {}, start: 0, end: 0, row: 0, col: 0, endRow: 0 }));
+  const r = toBigInt((EXT4.ext4_map_blocks as ModelFn).run(ctx, [NULL, obj(w.objects.inode), obj(map), int(f, T.int)], PSEUDO_SITE));
   if (dioBit) it.trace.model('ext4_get_blocks', `flags 0x${flags.toString(16)} (the series' EXT4_GET_BLOCKS_DIO bit)`, 'uninitialized extents for the DIO', '2.6.32 ext4_ext_get_blocks(): EXT4_GET_BLOCKS_DIO allocates/keeps uninitialized extents (seed 003 item 1 and 3)');
   if (r > 0n && bh.k === 'obj') {
     const mflags = toBigInt(map.get('m_flags'));
@@ -133,7 +134,7 @@ const V2631: Registry = {
       const { w } = ctx;
       const off = toBigInt(a[a.length - 2]);
       const len = toBigInt(a[a.length - 1]);
-      const r = (EXT4.ext4_convert_unwritten_extents as ModelFn).run(ctx, [NULL, obj(w.objects.inode), int(off, T.long), int(len, T.long)], { type: 'model', children: [], fields: {}, start: 0, end: 0, row: 0, col: 0, endRow: 0 });
+      const r = (EXT4.ext4_convert_unwritten_extents as ModelFn).run(ctx, [NULL, obj(w.objects.inode), int(off, T.long), int(len, T.long)], PSEUDO_SITE);
       if (off + len > w.iDisksize) {
         w.iDisksize = off + len;
         w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
@@ -193,11 +194,6 @@ function putIoEnd(ctx: ModelCtx, io: Value): void {
   }
 }
 
-/** _ext4_get_block() (fs/ext4/inode.c 4.6): ext4_map_blocks() for b_size >> blkbits blocks with `flags`, mapping bh. */
-function getBlock46(ctx: ModelCtx, a: Value[], flags: bigint, handle: boolean): Value {
-  return getBlockWith(ctx, a, flags, handle);
-}
-
 /** Does the image hold the get_block callbacks seed 004 adds (its post-image)? Then 4.7's dispatch applies. */
 function patched47(ctx: ModelCtx): boolean {
   return !!(ctx.it.image.lookupFunction('ext4_dio_get_block_unwritten_sync') || ctx.it.image.lookupFunction('ext4_dio_get_block_unwritten_async'));
@@ -229,7 +225,7 @@ function extDirectIo(ctx: ModelCtx, a: Value[]): Value {
   const ov = w.objects.iocb.get('private');
   const overwrite = ov.k === 'ref' ? toBigInt(ov.ref.get()) !== 0n : false;
   const cite = 'fs/ext4/inode.c ext4_ext_direct_IO() 4.6/4.7';
-  if (overwrite) unlockInode(ctx, `${cite}: dioread_nolock overwrite: inode_unlock() around the IO`);
+  if (overwrite) release(ctx, 'exclusive', `${cite}: dioread_nolock overwrite: inode_unlock() around the IO`);
   w.objects.iocb.set('private', NULL);
   const four7 = patched47(ctx);
   let getBlock: string;
@@ -260,7 +256,7 @@ function extDirectIo(ctx: ModelCtx, a: Value[]): Value {
     w.stateBits.delete(c('EXT4_STATE_DIO_UNWRITTEN'));
   }
   it.call('inode_dio_end', [obj(w.objects.inode)]);
-  if (overwrite) lockInode(ctx, `${cite}: inode_lock() again after the overwrite DIO`);
+  if (overwrite) acquire(ctx, 'exclusive', `${cite}: inode_lock() again after the overwrite DIO`);
   return int(ret, T.long);
 }
 
@@ -275,7 +271,7 @@ function fileWriteIter46(ctx: ModelCtx): Value {
   const { w, it } = ctx;
   const c = w.c;
   const cite = 'fs/ext4/file.c ext4_file_write_iter() 4.6';
-  lockInode(ctx, `${cite}: inode_lock()`);
+  acquire(ctx, 'exclusive', `${cite}: inode_lock()`);
   if (w.iocbFlags & c('IOCB_APPEND')) w.pos = w.iSize;
   const direct = w.scenario.request.direct;
   const count = w.iterCount;
@@ -298,7 +294,7 @@ function fileWriteIter46(ctx: ModelCtx): Value {
   let ov = overwrite;
   w.objects.iocb.set('private', { k: 'ref', ref: { name: 'overwrite', get: () => int(ov, T.int), set: (v: Value) => { ov = toBigInt(v); } } });
   const ret = toBigInt(it.call('__generic_file_write_iter', [obj(w.objects.iocb), obj(w.objects.iter)]));
-  unlockInode(ctx, `${cite}: inode_unlock()`);
+  release(ctx, 'exclusive', `${cite}: inode_unlock()`);
   if (ret > 0n) it.call('generic_write_sync', [obj(w.objects.file), int(ret, T.long)]);
   return int(ret, T.long);
 }
@@ -318,17 +314,17 @@ const V46: Registry = {
   ext4_ind_direct_IO: m('fs/ext4/indirect.c ext4_ind_direct_IO() 4.6: orphan list for extending writes, blockdev_direct_IO(ext4_dio_get_block) (DIO_LOCKING|DIO_SKIP_HOLES)', (ctx, a) => indDirectIo(ctx, a, 'ext4_ind_direct_IO')),
   ext4_dio_get_block: m('fs/ext4/inode.c ext4_dio_get_block() 4.6: lookup without create, else ext4_get_block_trans(EXT4_GET_BLOCKS_CREATE)', (ctx, a) => {
     const create = toBigInt(a[3] ?? int(0)) !== 0n;
-    return getBlock46(ctx, a, create ? ctx.w.c('EXT4_GET_BLOCKS_CREATE') : 0n, create);
+    return getBlockWith(ctx, a, create ? ctx.w.c('EXT4_GET_BLOCKS_CREATE') : 0n, create);
   }),
-  _ext4_get_block: m('fs/ext4/inode.c _ext4_get_block() 4.6: ext4_map_blocks(ext4_journal_current_handle(), …) for b_size >> blkbits blocks, then map_bh and b_size', (ctx, a) => getBlock46(ctx, a, toBigInt(a[3] ?? int(0)), false)),
+  _ext4_get_block: m('fs/ext4/inode.c _ext4_get_block() 4.6: ext4_map_blocks(ext4_journal_current_handle(), …) for b_size >> blkbits blocks, then map_bh and b_size', (ctx, a) => getBlockWith(ctx, a, toBigInt(a[3] ?? int(0)), false)),
   start_dio_trans: m('fs/ext4/inode.c start_dio_trans() 4.6: ext4_journal_start(inode, EXT4_HT_MAP_BLOCKS, credits for the mapping)', (ctx) => ctx.it.call('ext4_journal_start', [obj(ctx.w.objects.inode), int(8)])),
   ext4_dio_get_block_unwritten: m('fs/ext4/inode.c ext4_dio_get_block_unwritten() 4.6: in a handle, _ext4_get_block(EXT4_GET_BLOCKS_IO_CREATE_EXT); an unwritten result asks for deferred completion (the io_end, if any, was flagged by ext4_ext_map_blocks())', (ctx, a) => {
-    const r = getBlock46(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
+    const r = getBlockWith(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
     if (toBigInt(r) === 0n && bhHas(ctx, a[2], 'UNWRITTEN') && a[2].k === 'obj') a[2].obj.set('defer_completion', TRUE);
     return r;
   }),
   ext4_dio_get_block_unwritten_async: m('fs/ext4/inode.c ext4_dio_get_block_unwritten_async() 4.7 (seed 004): as the 4.6 callback, and on an unwritten result an io_end is allocated once, stored in bh->b_private and flagged unwritten; completion deferred', (ctx, a) => {
-    const r = getBlock46(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
+    const r = getBlockWith(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
     const bh = a[2];
     if (toBigInt(r) === 0n && bhHas(ctx, bh, 'UNWRITTEN') && bh.k === 'obj') {
       if (bh.obj.get('b_private').k !== 'obj') {
@@ -341,12 +337,12 @@ const V46: Registry = {
     return r;
   }),
   ext4_dio_get_block_unwritten_sync: m('fs/ext4/inode.c ext4_dio_get_block_unwritten_sync() 4.7 (seed 004): as the 4.6 callback, and an unwritten result sets EXT4_STATE_DIO_UNWRITTEN for ext4_ext_direct_IO() to convert', (ctx, a) => {
-    const r = getBlock46(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
+    const r = getBlockWith(ctx, a, ctx.w.c('EXT4_GET_BLOCKS_IO_CREATE_EXT'), true);
     if (toBigInt(r) === 0n && bhHas(ctx, a[2], 'UNWRITTEN')) ctx.w.stateBits.add(ctx.w.c('EXT4_STATE_DIO_UNWRITTEN'));
     return r;
   }),
   ext4_dio_get_block_overwrite: m('fs/ext4/inode.c ext4_dio_get_block_overwrite() 4.6/4.7: lookup only (_ext4_get_block(…, 0)); WARN if not mapped or unwritten', (ctx, a) => {
-    const r = getBlock46(ctx, a, 0n, false);
+    const r = getBlockWith(ctx, a, 0n, false);
     if (!bhHas(ctx, a[2], 'MAPPED') || bhHas(ctx, a[2], 'UNWRITTEN')) ctx.w.emit({ e: 'warn', text: 'WARN_ON_ONCE(!buffer_mapped(bh) || buffer_unwritten(bh)) in ext4_dio_get_block_overwrite()', where: 'fs/ext4/inode.c' });
     return r;
   }),

@@ -1,4 +1,5 @@
 import { int, T, toBigInt, Value } from '../../interp/values';
+import { acquire, release } from '../locking';
 import type { ModelCtx, ModelFn, Registry } from '../registry';
 
 /**
@@ -19,25 +20,6 @@ import type { ModelCtx, ModelFn, Registry } from '../registry';
  */
 
 const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'model', cite, run: (ctx, args) => run(ctx, args) });
-
-/** mutex_lock(&inode->i_mutex) / inode_lock(): the world's exclusive lock, with its era's name in the trace. */
-export function lockInode(ctx: ModelCtx, cite: string): void {
-  const w = ctx.w;
-  if (w.lock !== 'none') w.emit({ e: 'lock-error', text: `${w.profile.legacy?.lockName ?? 'i_rwsem'} taken while already held ${w.lock}: self-deadlock` });
-  w.emit({ e: 'may-sleep', what: 'mutex_lock(i_mutex)', context: w.context });
-  w.lock = 'exclusive';
-  w.emit({ e: 'lock', op: 'exclusive', context: w.context });
-  ctx.it.trace.add({ kind: 'lock', fn: ctx.it.currentFn(), file: 'model', line: 0, text: `${w.profile.legacy?.lockName ?? 'i_rwsem'}: exclusive`, result: 'exclusive', cite });
-}
-
-/** mutex_unlock(&inode->i_mutex) / inode_unlock(). */
-export function unlockInode(ctx: ModelCtx, cite: string): void {
-  const w = ctx.w;
-  if (w.lock !== 'exclusive') w.emit({ e: 'lock-error', text: `${w.profile.legacy?.lockName ?? 'i_rwsem'} released while held ${w.lock}` });
-  w.lock = 'none';
-  w.emit({ e: 'lock', op: 'unlock-exclusive', context: w.context });
-  ctx.it.trace.add({ kind: 'lock', fn: ctx.it.currentFn(), file: 'model', line: 0, text: `${w.profile.legacy?.lockName ?? 'i_rwsem'}: unlock-exclusive`, result: 'unlock-exclusive', cite });
-}
 
 /** generic_file_direct_write(): see the module comment. Returns bytes, -EIOCBQUEUED or -errno. */
 function directWrite(ctx: ModelCtx): bigint {
@@ -86,9 +68,9 @@ function fileWrite(ctx: ModelCtx, fn: string): Value {
 export const LEGACY_VFS: Registry = {
   generic_file_aio_write: m('mm/filemap.c generic_file_aio_write() 2.6.31: mutex_lock(&inode->i_mutex); __generic_file_aio_write(); mutex_unlock(); O_SYNC/IS_SYNC → sync the range', (ctx) => {
     const { w, it } = ctx;
-    lockInode(ctx, 'mm/filemap.c generic_file_aio_write() 2.6.31: mutex_lock(&inode->i_mutex)');
+    acquire(ctx, 'exclusive', 'mm/filemap.c generic_file_aio_write() 2.6.31: mutex_lock(&inode->i_mutex)');
     const ret = toBigInt(it.call('__generic_file_aio_write', [{ k: 'obj', obj: w.objects.iocb }]));
-    unlockInode(ctx, 'mm/filemap.c generic_file_aio_write() 2.6.31: mutex_unlock(&inode->i_mutex)');
+    release(ctx, 'exclusive', 'mm/filemap.c generic_file_aio_write() 2.6.31: mutex_unlock(&inode->i_mutex)');
     if (ret > 0n) it.call('generic_write_sync', [{ k: 'obj', obj: w.objects.file }, int(ret, T.long)]);
     return int(ret, T.long);
   }),
