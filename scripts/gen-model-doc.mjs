@@ -26,7 +26,7 @@ export function modelDoc() {
   for (const p of Object.values(api.PROFILES).filter((x) => x.dio === 'blockdev')) {
     const reg = api.registryFor(p);
     const names = Object.keys(reg).filter((n) => reg[n] !== api.REGISTRY[n]).sort();
-    out.push(`## Legacy DIO profile ${p.id} (${names.length})`, '', `Added to the registry for the \`${p.id}\` profile (fs/direct-io.c era, no tree): ${p.release}.`, '', '| name | kind | source it models |', '|---|---|---|');
+    out.push(`## Legacy DIO profile ${p.id} (${names.length})`, '', `Added to the registry for the \`${p.id}\` profile (fs/direct-io.c era, no tree of its own): ${p.release}.`, '', '| name | kind | source it models |', '|---|---|---|');
     for (const n of names) out.push(`| \`${n}\` | ${reg[n].kind} | ${reg[n].cite.replace(/\|/g, '\\|')} |`);
     out.push('');
   }

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
 
 const require = createRequire(import.meta.url);
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -94,3 +95,27 @@ export function hunksOf(diff, file, after, name) {
     return s <= end && s + Number(m[2] ?? 1) - 1 >= start ? [i] : [];
   });
 }
+
+/** A loaded tree as review's BaseTree (what the CLI passes as the reference). */
+export function toBase(k) {
+  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
+}
+
+/** The first hunk of a review whose header contains `header`. */
+export function hunkOf(session, header) {
+  const h = session.result.files.flatMap((f) => f.hunks).find((x) => x.header.includes(header));
+  assert.ok(h, `hunk ${header} found`);
+  return h;
+}
+
+/** Both sides' outcomes of scenario `id` in the unit that simulated hunk `h`; both must be conclusive. */
+export function sidesOf(session, h, id) {
+  const r = session.results(h.key, id);
+  assert.ok(r.before && r.after, `${id} simulated on both sides`);
+  for (const side of ['before', 'after']) assert.equal(r[side].outcome.inconclusive, undefined, `${id} ${side}: ${r[side].outcome.inconclusive}`);
+  return { before: r.before.outcome, after: r.after.outcome };
+}
+
+/** Invariant codes an outcome reports. */
+export const findingCodes = (o) => o.findings.map((f) => f.code);

@@ -216,8 +216,8 @@ test('profiles are inferred from the patch without a tree: identifiers and dates
   const infer = (text) => api.inferProfile(api.parsePatchDocument(text), text);
   assert.equal(infer(s1).profile.id, '6.12-atomic'); // IOCB_ATOMIC, dated Oct 2024 in the quoted attribution
   assert.match(infer(s1).why, /atomic-write identifiers and is dated 2024-10-25/);
-  assert.equal(infer(s0).profile.id, '6.1');
-  assert.match(infer(s0).why, /dated 2019-08-12/);
+  assert.equal(infer(s0).profile.id, '5.3'); // the removed lines use the 4.7–5.4 DIO path, dated Aug 2019
+  assert.match(infer(s0).why, /dated 2019-08-12 and its lines use the legacy DIO path/);
   assert.equal(infer(s3).profile.id, '2.6.31'); // ext4_get_blocks, struct iovec, dated 2009
   assert.match(infer(s3).why, /legacy blockdev_direct_IO path and is dated 2009-08-25/);
   if (!need(t, kernelDir('6.12') && kernelDir('6.1'), 'Debian trees')) return;

@@ -4,14 +4,9 @@
 // edited copies of the patch (punch removed, journal stop removed) must make the checks fire.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, kernel, kernelDir, need, parser, readSeed } from './helpers.mjs';
+import { api, kernel, kernelDir, need, parser, readSeed, toBase } from './helpers.mjs';
 
 const SEED = '002_d71d03daebee78d5.txt';
-
-function toBase(k) {
-  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
-}
 
 /** Review `text` with no tree, the 6.12 tree as the reference (what `review <seed>` does). */
 async function review(text) {

@@ -4,7 +4,7 @@
 // output for the seed as it is (or with one line of its C edited, to show a check bites).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { api, need, parser, readSeed } from './helpers.mjs';
+import { api, findingCodes, hunkOf, need, parser, readSeed, sidesOf } from './helpers.mjs';
 
 const SEED_003 = '003_6a9539d13d09c486.txt';
 const SEED_004 = '004_9617f83f260eb176.txt';
@@ -14,20 +14,9 @@ async function review(text, scenarios) {
   return api.reviewPatch(text, { parser: await parser(), scenarios: all, referenceFor: () => undefined });
 }
 
-function hunk(session, header) {
-  const h = session.result.files.flatMap((f) => f.hunks).find((x) => x.header.includes(header));
-  assert.ok(h, `hunk ${header} found`);
-  return h;
-}
-
-function sides(session, h, id) {
-  const r = session.results(h.key, id);
-  assert.ok(r.before && r.after, `${id} simulated on both sides`);
-  for (const side of ['before', 'after']) assert.equal(r[side].outcome.inconclusive, undefined, `${id} ${side} conclusive`);
-  return { before: r.before.outcome, after: r.after.outcome };
-}
-
-const codes = (o) => o.findings.map((f) => f.code);
+const hunk = hunkOf;
+const sides = sidesOf;
+const codes = findingCodes;
 
 test('seed 003: profile 2.6.31, the end_io hunk is read across the inline replies', async (t) => {
   const text = readSeed(SEED_003);

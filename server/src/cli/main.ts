@@ -10,8 +10,8 @@ import { reviewCmd } from './review';
 import { workloadCmd, WORKLOAD_USAGE } from './workload';
 
 const USAGE = `usage:
-  ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 2.6.31|4.6|6.1|6.12|6.12-atomic|6.13] [--only ID[,ID…]] [--trace]
-  ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 2.6.31|4.6|6.1|6.12|6.12-atomic|6.13]
+  ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 2.6.31|4.6|5.3|6.1|6.12|6.12-atomic|6.13] [--only ID[,ID…]] [--trace]
+  ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 2.6.31|4.6|5.3|6.1|6.12|6.12-atomic|6.13]
                          [--scenarios default|core|FILE] [--time-budget MS] [--max-rows N]
 ${WORKLOAD_USAGE.trimEnd()}
 

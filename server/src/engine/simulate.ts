@@ -45,7 +45,7 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   let ret: Value | undefined;
   let inconclusive: string | undefined;
   try {
-    const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : s.request.nowait && ctx.profile.dio === 'blockdev' ? nowaitPrecheck(ctx, trace) : undefined;
+    const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : s.request.nowait && ctx.profile.legacy && !ctx.profile.legacy.nowait ? nowaitPrecheck(ctx, trace) : undefined;
     if (refused !== undefined) {
       ret = { k: 'int', v: refused, t: { bits: 64, signed: true, name: 'ssize_t' } };
     } else if (!ctx.image.lookupFunction(entryFor(ctx.profile)) && !host.kind(entryFor(ctx.profile))) {

@@ -79,7 +79,6 @@ export class KernelTrees {
     return e.base;
   }
 
-  /** The cached Debian tree of the profile, as the reference for hunk-only mode (undefined if not fetched). */
   /** The fetched Debian tree that serves as the reference for `profile` (hunk-only mode). */
   reference(profile: KernelProfile): BaseTree | undefined {
     const dir = cachedKernel(referenceTreeFor(profile));

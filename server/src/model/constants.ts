@@ -102,6 +102,14 @@ export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, 
     DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
     DIO_MAX_BLOCKS: 4096n,
   },
+  // 5.3: fs.h DIO_* as 4.6; EXT4_STATE_DIO_UNWRITTEN still the 7th state bit (removed by
+  // the 2019 iomap series, 5.5). iomap.h IOMAP_* and IOMAP_DIO_UNWRITTEN as in COMMON (5.3
+  // include/linux/iomap.h: IOMAP_WRITE 0x01 … IOMAP_NOWAIT 0x20; IOMAP_DIO_UNWRITTEN 1 << 0).
+  '5.3': {
+    ...LEGACY,
+    DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
+    DIO_MAX_BLOCKS: 4096n,
+  },
   '6.12': SIX_TWELVE,
   // 6.13: IOMAP_ATOMIC = 1 << 9 (include/linux/iomap.h, added with iomap atomic writes);
   // the rest as 6.12. Not checked against a real 6.13 tree (none is fetched).

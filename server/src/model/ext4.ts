@@ -202,6 +202,7 @@ export const EXT4: Registry = {
     ctx.it.trace.model('ext4_orphan_del', 'ext4_orphan_del(handle, inode)', 'off orphan list', 'orphan.c ext4_orphan_del()');
     return int(0, T.int);
   }),
+  list_empty: model('model', 'include/linux/list.h list_empty(): on the ext4 write path only `list_empty(&EXT4_I(inode)->i_orphan)` (5.5–6.1 ext4_handle_inode_extension(), the 2019 series\' ext4_dio_write_end_io()): true when the inode is off the orphan list', (ctx) => (ctx.w.onOrphan ? FALSE : TRUE)),
   ext4_inode_orphan_tracked: model('model', 'ext4.h ext4_inode_orphan_tracked(): ORPHAN_FILE state or on the i_orphan list', (ctx) => (ctx.w.onOrphan ? TRUE : FALSE)),
   ext4_update_inode_size: model('model', 'ext4.h ext4_update_inode_size() 6.1/6.12: raise i_size and i_disksize to newsize; returns 1|2 for what changed', (ctx, a) => {
     const w = ctx.w;
@@ -220,6 +221,16 @@ export const EXT4: Registry = {
       ctx.it.trace.model('ext4_update_inode_size', `ext4_update_inode_size(inode, ${n})`, `i_size=${w.iSize} i_disksize=${w.iDisksize}`, 'fs/ext4/ext4.h ext4_update_inode_size()');
     }
     return int(changed, T.int);
+  }),
+  ext4_update_i_disksize: model('model', 'ext4.h ext4_update_i_disksize() 5.3/6.1/6.12: under i_data_sem, i_disksize = newsize when newsize is larger (i_size is not touched)', (ctx, a) => {
+    const w = ctx.w;
+    const n = toBigInt(a[1]);
+    if (n > w.iDisksize) {
+      w.iDisksize = n;
+      w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
+      ctx.it.trace.model('ext4_update_i_disksize', `ext4_update_i_disksize(inode, ${n})`, `i_disksize=${n}`, 'fs/ext4/ext4.h ext4_update_i_disksize()');
+    }
+    return VOID;
   }),
   ext4_truncate_failed_write: model('model', 'truncate.h ext4_truncate_failed_write(): truncate page cache and blocks past i_size', (ctx) => {
     const w = ctx.w;

@@ -32,7 +32,9 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
   const aio = w.scenario.request.aio;
   const beginName = fnField(ops, 'iomap_begin');
   const endName = fnField(ops, 'iomap_end');
-  const endIoName = dops ? fnField(dops, 'end_io') : undefined;
+  // 5.3 iomap_dio_rw(iocb, iter, ops, end_io): the completion is an iomap_dio_end_io_t
+  // itself; 5.5 (838c4f3d7515) moved it into struct iomap_dio_ops (`dops->end_io`).
+  const endIoName = dops?.k === 'fn' ? dops.name : dops ? fnField(dops, 'end_io') : undefined;
   const opsName = ops?.k === 'obj' ? ops.obj.ctype : '?';
   const cite = 'fs/iomap/direct-io.c __iomap_dio_rw() 6.1/6.12';
   const EN = (n: string) => int(-c(n), T.long);
@@ -57,7 +59,9 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
     return EN('EAGAIN');
   }
   writeback(w, pos0, pos0 + len0 - 1n);
-  if (w.scenario.env.invalidateFails) {
+  if (w.scenario.env.invalidateFails && w.profile.invalidateErrorsToENOTBLK === 'warn-only') {
+    it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed', 'warns, DIO goes on', 'fs/iomap/direct-io.c iomap_dio_rw() 5.3: dio_warn_stale_pagecache(); ret = 0 (the -ENOTBLK fallback came with 5.10, 60263d5889e6)');
+  } else if (w.scenario.env.invalidateFails) {
     if (atomic && w.profile.atomicInvalidateErrno === 'EAGAIN') {
       it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed for an atomic write', '-EAGAIN', `${w.profile.id} __iomap_dio_rw(): an atomic write must not fall back, so invalidation failure is -EAGAIN, not -ENOTBLK`);
       return EN('EAGAIN');
@@ -116,6 +120,7 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
       ret = -c('EIO');
       break;
     }
+    if (w.profile.iomapReference && beginName === 'ext4_iomap_begin') era53IomapOrphan(ctx, iterPos + iterLen);
     const r = toBigInt(it.call(beginName, [inodeV, int(iterPos, T.long), int(iterLen, T.long), int(iomapFlags, T.uint), { k: 'obj', obj: iomap }, { k: 'obj', obj: srcmap }]));
     if (r < 0n) {
       ret = r;
@@ -211,6 +216,25 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
     w.context = saved;
   });
   return EN('EIOCBQUEUED');
+}
+
+/**
+ * The part of 5.3's ext4_iomap_begin() the 6.1 reference lacks (the 2019 series kept it
+ * as context no hunk shows): in the handle that allocates for IOMAP_WRITE (not
+ * IOMAP_FAULT), blocks past i_size put the inode on the orphan list (`first_block +
+ * map.m_len > (i_size + blocksize - 1) >> blkbits` → ext4_orphan_add()), so a crash before
+ * i_size is raised truncates them. jbd2 commits the allocation and the orphan entry
+ * together; it is modelled as done just before ->iomap_begin, for a request ending past
+ * i_size (`end`, bytes). 5.5 moved this to ext4_dio_write_iter(), where 6.1 has it.
+ */
+function era53IomapOrphan(ctx: ModelCtx, end: bigint): void {
+  const { w, it } = ctx;
+  const bits = BigInt(w.blkbits);
+  const lastBlock = (end + BigInt(w.blockSize) - 1n) >> bits;
+  const sizeBlocks = (w.iSize + BigInt(w.blockSize) - 1n) >> bits;
+  if (lastBlock <= sizeBlocks || w.onOrphan) return;
+  it.trace.model('ext4_iomap_begin', `IOMAP_WRITE ending at block ${lastBlock}, past i_size (${sizeBlocks} blocks)`, 'ext4_orphan_add()', 'fs/ext4/inode.c ext4_iomap_begin() 5.3, IOMAP_WRITE branch: blocks beyond i_size → ext4_orphan_add() (not in the 6.1 reference, which does it in ext4_dio_write_iter())');
+  it.call('ext4_orphan_add', [NULL, { k: 'obj', obj: w.objects.inode }]);
 }
 
 function minBig(a: bigint, b: bigint): bigint {

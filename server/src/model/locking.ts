@@ -63,6 +63,12 @@ export const LOCKING: Registry = {
     record(ctx, 'downgrade', 'downgrade_write()');
     return VOID;
   }),
+  downgrade_write: m('include/linux/rwsem.h downgrade_write(&inode->i_rwsem) (5.3 ext4 code calls it directly; inode_lock_downgrade() wraps it from 4.x on)', (ctx) => {
+    if (ctx.w.lock !== 'exclusive') ctx.w.emit({ e: 'lock-error', text: `downgrade_write of i_rwsem held ${ctx.w.lock}` });
+    ctx.w.lock = 'shared';
+    record(ctx, 'downgrade', 'downgrade_write()');
+    return VOID;
+  }),
   inode_dio_wait: m(
     'fs/inode.c inode_dio_wait() (6.1/6.12): sleeps until i_dio_count is 0, i.e. until in-flight DIO (including this task\'s queued AIO) completes',
     (ctx) => {

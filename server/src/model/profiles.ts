@@ -5,9 +5,9 @@
  */
 export interface KernelProfile {
   /** Stable id used in settings, JSON and `--kernel-version`. */
-  readonly id: '2.6.31' | '4.6' | '6.1' | '6.12' | '6.12-atomic' | '6.13';
+  readonly id: '2.6.31' | '4.6' | '5.3' | '6.1' | '6.12' | '6.12-atomic' | '6.13';
   /** The profile whose built-in constants apply (model/constants.ts). */
-  readonly constants: '2.6.31' | '4.6' | '6.1' | '6.12' | '6.13';
+  readonly constants: '2.6.31' | '4.6' | '5.3' | '6.1' | '6.12' | '6.13';
   /**
    * How ext4 does direct IO in this kernel: through iomap (`iomap_dio_rw()`, 5.5+), or
    * through the generic fs/direct-io.c code with `get_block` callbacks
@@ -18,6 +18,12 @@ export interface KernelProfile {
   readonly dio: 'iomap' | 'blockdev';
   /** For `blockdev` profiles: what differs between the legacy eras modelled. */
   readonly legacy?: LegacyDio;
+  /**
+   * A Debian tree that supplies the C of the era's iomap side, for a profile whose era
+   * already had `iomap_dio_rw()` but used it only for DAX (5.3): the tree's functions
+   * that did not exist or differ in the era (`hidden`) are removed and modelled instead.
+   */
+  readonly iomapReference?: { tree: '6.1'; hidden: readonly string[] };
   /** The exact release the profile was read from. */
   readonly release: string;
   /**
@@ -31,8 +37,9 @@ export interface KernelProfile {
    * (KERNEL-NOTES "Page-cache invalidation"): 6.1 returns writeback errors as-is and
    * -ENOTBLK on invalidation failure; 6.12's kiocb_invalidate_pages() error path maps
    * everything but -EAGAIN to -ENOTBLK. Both fall back to buffered on invalidation failure.
+   * 5.3 iomap_dio_rw() only warns (dio_warn_stale_pagecache()) and does the DIO.
    */
-  readonly invalidateErrorsToENOTBLK: 'invalidation-only' | 'all-but-EAGAIN';
+  readonly invalidateErrorsToENOTBLK: 'warn-only' | 'invalidation-only' | 'all-but-EAGAIN';
   /**
    * `RWF_ATOMIC` handling before ext4 runs: 6.1 has no such flag (kiocb_set_rw_flags()
    * rejects unknown flags with -EOPNOTSUPP); 6.12 defines it but ext4 never sets
@@ -90,6 +97,14 @@ export interface LegacyDio {
   readonly mapMarksInodeAio: boolean;
   /** The inode lock's name in this era: `i_mutex` (to 4.6) or `i_rwsem` (4.7+). */
   readonly lockName: 'i_mutex' | 'i_rwsem';
+  /** Which era's ext4 models apply (model/legacy/ext4.ts `LEGACY_EXT4`). */
+  readonly era: '2.6.31' | '4.6' | '5.3';
+  /**
+   * `RWF_NOWAIT` reaches ext4: 4.13 added it ("fs: Introduce RWF_NOWAIT", b745fafaf70c) and
+   * ext4 sets FMODE_NOWAIT from 4.13 (728fbc0e10b7); before, kiocb_set_rw_flags() (4.6:
+   * `flags & ~RWF_SUPPORTED`) refuses it with -EOPNOTSUPP.
+   */
+  readonly nowait: boolean;
 }
 
 export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
@@ -103,7 +118,7 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     constants: '2.6.31',
     release: '2.6.31 (modelled from its fs/direct-io.c, mm/filemap.c and fs/ext4; no tree)',
     dio: 'blockdev',
-    legacy: { entry: 'ext4_file_write', holesInsideSize: 'DIO_LOCKING', deferCompletion: false, mapMarksInodeAio: false, lockName: 'i_mutex' },
+    legacy: { entry: 'ext4_file_write', holesInsideSize: 'DIO_LOCKING', deferCompletion: false, mapMarksInodeAio: false, lockName: 'i_mutex', era: '2.6.31', nowait: false },
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
     atomicWrite: 'EOPNOTSUPP',
@@ -121,9 +136,44 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     constants: '4.6',
     release: '4.6 (modelled from its fs/direct-io.c, mm/filemap.c and fs/ext4; no tree)',
     dio: 'blockdev',
-    legacy: { entry: 'ext4_file_write_iter', holesInsideSize: 'DIO_SKIP_HOLES', deferCompletion: true, mapMarksInodeAio: true, lockName: 'i_mutex' },
+    legacy: { entry: 'ext4_file_write_iter', holesInsideSize: 'DIO_SKIP_HOLES', deferCompletion: true, mapMarksInodeAio: true, lockName: 'i_mutex', era: '4.6', nowait: false },
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
+    atomicWrite: 'EOPNOTSUPP',
+    atomicInvalidateErrno: 'ENOTBLK',
+    atomicOneBlockBio: false,
+  },
+  /**
+   * Linux 5.3 (the base of the 2019 "ext4: direct IO via iomap infrastructure" series, seed
+   * 000): the last ext4 DIO on fs/direct-io.c. ext4_file_write_iter() takes i_rwsem
+   * exclusive, serialises unaligned AIO with ext4_unwritten_wait(), detects a
+   * dioread_nolock overwrite and calls __generic_file_write_iter() → ext4_direct_IO() →
+   * ext4_direct_IO_write(), which drops i_rwsem around an overwrite, uses the 4.7+
+   * get_block callbacks (ext4_dio_get_block_unwritten_sync/_async) and puts extending
+   * writes on the orphan list; fs/direct-io.c makes an extending AIO synchronous. iomap
+   * (fs/iomap/direct-io.c, split out in 5.3) exists but ext4 uses it for DAX only, so the
+   * C of ext4's iomap side comes from the Debian 6.1 tree minus the functions 5.3 did not
+   * have (`iomapReference.hidden`, modelled as the 2019 series' base has them).
+   */
+  '5.3': {
+    id: '5.3',
+    constants: '5.3',
+    release: '5.3 (modelled from its fs/direct-io.c, mm/filemap.c, fs/iomap and fs/ext4; ext4\'s iomap side from Debian 6.1)',
+    dio: 'blockdev',
+    legacy: { entry: 'ext4_file_write_iter', holesInsideSize: 'DIO_SKIP_HOLES', deferCompletion: true, mapMarksInodeAio: false, lockName: 'i_rwsem', era: '5.3', nowait: true },
+    iomapReference: {
+      tree: '6.1',
+      // 6.1 file.c/inode.c functions 5.3 did not have (added by the 2019 iomap series and
+      // later) or had with another signature: the era models (or the patch's C) stand in.
+      hidden: [
+        'ext4_file_write_iter', 'ext4_dio_write_iter', 'ext4_buffered_write_iter', 'ext4_dio_write_end_io',
+        'ext4_handle_inode_extension', 'ext4_write_checks', 'ext4_generic_write_checks',
+        'ext4_overwrite_io', 'ext4_unaligned_io', 'ext4_extending_io', 'ext4_dio_write_checks', 'ext4_should_use_dio',
+        'ext4_dio_supported',
+      ],
+    },
+    mapReportsDelayed: false,
+    invalidateErrorsToENOTBLK: 'warn-only',
     atomicWrite: 'EOPNOTSUPP',
     atomicInvalidateErrno: 'ENOTBLK',
     atomicOneBlockBio: false,
@@ -219,6 +269,7 @@ export function chooseProfile(v: KernelVersion | undefined, override?: string): 
   if (n >= 6012) return { profile: PROFILES['6.12'], why: `Makefile says ${label} (6.12)` };
   if (n >= 6001) return { profile: PROFILES['6.1'], why: `Makefile says ${label} (6.1 ≤ v < 6.12)` };
   if (n >= 5005) return { profile: PROFILES['6.1'], why: `Makefile says ${label}; iomap DIO (5.5+), nearest profile 6.1 (an approximation)` };
+  if (n >= 4007) return { profile: PROFILES['5.3'], why: `Makefile says ${label}; legacy blockdev_direct_IO DIO with the 4.7+ get_block callbacks, nearest profile 5.3${n === 5003 ? '' : ' (an approximation)'}` };
   if (n >= 3000) return { profile: PROFILES['4.6'], why: `Makefile says ${label}; legacy blockdev_direct_IO DIO, nearest profile 4.6 (an approximation)` };
   return { profile: PROFILES['2.6.31'], why: `Makefile says ${label}; legacy blockdev_direct_IO DIO (2.6), profile 2.6.31` };
 }

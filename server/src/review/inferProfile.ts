@@ -13,6 +13,10 @@ const LEGACY_DIO = /\b(blockdev_direct_IO|__blockdev_direct_IO|ext4_get_block_wr
 const LEGACY_2_6 = /\b(ext4_get_blocks|const struct iovec|nr_segs|EXT4_GET_BLOCKS_DIO_CREATE_EXT)\b/;
 const LEGACY_2_6_G = new RegExp(LEGACY_2_6.source, 'g');
 const LEGACY_4_G = /\b(iov_iter_rw|ext4_dio_get_block\w*|ext4_inode_aio\w*|__blockdev_direct_IO|ext4_init_io_end)\b/g;
+const LEGACY_5 = /\b(__generic_file_write_iter|ext4_unwritten_wait|ext4_unaligned_aio|ext4_direct_IO_write|ext4_dio_get_block\w*|__blockdev_direct_IO)\b/;
+const LEGACY_5_G = new RegExp(LEGACY_5.source, 'g');
+/** Linux 5.5, where ext4 direct IO moved to iomap (the 2019 series, seed 000). */
+const IOMAP_DIO_RELEASE = '2020-01-26';
 const ATOMIC = /\b(IOCB_ATOMIC|RWF_ATOMIC|IOMAP_ATOMIC|FMODE_CAN_ATOMIC_WRITE)\b/;
 
 /**
@@ -42,10 +46,17 @@ export function inferProfile(doc: PatchDocument, text = ''): { profile: KernelPr
     const id: KernelProfile['id'] = day && day < '2025-01-19' ? '6.12-atomic' : '6.13';
     return { profile: PROFILES[id], why: `the patch uses atomic-write identifiers${day ? ` and is dated ${day}` : ''}: ${id === '6.13' ? 'ext4 and iomap atomic writes as merged in 6.13' : 'the 6.12 tree plus the ext4 atomic-write series it was written for'}${base}` };
   }
-  if (LEGACY_DIO.test(code)) {
+  // 4.7 (2016-07-24) to 5.4: the last legacy-DIO ext4, whose removed lines a 2019 iomap
+  // conversion holds (__generic_file_write_iter(), ext4_unwritten_wait(), ext4_unaligned_aio()).
+  const legacy53 = day !== undefined && day >= '2016-07-24' && day < IOMAP_DIO_RELEASE;
+  if (LEGACY_DIO.test(code) || (legacy53 && LEGACY_5.test(code))) {
     // 2.6-era code passes iovecs and calls ext4_get_blocks(); 3.16+ code uses iov_iter.
     const old = LEGACY_2_6.test(code) || (day !== undefined && day < '2011-01-01');
-    const id: KernelProfile['id'] = old ? '2.6.31' : '4.6';
+    const id: KernelProfile['id'] = old ? '2.6.31' : legacy53 ? '5.3' : '4.6';
+    if (id === '5.3') {
+      const idents = [...new Set(code.match(LEGACY_5_G) ?? [])].slice(0, 3).join(', ');
+      return { profile: PROFILES[id], why: `the patch is dated ${day} and its lines use the legacy DIO path of 4.7–5.4 (${idents}): profile 5.3, the last ext4 DIO on fs/direct-io.c (iomap DIO came with 5.5)${base}` };
+    }
     const idents = [...new Set(code.match(old ? LEGACY_2_6_G : LEGACY_4_G) ?? [])].slice(0, 3).join(', ');
     return { profile: PROFILES[id], why: `the patch uses the legacy blockdev_direct_IO path${day ? ` and is dated ${day}` : ''}${idents ? ` (${idents})` : ''}: profile ${id}, ${old ? 'the 2.6 DIO code (i_mutex, ext4_get_blocks, no io_end in the base)' : 'the 4.x DIO code (iov_iter, ext4_dio_get_block_*, io_end)'}${base}` };
   }
@@ -81,7 +92,8 @@ export function textDates(text: string): Date[] {
   return out;
 }
 
-/** Which fetched Debian tree serves as the reference for an iomap profile (`6.1` or `6.12`); legacy profiles use none. */
+/** Which fetched Debian tree serves as the reference for a profile (`6.1` or `6.12`); legacy profiles use none, except 5.3's iomap side (`iomapReference`). */
 export function referenceTreeFor(profile: KernelProfile): '6.1' | '6.12' {
+  if (profile.iomapReference) return profile.iomapReference.tree;
   return profile.constants === '6.1' ? '6.1' : '6.12';
 }

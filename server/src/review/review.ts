@@ -15,6 +15,8 @@ import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from
 import { ImageFactory, ImageSide } from './images';
 import { graftHunk } from './graft';
 import { addedIdentifiers, featureGroups, placeExactly } from './feature';
+import { eraReference } from './eraReference';
+import { joinSides } from './join';
 import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -83,6 +85,8 @@ interface Job {
   aliasOf?: Job;
   /** Hunk-only: the reference function this hunk's change was grafted into. */
   graftTarget?: string;
+  /** Hunk-only: functions rebuilt across this hunk and its neighbour (joinSplitFunctions). */
+  joined?: Set<string>;
 }
 
 /** A pre-image / post-image pair and the hunks it explains. */
@@ -274,6 +278,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const ref = base ?? reference;
   const rebuilt = new Map<Job, ReturnType<typeof rebuildFromHunk>>();
   for (const j of pending) rebuilt.set(j, rebuildFromHunk(j, factory, opts.parser));
+  joinSplitFunctions(pending, rebuilt, factory);
   // A patch's new code runs only through the patch's own call sites: those hunks run as one unit (feature.ts).
   const features = ref ? featureUnits(pending, rebuilt, ref, factory) : [];
   units.push(...features);
@@ -295,17 +300,22 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const refImage = factory.image(ref.texts).image;
     const pre = new Map(r.pre);
     const post = new Map(r.post);
-    // New helpers from the patch's other hunks, when the reference has no such function.
+    // Functions of the patch's other hunks that the reference lacks (new helpers, or the
+    // era's versions a legacy reference leaves out): the same code on both sides, the
+    // other hunk's new side, so the comparison shows this hunk's change and no other's.
     for (const o of pending) {
       if (o === j || o.patchIndex !== j.patchIndex) continue;
       const other = rebuilt.get(o)!;
-      for (const [side, mine] of [[other.pre, pre], [other.post, post]] as const) {
-        for (const [name, fn] of side) {
-          if (!mine.has(name) && !refImage.lookupFunction(name)) {
-            mine.set(name, fn);
-            j.assumptions.add(`${name}() is taken from this patch's hunk at document line ${o.hunk.docLine + 1}: the reference tree has no such function`);
-          }
+      for (const name of new Set([...other.post.keys(), ...other.pre.keys()])) {
+        if (refImage.lookupFunction(name)) continue;
+        const fn = other.post.get(name) ?? other.pre.get(name)!;
+        let used = false;
+        for (const mine of [pre, post]) {
+          if (mine.has(name)) continue;
+          mine.set(name, fn);
+          used = true;
         }
+        if (used) j.assumptions.add(`${name}() is taken from this patch's hunk at document line ${o.hunk.docLine + 1} (${other.post.has(name) ? 'its new side' : 'its old side'}, on both sides of this comparison): the reference tree has no such function`);
       }
     }
     // A hunk inside a function it does not contain whole: graft its change onto the reference.
@@ -387,6 +397,10 @@ function chooseReference(doc: PatchDocument, text: string, opts: ReviewOptions):
   const chosen = opts.profileOverride && opts.profileOverride in PROFILES
     ? { profile: PROFILES[opts.profileOverride as KernelProfile['id']], why: `set by the user` }
     : inferProfile(doc, text);
+  if (chosen.profile.iomapReference) {
+    const tree = opts.reference ?? opts.referenceFor?.(chosen.profile);
+    if (tree) return eraReference(tree, chosen.profile, chosen.why, opts.parser);
+  }
   if (chosen.profile.dio === 'blockdev') {
     // No Debian tree of that era: the era's model (model/legacy/) is the reference, and the
     // patch's complete functions run over it. Constants come from the era's table only.
@@ -485,7 +499,9 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
       const fn = r.partial[0];
       const text = j.path ? ref.texts.get(j.path) : undefined;
       const placeable = !!fn && !!text && !!refImage.lookupFunction(fn) && placeExactly(text, [j.hunk]).placed.length > 0;
-      return { defines, uses: addedIdentifiers(j.hunk), ...(placeable ? { placeableIn: fn } : {}) };
+      // Hunks sharing a function rebuilt across them run together.
+      const uses = new Set([...addedIdentifiers(j.hunk), ...(j.joined ?? [])]);
+      return { defines, uses, ...(placeable ? { placeableIn: fn } : {}) };
     });
     for (const g of featureGroups(items)) {
       const members = g.map((i) => jobs[i]);
@@ -583,6 +599,42 @@ function rebuildFromHunk(j: Job, factory: ImageFactory, _parser: CParser): { pre
   const enclosing = /\b([A-Za-z_]\w*)\s*\(/.exec(h.section)?.[1];
   const partial = enclosing && !names.includes(enclosing) ? [enclosing] : [];
   return { pre, post, names: [...names, ...partial], partial };
+}
+
+/**
+ * Hunk-only mode: a function split over two consecutive hunks of one file diff, with at
+ * most a few unseen lines between them (join.ts), is rebuilt whole on each side where it
+ * parses complete, and given to both hunks (each keeps its own changed lines).
+ */
+function joinSplitFunctions(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnType<typeof rebuildFromHunk>>, factory: ImageFactory): void {
+  for (let i = 0; i + 1 < pending.length; i++) {
+    const a = pending[i];
+    const b = pending[i + 1];
+    if (a.patchIndex !== b.patchIndex || a.fileIndex !== b.fileIndex || b.hunkIndex !== a.hunkIndex + 1 || a.path !== b.path) continue;
+    const ra = rebuilt.get(a)!;
+    const rb = rebuilt.get(b)!;
+    for (const kind of ['-', '+'] as const) {
+      const joined = joinSides(a.hunk, b.hunk, kind);
+      if (!joined) continue;
+      const f = factory.file(`${a.path ?? 'hunk.c'}#join:${a.key}+${b.key}:${kind}`, joined.text);
+      for (const e of f.functions.values()) {
+        const sideOf = (r: typeof ra) => (kind === '-' ? r.pre : r.post);
+        if (e.hasError || !e.active || sideOf(ra).has(e.name) || sideOf(rb).has(e.name)) continue;
+        const def = f.functionBody(e.name);
+        if (!def) continue;
+        const fn: CFunction = { name: e.name, file: f, def, lineBase: joined.lineBase, displayPath: a.path ?? 'hunk.c' };
+        const hdr = (h: Hunk) => h.header.replace(/ @@.*/, ' @@');
+        for (const [j, r] of [[a, ra], [b, rb]] as const) {
+          sideOf(r).set(e.name, fn);
+          (j.joined ??= new Set()).add(e.name);
+          if (!r.names.includes(e.name)) r.names.push(e.name);
+          const k = r.partial.indexOf(e.name);
+          if (k >= 0) r.partial.splice(k, 1);
+          j.assumptions.add(`${e.name}() spans hunks ${hdr(a.hunk)} and ${hdr(b.hunk)}: its ${kind === '-' ? 'old' : 'new'} side is rebuilt across the ${joined.gap} line(s) between them that the diff does not show${joined.droppedEndifs ? ', whose `#if` is taken as built in (its `#endif` follows)' : ''} (a guess: those lines are not in the document)`);
+        }
+      }
+    }
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
-import { int, NULL, PlainObject, T, toBigInt, TRUE, Value, VOID } from '../../interp/values';
+import { FALSE, int, NULL, PlainObject, T, toBigInt, TRUE, Value, VOID } from '../../interp/values';
 import { PSEUDO_SITE } from '../../interp/interpreter';
 import { EXT4 } from '../ext4';
 import type { ModelCtx, ModelFn, Registry } from '../registry';
 import { bhHas } from './bufferHead';
-import { acquire, release } from '../locking';
+import { acquire, release, runPending } from '../locking';
 
 /**
  * ext4 of the legacy DIO eras, for the functions a patch under review does not contain
@@ -194,6 +194,31 @@ function putIoEnd(ctx: ModelCtx, io: Value): void {
   }
 }
 
+/**
+ * `iocb->private = &overwrite` (ext4_file_write_iter() 4.6–5.4): the flag ext4's
+ * ->direct_IO reads to know a dioread_nolock overwrite was detected under the lock.
+ */
+function setOverwriteFlag(ctx: ModelCtx, overwrite: bigint): void {
+  let ov = overwrite;
+  ctx.w.objects.iocb.set('private', { k: 'ref', ref: { name: 'overwrite', get: () => int(ov, T.int), set: (v: Value) => { ov = toBigInt(v); } } });
+}
+
+/**
+ * After a synchronous DIO that met unwritten extents (EXT4_STATE_DIO_UNWRITTEN, set by
+ * the get_block callback): convert [pos, pos + ret) in process context and clear the
+ * state (ext4_ext_direct_IO() 4.6 / ext4_direct_IO_write() 4.7–5.4). Returns `ret`, or
+ * the conversion's -errno.
+ */
+function convertSyncUnwritten(ctx: ModelCtx, fn: string, pos: bigint, ret: bigint, cite: string): bigint {
+  const { w, it } = ctx;
+  const state = w.c('EXT4_STATE_DIO_UNWRITTEN');
+  if (!w.stateBits.has(state)) return ret;
+  it.trace.model(fn, 'EXT4_STATE_DIO_UNWRITTEN: convert after __blockdev_direct_IO() returned', undefined, `${cite}: "for non AIO case, since the IO is already completed, we could do the conversion right here"`);
+  const r = toBigInt(it.call('ext4_convert_unwritten_extents', [NULL, obj(w.objects.inode), int(pos, T.long), int(ret, T.long)]));
+  w.stateBits.delete(state);
+  return r < 0n ? r : ret;
+}
+
 /** Does the image hold the get_block callbacks seed 004 adds (its post-image)? Then 4.7's dispatch applies. */
 function patched47(ctx: ModelCtx): boolean {
   return !!(ctx.it.image.lookupFunction('ext4_dio_get_block_unwritten_sync') || ctx.it.image.lookupFunction('ext4_dio_get_block_unwritten_async'));
@@ -249,12 +274,7 @@ function extDirectIo(ctx: ModelCtx, a: Value[]): Value {
   it.trace.model('ext4_ext_direct_IO', `${overwrite ? 'overwrite' : w.scenario.request.aio ? 'AIO' : 'sync'} DIO: get_block ${getBlock}${ioEnd.k === 'obj' ? ', io_end allocated up front' : ''}`, undefined, `${cite}${four7 ? ' (4.7 dispatch)' : ''}`);
   let ret = toBigInt(it.call('__blockdev_direct_IO', [obj(w.objects.iocb), obj(w.objects.inode), NULL, obj(w.objects.iter), int(pos, T.long), { k: 'fn', name: getBlock }, { k: 'fn', name: 'ext4_end_io_dio' }, NULL, int(dioFlags, T.int)]));
   if (ioEnd.k === 'obj') w.objects.ei.set('cur_aio_dio', NULL);
-  if (ret > 0n && !overwrite && w.stateBits.has(c('EXT4_STATE_DIO_UNWRITTEN'))) {
-    it.trace.model('ext4_ext_direct_IO', 'EXT4_STATE_DIO_UNWRITTEN: convert after __blockdev_direct_IO() returned', undefined, `${cite}: "for non AIO case, since the IO is already completed, we could do the conversion right here"`);
-    const r = toBigInt(it.call('ext4_convert_unwritten_extents', [NULL, obj(w.objects.inode), int(pos, T.long), int(ret, T.long)]));
-    if (r < 0n) ret = r;
-    w.stateBits.delete(c('EXT4_STATE_DIO_UNWRITTEN'));
-  }
+  if (ret > 0n && !overwrite) ret = convertSyncUnwritten(ctx, 'ext4_ext_direct_IO', pos, ret, cite);
   it.call('inode_dio_end', [obj(w.objects.inode)]);
   if (overwrite) acquire(ctx, 'exclusive', `${cite}: inode_lock() again after the overwrite DIO`);
   return int(ret, T.long);
@@ -291,8 +311,7 @@ function fileWriteIter46(ctx: ModelCtx): Value {
     if (all) overwrite = 1n;
     it.trace.model('ext4_file_write_iter', `dioread_nolock overwrite test over blocks ${first}..${last}`, overwrite ? 'overwrite = 1' : 'overwrite = 0', `${cite}: ext4_should_dioread_nolock() && !nrpages && inside i_size && ext4_map_blocks() all MAPPED`);
   }
-  let ov = overwrite;
-  w.objects.iocb.set('private', { k: 'ref', ref: { name: 'overwrite', get: () => int(ov, T.int), set: (v: Value) => { ov = toBigInt(v); } } });
+  setOverwriteFlag(ctx, overwrite);
   const ret = toBigInt(it.call('__generic_file_write_iter', [obj(w.objects.iocb), obj(w.objects.iter)]));
   release(ctx, 'exclusive', `${cite}: inode_unlock()`);
   if (ret > 0n) it.call('generic_write_sync', [obj(w.objects.file), int(ret, T.long)]);
@@ -373,8 +392,206 @@ const V46: Registry = {
   ext4_journal_current_handle: m('fs/ext4/ext4_jbd2.h ext4_journal_current_handle(): no handle is running at get_block time in the DIO path', () => NULL),
 };
 
-export const LEGACY_EXT4: Readonly<Record<'2.6.31' | '4.6', Registry>> = {
+/**
+ * ext4_file_write_iter() (fs/ext4/file.c 5.3), for a patch that does not hold it:
+ * buffered IOCB_NOWAIT → -EOPNOTSUPP; inode_trylock() (IOCB_NOWAIT → -EAGAIN) else
+ * inode_lock(); ext4_write_checks(); unaligned AIO on an extent file waits in
+ * ext4_unwritten_wait(); a DIO that ext4_overwrite_io() finds all written and
+ * ext4_should_dioread_nolock() allows is an overwrite (`*iocb->private`), a DIO that is
+ * not one is -EAGAIN under IOCB_NOWAIT; __generic_file_write_iter(); an unaligned AIO
+ * that was queued waits again; inode_unlock(); generic_write_sync().
+ */
+function fileWriteIter53(ctx: ModelCtx): Value {
+  const { w, it } = ctx;
+  const c = w.c;
+  const cite = 'fs/ext4/file.c ext4_file_write_iter() 5.3';
+  const inode = obj(w.objects.inode);
+  const iocb = obj(w.objects.iocb);
+  const iter = obj(w.objects.iter);
+  const direct = (w.iocbFlags & c('IOCB_DIRECT')) !== 0n;
+  const nowait = (w.iocbFlags & c('IOCB_NOWAIT')) !== 0n;
+  const EN = (n: string) => int(-c(n), T.long);
+  if (!direct && nowait) {
+    it.trace.model('ext4_file_write_iter', 'buffered IOCB_NOWAIT', '-EOPNOTSUPP', `${cite}: !o_direct && IOCB_NOWAIT`);
+    return EN('EOPNOTSUPP');
+  }
+  if (toBigInt(it.call('inode_trylock', [inode])) === 0n) {
+    if (nowait) return EN('EAGAIN');
+    it.call('inode_lock', [inode]);
+  }
+  const unlock = (r: Value): Value => {
+    it.call('inode_unlock', [inode]);
+    return r;
+  };
+  let ret = toBigInt(it.call('ext4_write_checks', [iocb, iter]));
+  if (ret <= 0n) return unlock(int(ret, T.long));
+  const unaligned = direct && w.mapping === 'extents' && w.scenario.request.aio && toBigInt(it.call('ext4_unaligned_aio', [inode, iter, int(w.pos, T.long)])) !== 0n;
+  if (unaligned) it.call('ext4_unwritten_wait', [inode]);
+  let overwrite = 0n;
+  if (direct && !unaligned) {
+    if (toBigInt(it.call('ext4_overwrite_io', [inode, int(w.pos, T.long), int(w.iterCount, T.ulong)])) !== 0n) {
+      if (toBigInt(it.call('ext4_should_dioread_nolock', [inode])) !== 0n) overwrite = 1n;
+    } else if (nowait) return unlock(EN('EAGAIN'));
+  }
+  it.trace.model('ext4_file_write_iter', `${direct ? `DIO${unaligned ? ', unaligned AIO' : ''}` : 'buffered'}`, `overwrite = ${overwrite}`, cite);
+  setOverwriteFlag(ctx, overwrite);
+  ret = toBigInt(it.call('__generic_file_write_iter', [iocb, iter]));
+  if (ret === -c('EIOCBQUEUED') && unaligned) it.call('ext4_unwritten_wait', [inode]);
+  it.call('inode_unlock', [inode]);
+  if (ret > 0n) it.call('generic_write_sync', [iocb, int(ret, T.long)]);
+  return int(ret, T.long);
+}
+
+/**
+ * ext4_direct_IO_write() (fs/ext4/inode.c 4.7–5.4; as in 5.3):
+ * - a write ending past i_size or i_disksize puts the inode on the orphan list and sets
+ *   i_disksize = i_size first, in a handle of its own;
+ * - inode_dio_begin(); a dioread_nolock overwrite (`*iocb->private`) drops i_rwsem around
+ *   the IO and maps with ext4_dio_get_block_overwrite();
+ * - an indirect-mapped file, or a write starting at or past i_size, maps with
+ *   ext4_dio_get_block() and DIO_LOCKING | DIO_SKIP_HOLES (a hole inside i_size ends the
+ *   DIO: the VFS writes the rest buffered); an extent file inside i_size maps holes as
+ *   unwritten with ext4_dio_get_block_unwritten_sync() (sync) or _async() (AIO), DIO_LOCKING;
+ * - a DIO that met unwritten extents synchronously (EXT4_STATE_DIO_UNWRITTEN) converts
+ *   them after __blockdev_direct_IO() returns, in process context;
+ * - inode_dio_end(); i_rwsem taken again after an overwrite; a failed extending write
+ *   truncates; the orphan entry is removed and i_size/i_disksize raised to the end written.
+ */
+function directIoWrite53(ctx: ModelCtx): Value {
+  const { w, it } = ctx;
+  const c = w.c;
+  const cite = 'fs/ext4/inode.c ext4_direct_IO_write() 5.3';
+  const inode = obj(w.objects.inode);
+  const pos = w.pos;
+  const count = w.iterCount;
+  const final = pos + count;
+  let orphan = false;
+  if (final > w.iSize || final > w.iDisksize) {
+    it.call('ext4_journal_start', [inode, int(2)]);
+    it.call('ext4_orphan_add', [NULL, inode]);
+    orphan = true;
+    it.call('ext4_update_i_disksize', [inode, int(w.iSize, T.long)]);
+    it.call('ext4_journal_stop', [NULL]);
+  }
+  it.call('inode_dio_begin', [inode]);
+  const ov = w.objects.iocb.get('private');
+  const overwrite = ov.k === 'ref' ? toBigInt(ov.ref.get()) !== 0n : false;
+  if (overwrite) release(ctx, 'exclusive', `${cite}: overwrite DIO: inode_unlock() around the IO`);
+  w.objects.iocb.set('private', NULL);
+  const bs = BigInt(w.blockSize);
+  let getBlock: string;
+  let dioFlags = c('DIO_LOCKING');
+  if (overwrite) {
+    getBlock = 'ext4_dio_get_block_overwrite';
+    dioFlags = 0n;
+  } else if (w.mapping !== 'extents' || (pos / bs) * bs >= w.iSize) {
+    getBlock = 'ext4_dio_get_block';
+    dioFlags |= c('DIO_SKIP_HOLES');
+  } else getBlock = w.scenario.request.aio ? 'ext4_dio_get_block_unwritten_async' : 'ext4_dio_get_block_unwritten_sync';
+  it.trace.model('ext4_direct_IO_write', `${overwrite ? 'overwrite' : w.scenario.request.aio ? 'AIO' : 'sync'} DIO${orphan ? ', extending: on the orphan list' : ''}`, `get_block ${getBlock}`, cite);
+  let ret = toBigInt(it.call('__blockdev_direct_IO', [obj(w.objects.iocb), inode, NULL, obj(w.objects.iter), int(pos, T.long), { k: 'fn', name: getBlock }, { k: 'fn', name: 'ext4_end_io_dio' }, NULL, int(dioFlags, T.int)]));
+  if (ret > 0n && !overwrite) ret = convertSyncUnwritten(ctx, 'ext4_direct_IO_write', pos, ret, cite);
+  it.call('inode_dio_end', [inode]);
+  if (overwrite) acquire(ctx, 'exclusive', `${cite}: inode_lock() again after the overwrite DIO`);
+  if (ret < 0n && ret !== -c('EIOCBQUEUED') && final > w.iSize) it.call('ext4_truncate_failed_write', [inode]);
+  if (orphan) {
+    it.call('ext4_journal_start', [inode, int(2)]);
+    it.call('ext4_orphan_del', [NULL, inode]);
+    if (ret > 0n) {
+      const end = pos + ret;
+      if (end > w.iSize || end > w.iDisksize) {
+        it.call('ext4_update_i_disksize', [inode, int(end, T.long)]);
+        if (end > w.iSize) {
+          w.iSize = end;
+          w.emit({ e: 'size', iSize: Number(w.iSize), disksize: Number(w.iDisksize), lock: w.lock, context: w.context });
+        }
+      }
+    }
+    it.call('ext4_journal_stop', [NULL]);
+  }
+  return int(ret, T.long);
+}
+
+/**
+ * The 5.3 ext4 functions: the 4.7+ get_block callbacks and io_end handling (as the 4.6
+ * table's 4.7 entries), plus what 5.3 added or changed. Used for seed 000's before side.
+ */
+const V53: Registry = {
+  ...Object.fromEntries(Object.entries(V46).filter(([n]) => !['ext4_file_write_iter', 'ext4_direct_IO', 'ext4_ext_direct_IO', 'ext4_ind_direct_IO', 'ext4_dio_get_block_unwritten', 'ext4_inode_aio', 'ext4_inode_aio_set'].includes(n))),
+  ext4_file_write_iter: m('fs/ext4/file.c ext4_file_write_iter() 5.3 (see fileWriteIter53)', (ctx) => fileWriteIter53(ctx)),
+  ext4_direct_IO: m('fs/ext4/inode.c ext4_direct_IO() 5.3: encrypted regular files, data=journal and inline data return 0 (the VFS writes buffered); writes → ext4_direct_IO_write()', (ctx) => {
+    const { w, it } = ctx;
+    if (w.flags.has('encrypt') || w.journalData || w.flags.has('inline_data')) {
+      it.trace.model('ext4_direct_IO', w.flags.has('encrypt') ? 'IS_ENCRYPTED()' : w.journalData ? 'ext4_should_journal_data()' : 'ext4_has_inline_data()', '0', 'fs/ext4/inode.c ext4_direct_IO() 5.3: return 0, buffered IO handles it');
+      return int(0, T.long);
+    }
+    return it.call('ext4_direct_IO_write', [obj(w.objects.iocb), obj(w.objects.iter)]);
+  }),
+  ext4_direct_IO_write: m('fs/ext4/inode.c ext4_direct_IO_write() 5.3 (see directIoWrite53)', (ctx) => directIoWrite53(ctx)),
+  ext4_write_checks: m('fs/ext4/file.c ext4_write_checks() 5.3: generic_write_checks(); IS_IMMUTABLE → -EPERM; the s_bitmap_maxbytes limit of block-mapped files (never reached by the scenarios); returns iov_iter_count()', (ctx, a) => {
+    const r = toBigInt(ctx.it.call('generic_write_checks', a));
+    if (r <= 0n) return int(r, T.long);
+    if (toBigInt(ctx.it.call('IS_IMMUTABLE', [obj(ctx.w.objects.inode)])) !== 0n) return int(-ctx.w.c('EPERM'), T.long);
+    return int(ctx.w.iterCount, T.long);
+  }),
+  ext4_unaligned_aio: m('fs/ext4/file.c ext4_unaligned_aio() 5.3: 0 at or past ALIGN(i_size, blocksize), else (pos | iov_iter_alignment(from)) & (blocksize - 1)', (ctx, a) => {
+    const { w, it } = ctx;
+    const bs = BigInt(w.blockSize);
+    const pos = toBigInt(a[2] ?? int(w.pos));
+    if (pos >= ((w.iSize + bs - 1n) / bs) * bs) return int(0, T.int);
+    const align = toBigInt(it.call('iov_iter_alignment', [a[1] ?? obj(w.objects.iter)]));
+    return int(((pos | align) & (bs - 1n)) !== 0n ? 1n : 0n, T.int);
+  }),
+  ext4_unwritten_wait: m('fs/ext4/file.c ext4_unwritten_wait() 2.6.38–5.4: wait_event(EXT4_I(inode)->i_unwritten == 0), i.e. until every io_end flagged unwritten (this request\'s queued AIO included) has converted', (ctx) => {
+    const { w, it } = ctx;
+    w.emit({ e: 'may-sleep', what: 'ext4_unwritten_wait', context: w.context });
+    w.emit({ e: 'wait', what: 'ext4_unwritten_wait' });
+    const own = w.pending.length > 0 && w.events.some((e) => e.e === 'dio-unwritten');
+    it.trace.add({ kind: 'wait', fn: it.currentFn(), file: 'model', line: 0, text: own ? 'ext4_unwritten_wait(): waits for this request\'s unwritten conversion' : 'ext4_unwritten_wait(): drains in-flight unwritten conversions', cite: 'fs/ext4/file.c ext4_unwritten_wait() 5.3' });
+    if (own) runPending(ctx);
+    return VOID;
+  }),
+  ext4_overwrite_io: m('fs/ext4/file.c ext4_overwrite_io(inode, pos, len) 5.3: inside i_size and ext4_map_blocks(NULL, …, 0) maps the whole range in one written (EXT4_MAP_MAPPED) extent', (ctx, a) => {
+    const { w } = ctx;
+    const pos = toBigInt(a[1]);
+    const len = toBigInt(a[2]);
+    if (pos + len > w.iSize) return FALSE;
+    const bits = BigInt(w.blkbits);
+    const lblk = pos >> bits;
+    const blklen = ((pos + len + BigInt(w.blockSize) - 1n) >> bits) - lblk;
+    const map = new PlainObject('ext4_map_blocks', { m_lblk: int(lblk, T.uint), m_len: int(blklen, T.uint) });
+    const r = toBigInt((EXT4.ext4_map_blocks as ModelFn).run(ctx, [NULL, obj(w.objects.inode), obj(map), int(0, T.int)], PSEUDO_SITE));
+    return r === blklen && (toBigInt(map.get('m_flags')) & w.c('EXT4_MAP_MAPPED')) !== 0n ? TRUE : FALSE;
+  }),
+  ext4_dio_checks: m('ext4_dio_checks() of the 2019 series (v2 patch 3/5, not in seed 000\'s document); merged in 5.5 as ext4_dio_supported(): false for an encrypted inode, data=journal or inline data (5.5 adds fs-verity, not in this series)', (ctx) => {
+    const { w, it } = ctx;
+    it.assume('ext4_dio_checks(): added by patch 3/5 of the series, which is not in the document; modelled as 5.5 merged it (ext4_dio_supported() without the fs-verity test)');
+    return w.flags.has('encrypt') || w.journalData || w.flags.has('inline_data') ? FALSE : TRUE;
+  }),
+  ext4_handle_inode_extension: m('ext4_handle_inode_extension(inode, size, count) of the 2019 series (v2 patch 2/5, not in the document), as 5.5 merged it with (inode, offset, written, count): in a handle, raise i_size/i_disksize to the end written; if blocks were allocated past it (ALIGN(size) < ALIGN(size + count)) truncate them, else take the inode off the orphan list', (ctx, a) => {
+    const { w, it } = ctx;
+    const inode = obj(w.objects.inode);
+    const size = a.length >= 4 ? toBigInt(a[1]) + toBigInt(a[2]) : toBigInt(a[1]);
+    const count = toBigInt(a[a.length - 1]);
+    if (a.length < 4) it.assume('ext4_handle_inode_extension(): added by patch 2/5 of the series, which is not in the document; modelled as 5.5 merged it');
+    it.call('ext4_journal_start', [inode, int(2)]);
+    if (toBigInt(it.call('ext4_update_inode_size', [inode, int(size, T.long)])) !== 0n) it.call('ext4_mark_inode_dirty', [NULL, inode]);
+    const bs = BigInt(w.blockSize);
+    const align = (x: bigint) => ((x + bs - 1n) / bs) * bs;
+    const truncate = align(size) < align(size + count);
+    if (!truncate) it.call('ext4_orphan_del', [NULL, inode]);
+    it.call('ext4_journal_stop', [NULL]);
+    if (truncate) {
+      it.call('ext4_truncate_failed_write', [inode]);
+      it.call('ext4_orphan_del', [NULL, inode]);
+    }
+    return int(0, T.int);
+  }),
+};
+
+export const LEGACY_EXT4: Readonly<Record<'2.6.31' | '4.6' | '5.3', Registry>> = {
   '2.6.31': V2631,
   '4.6': V46,
+  '5.3': V53,
 };
 

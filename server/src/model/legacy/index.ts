@@ -12,6 +12,5 @@ import { LEGACY_VFS } from './vfs';
  */
 export function legacyRegistry(profile: KernelProfile): Registry | undefined {
   if (profile.dio !== 'blockdev') return undefined;
-  const era = profile.id === '2.6.31' ? '2.6.31' : '4.6';
-  return { ...BUFFER_HEAD, ...DIRECT_IO, ...LEGACY_VFS, ...LEGACY_EXT4[era] };
+  return { ...BUFFER_HEAD, ...DIRECT_IO, ...LEGACY_VFS, ...LEGACY_EXT4[profile.legacy?.era ?? '4.6'] };
 }

@@ -27,7 +27,14 @@ function directWrite(ctx: ModelCtx): bigint {
   const c = w.c;
   const pos = w.pos;
   const count = w.iterCount;
-  it.call('filemap_write_and_wait_range', [{ k: 'obj', obj: w.objects.mapping }, int(pos, T.long), int(pos + count - 1n, T.long)]);
+  if (w.profile.legacy?.nowait && w.iocbFlags & c('IOCB_NOWAIT')) {
+    // 4.13+ (5.3): under IOCB_NOWAIT cached pages in the range are -EAGAIN, and nothing is written back.
+    const cached = w.scenario.env.cachedPages || [...w.dirty].some((b) => BigInt(b) << BigInt(w.blkbits) < pos + count && (BigInt(b + 1) << BigInt(w.blkbits)) > pos);
+    if (cached) {
+      it.trace.model('generic_file_direct_write', 'IOCB_NOWAIT and cached pages in range', '-EAGAIN', 'mm/filemap.c generic_file_direct_write() 4.13+: filemap_range_has_page() → -EAGAIN');
+      return -c('EAGAIN');
+    }
+  } else it.call('filemap_write_and_wait_range', [{ k: 'obj', obj: w.objects.mapping }, int(pos, T.long), int(pos + count - 1n, T.long)]);
   const iocb: Value = { k: 'obj', obj: w.objects.iocb };
   const iter: Value = { k: 'obj', obj: w.objects.iter };
   // 2.6.31: ->direct_IO(rw, iocb, iov, offset, nr_segs); 4.6: ->direct_IO(iocb, iter, offset).
