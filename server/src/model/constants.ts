@@ -81,6 +81,13 @@ const LEGACY: Record<string, bigint> = {
   GFP_NOFS: 0x50n, GFP_KERNEL: 0xd0n,
 };
 
+/** fs/direct-io.c of 3.x–5.4 (see LEGACY): the 4.6 and 5.3 tables. */
+const FOUR_X: Record<string, bigint> = {
+  ...LEGACY,
+  DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
+  DIO_MAX_BLOCKS: 4096n,
+};
+
 /** Constants per profile id. Values that moved between versions are listed per profile. */
 export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
   '6.1': {
@@ -97,19 +104,11 @@ export const BUILTIN_CONSTANTS: Readonly<Record<string, Readonly<Record<string, 
     EXT4_GET_BLOCKS_DIO_CREATE_EXT: 0x11n, EXT4_GET_BLOCKS_DIO_CONVERT_EXT: 0x21n,
     DIO_MAX_BLOCKS: 4096n,
   },
-  '4.6': {
-    ...LEGACY,
-    DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
-    DIO_MAX_BLOCKS: 4096n,
-  },
+  '4.6': FOUR_X,
   // 5.3: fs.h DIO_* as 4.6; EXT4_STATE_DIO_UNWRITTEN still the 7th state bit (removed by
   // the 2019 iomap series, 5.5). iomap.h IOMAP_* and IOMAP_DIO_UNWRITTEN as in COMMON (5.3
   // include/linux/iomap.h: IOMAP_WRITE 0x01 … IOMAP_NOWAIT 0x20; IOMAP_DIO_UNWRITTEN 1 << 0).
-  '5.3': {
-    ...LEGACY,
-    DIO_LOCKING: 1n, DIO_SKIP_HOLES: 2n, DIO_ASYNC_EXTEND: 4n, DIO_SKIP_DIO_COUNT: 8n,
-    DIO_MAX_BLOCKS: 4096n,
-  },
+  '5.3': FOUR_X,
   '6.12': SIX_TWELVE,
   // 6.13: IOMAP_ATOMIC = 1 << 9 (include/linux/iomap.h, added with iomap atomic writes);
   // the rest as 6.12. Not checked against a real 6.13 tree (none is fetched).

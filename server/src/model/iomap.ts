@@ -1,6 +1,6 @@
 import { CObject, int, PlainObject, T, toBigInt, Value, NULL } from '../interp/values';
 import type { ModelCtx, ModelFn, Registry } from './registry';
-import { writeback } from './vfs';
+import { pageCacheHasRange, writeback } from './vfs';
 
 /**
  * iomap direct IO (fs/iomap/direct-io.c __iomap_dio_rw(), iomap_dio_complete(),
@@ -54,7 +54,7 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
   const needSync = (w.iocbFlags & c('IOCB_DSYNC')) !== 0n;
 
   // kiocb_invalidate_pages(): write back and invalidate the page cache over the range.
-  if ((w.iocbFlags & c('IOCB_NOWAIT')) && (w.scenario.env.cachedPages || [...w.dirty].some((b) => BigInt(b) << BigInt(w.blkbits) < pos0 + len0 && (BigInt(b + 1) << BigInt(w.blkbits)) > pos0))) {
+  if ((w.iocbFlags & c('IOCB_NOWAIT')) && pageCacheHasRange(w, pos0, len0)) {
     it.trace.model('iomap_dio_rw', 'IOCB_NOWAIT and cached pages in range', '-EAGAIN', 'kiocb_invalidate_pages(): filemap_range_has_page() → -EAGAIN under IOCB_NOWAIT');
     return EN('EAGAIN');
   }

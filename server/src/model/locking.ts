@@ -40,6 +40,14 @@ function tryAcquire(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string
 }
 
 /** Release the inode lock held in `mode`. */
+/** down_write → down_read of i_rwsem without releasing it (downgrade_write()). */
+function downgrade(ctx: ModelCtx): Value {
+  if (ctx.w.lock !== 'exclusive') ctx.w.emit({ e: 'lock-error', text: `downgrade_write of i_rwsem held ${ctx.w.lock}` });
+  ctx.w.lock = 'shared';
+  record(ctx, 'downgrade', 'downgrade_write()');
+  return VOID;
+}
+
 export function release(ctx: ModelCtx, mode: Exclude<LockMode, 'none'>, cite: string): Value {
   const w = ctx.w;
   if (w.lock !== mode) {
@@ -57,18 +65,8 @@ export const LOCKING: Registry = {
   inode_trylock_shared: m('include/linux/fs.h inode_trylock_shared(): down_read_trylock()', (ctx) => tryAcquire(ctx, 'shared', 'inode_trylock_shared() → down_read_trylock()')),
   inode_unlock: m('include/linux/fs.h inode_unlock(): up_write()', (ctx) => release(ctx, 'exclusive', 'inode_unlock() → up_write()')),
   inode_unlock_shared: m('include/linux/fs.h inode_unlock_shared(): up_read()', (ctx) => release(ctx, 'shared', 'inode_unlock_shared() → up_read()')),
-  inode_lock_downgrade: m('include/linux/fs.h: downgrade_write(&inode->i_rwsem)', (ctx) => {
-    if (ctx.w.lock !== 'exclusive') ctx.w.emit({ e: 'lock-error', text: `downgrade_write of i_rwsem held ${ctx.w.lock}` });
-    ctx.w.lock = 'shared';
-    record(ctx, 'downgrade', 'downgrade_write()');
-    return VOID;
-  }),
-  downgrade_write: m('include/linux/rwsem.h downgrade_write(&inode->i_rwsem) (5.3 ext4 code calls it directly; inode_lock_downgrade() wraps it from 4.x on)', (ctx) => {
-    if (ctx.w.lock !== 'exclusive') ctx.w.emit({ e: 'lock-error', text: `downgrade_write of i_rwsem held ${ctx.w.lock}` });
-    ctx.w.lock = 'shared';
-    record(ctx, 'downgrade', 'downgrade_write()');
-    return VOID;
-  }),
+  inode_lock_downgrade: m('include/linux/fs.h: downgrade_write(&inode->i_rwsem)', downgrade),
+  downgrade_write: m('include/linux/rwsem.h downgrade_write(&inode->i_rwsem) (5.3 ext4 code calls it directly; inode_lock_downgrade() wraps it from 4.x on)', downgrade),
   inode_dio_wait: m(
     'fs/inode.c inode_dio_wait() (6.1/6.12): sleeps until i_dio_count is 0, i.e. until in-flight DIO (including this task\'s queued AIO) completes',
     (ctx) => {

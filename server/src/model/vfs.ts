@@ -12,6 +12,16 @@ import { bufferedEvent, folioLock } from './iomapBuffered';
 const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'model', cite, run: (ctx, args) => run(ctx, args) });
 
 /**
+ * Does the page cache hold pages of [pos, pos + count) (bytes)? Pages the scenario
+ * starts with (`env.cachedPages`) or blocks dirtied by buffered writes during the run:
+ * mm/filemap.c filemap_range_has_page(), which IOCB_NOWAIT direct writes test.
+ */
+export function pageCacheHasRange(w: World, pos: bigint, count: bigint): boolean {
+  const bits = BigInt(w.blkbits);
+  return w.scenario.env.cachedPages || [...w.dirty].some((b) => BigInt(b) << bits < pos + count && BigInt(b + 1) << bits > pos);
+}
+
+/**
  * Write back dirty page-cache blocks in [start, end] (bytes): delalloc blocks get
  * allocated (unwritten, then converted at writeback end_io with dioread_nolock — written
  * either way once the wait returns), unwritten blocks dirtied by buffered writes are

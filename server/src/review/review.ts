@@ -418,6 +418,9 @@ function chooseReference(doc: PatchDocument, text: string, opts: ReviewOptions):
   return tree ? { ...tree, profile: chosen.profile, profileWhy: `profile ${chosen.profile.id}: ${chosen.why}` } : undefined;
 }
 
+/** A hunk's `@@ -a,b +c,d @@`, without its section text. */
+const atHeader = (h: Hunk) => h.header.replace(/ @@.*/, ' @@');
+
 function markHunkOnly(j: Job, note: string): Job {
   j.mode = 'hunk-only';
   j.note = note;
@@ -505,7 +508,7 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
     });
     for (const g of featureGroups(items)) {
       const members = g.map((i) => jobs[i]);
-      const where = members.map((j) => `${j.hunk.header.replace(/ @@.*/, ' @@')} (document line ${j.hunk.docLine + 1})`).join(', ');
+      const where = members.map((j) => `${atHeader(j.hunk)} (document line ${j.hunk.docLine + 1})`).join(', ');
       const pre = new Map<string, CFunction>();
       const post = new Map<string, CFunction>();
       const globals = new Map<string, GlobalInit>();
@@ -617,20 +620,19 @@ function joinSplitFunctions(pending: readonly Job[], rebuilt: ReadonlyMap<Job, R
       const joined = joinSides(a.hunk, b.hunk, kind);
       if (!joined) continue;
       const f = factory.file(`${a.path ?? 'hunk.c'}#join:${a.key}+${b.key}:${kind}`, joined.text);
+      const sideOf = (r: typeof ra) => (kind === '-' ? r.pre : r.post);
       for (const e of f.functions.values()) {
-        const sideOf = (r: typeof ra) => (kind === '-' ? r.pre : r.post);
         if (e.hasError || !e.active || sideOf(ra).has(e.name) || sideOf(rb).has(e.name)) continue;
         const def = f.functionBody(e.name);
         if (!def) continue;
         const fn: CFunction = { name: e.name, file: f, def, lineBase: joined.lineBase, displayPath: a.path ?? 'hunk.c' };
-        const hdr = (h: Hunk) => h.header.replace(/ @@.*/, ' @@');
         for (const [j, r] of [[a, ra], [b, rb]] as const) {
           sideOf(r).set(e.name, fn);
           (j.joined ??= new Set()).add(e.name);
           if (!r.names.includes(e.name)) r.names.push(e.name);
           const k = r.partial.indexOf(e.name);
           if (k >= 0) r.partial.splice(k, 1);
-          j.assumptions.add(`${e.name}() spans hunks ${hdr(a.hunk)} and ${hdr(b.hunk)}: its ${kind === '-' ? 'old' : 'new'} side is rebuilt across the ${joined.gap} line(s) between them that the diff does not show${joined.droppedEndifs ? ', whose `#if` is taken as built in (its `#endif` follows)' : ''} (a guess: those lines are not in the document)`);
+          j.assumptions.add(`${e.name}() spans hunks ${atHeader(a.hunk)} and ${atHeader(b.hunk)}: its ${kind === '-' ? 'old' : 'new'} side is rebuilt across the ${joined.gap} line(s) between them that the diff does not show${joined.droppedEndifs ? ', whose `#if` is taken as built in (its `#endif` follows)' : ''} (a guess: those lines are not in the document)`);
         }
       }
     }

@@ -1,6 +1,7 @@
 import { int, T, toBigInt, Value } from '../../interp/values';
 import { acquire, release } from '../locking';
 import type { ModelCtx, ModelFn, Registry } from '../registry';
+import { pageCacheHasRange } from '../vfs';
 
 /**
  * The VFS write path of the legacy DIO era (mm/filemap.c), above ext4's ->direct_IO:
@@ -29,8 +30,7 @@ function directWrite(ctx: ModelCtx): bigint {
   const count = w.iterCount;
   if (w.profile.legacy?.nowait && w.iocbFlags & c('IOCB_NOWAIT')) {
     // 4.13+ (5.3): under IOCB_NOWAIT cached pages in the range are -EAGAIN, and nothing is written back.
-    const cached = w.scenario.env.cachedPages || [...w.dirty].some((b) => BigInt(b) << BigInt(w.blkbits) < pos + count && (BigInt(b + 1) << BigInt(w.blkbits)) > pos);
-    if (cached) {
+    if (pageCacheHasRange(w, pos, count)) {
       it.trace.model('generic_file_direct_write', 'IOCB_NOWAIT and cached pages in range', '-EAGAIN', 'mm/filemap.c generic_file_direct_write() 4.13+: filemap_range_has_page() → -EAGAIN');
       return -c('EAGAIN');
     }
