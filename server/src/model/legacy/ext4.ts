@@ -213,7 +213,7 @@ function convertSyncUnwritten(ctx: ModelCtx, fn: string, pos: bigint, ret: bigin
   const { w, it } = ctx;
   const state = w.c('EXT4_STATE_DIO_UNWRITTEN');
   if (!w.stateBits.has(state)) return ret;
-  it.trace.model(fn, 'EXT4_STATE_DIO_UNWRITTEN: convert after __blockdev_direct_IO() returned', undefined, `${cite}: "for non AIO case, since the IO is already completed, we could do the conversion right here"`);
+  it.trace.model(fn, 'EXT4_STATE_DIO_UNWRITTEN: convert after __blockdev_direct_IO() returned', undefined, `${cite}: a synchronous DIO has completed by now, so it converts in place instead of through an io_end`);
   const r = toBigInt(it.call('ext4_convert_unwritten_extents', [NULL, obj(w.objects.inode), int(pos, T.long), int(ret, T.long)]));
   w.stateBits.delete(state);
   return r < 0n ? r : ret;
