@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { lspLatency } from './lsp.mjs';
+import { robustness } from './robustness.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -69,6 +70,7 @@ const k61 = api.loadKernelTree(tree61, parser);
 const warm = time(() => api.reviewPatch(diffText, reviewOpts(toBase(k61))).dispose(), 5);
 const lsp = await lspLatency(root, tree61, tree, 12);
 const rssMiB = process.resourceUsage().maxRSS / 1024;
+const robust = robustness(root, tree);
 
 const rows = [
   ['raw tree-sitter parse, file.c + inode.c', `${raw.median.toFixed(1)} ms`, `${(bytes / 1024).toFixed(0)} KiB`],
@@ -80,9 +82,10 @@ const rows = [
   [`LSP: diagnostics after a one-line edit (p50/p95, ${lsp.edits} edits)`, `${lsp.diagP50.toFixed(0)}/${lsp.diagP95.toFixed(0)} ms`, 'includes the 300 ms debounce'],
   ['LSP: hover after a one-line edit (p50/p95)', `${lsp.hoverP50.toFixed(0)}/${lsp.hoverP95.toFixed(0)} ms`, 'waits for the re-analysis'],
   ['peak RSS (bench process)', `${rssMiB.toFixed(0)} MiB`, ''],
+  ...robust.rows,
 ];
 if (asJson) {
-  process.stdout.write(JSON.stringify({ lsp, reviewColdMs: cold.median, reviewWarmMs: warm.median, rawParseMs: raw.median, frontIndexMs: frontIndexOnly.median, frontLowerAllMs: front.median, matrixMs: sim.median, scenarios: matrix.length, scenariosPerSec: matrix.length / (sim.median / 1000), peakRssMiB: rssMiB }, null, 1) + '\n');
+  process.stdout.write(JSON.stringify({ lsp, reviewColdMs: cold.median, reviewWarmMs: warm.median, rawParseMs: raw.median, frontIndexMs: frontIndexOnly.median, frontLowerAllMs: front.median, matrixMs: sim.median, scenarios: matrix.length, scenariosPerSec: matrix.length / (sim.median / 1000), peakRssMiB: rssMiB, robustness: robust.json }, null, 1) + '\n');
 } else {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));

@@ -20,6 +20,12 @@ ${WORKLOAD_USAGE.trimEnd()}
              before/after outcomes; exit status 1 when an invariant is newly broken
 `;
 
+/** An error's message on one line (file names and messages may hold newlines). */
+export function oneLine(err: unknown): string {
+  const m = err instanceof Error ? err.message : String(err);
+  return m.replace(/\s*[\r\n]+\s*/g, ' ').slice(0, 500);
+}
+
 /** CLI entry. Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -57,7 +63,14 @@ async function simulateCmd(args: string[]): Promise<number> {
   }
   let scenarios: Scenario[] = defaultMatrix();
   if (values.scenarios) {
-    const parsed = parseScenarioFile(readFileSync(values.scenarios, 'utf8'));
+    let text: string;
+    try {
+      text = readFileSync(values.scenarios, 'utf8');
+    } catch (err) {
+      process.stderr.write(`simulate: cannot read ${values.scenarios}: ${oneLine(err)}\n`);
+      return 2;
+    }
+    const parsed = parseScenarioFile(text);
     for (const p of parsed.problems) process.stderr.write(`${values.scenarios}: scenario ${p.id ?? `#${p.index}`}: ${p.message}\n`);
     scenarios = parsed.scenarios;
   }
@@ -109,8 +122,10 @@ if (require.main === module) {
         process.stderr.write(`ext4-write-path: ${e.message}\n${USAGE}`);
         process.exit(2);
       }
-      process.stderr.write(`ext4-write-path: ${e.stack ?? err}\n`);
-      process.exit(1);
+      // Anything else is our bug, still said in one line (the stack only on request), with
+      // its own status so scripts tell it from "invariant broken" (1) and usage errors (2).
+      process.stderr.write(`ext4-write-path: internal error: ${oneLine(err)}${process.env.EXT4WP_DEBUG ? `\n${e.stack}` : ' (EXT4WP_DEBUG=1 shows the stack)'}\n`);
+      process.exit(3);
     },
   );
 }

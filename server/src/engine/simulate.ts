@@ -37,10 +37,11 @@ export function entryFor(profile: KernelProfile): string {
  */
 export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   const c = (name: string): bigint => ctx.constant(name) ?? 0n;
-  const w = new World(s, ctx.profile, c);
+  const limits = ctx.limits ?? DEFAULT_LIMITS;
+  const w = new World(s, ctx.profile, c, limits.steps);
   const trace = new Trace();
   const host = makeHost(w, ctx.constant);
-  const it = new Interpreter(ctx.image, host, trace, ctx.limits ?? DEFAULT_LIMITS);
+  const it = new Interpreter(ctx.image, host, trace, limits);
   host.bind(it);
   let ret: Value | undefined;
   let inconclusive: string | undefined;

@@ -31,20 +31,33 @@ export interface TraceStep {
   depth: number;
 }
 
+/** Steps one run's trace keeps (see `Trace`). */
+export const TRACE_LIMIT = 2_000;
+
 /** Sink for trace steps; the interpreter and the models share one per scenario run. */
 export class Trace {
   readonly steps: TraceStep[] = [];
   depth = 0;
-  constructor(private readonly limit = 20000) {}
+  /** Steps not kept because the trace was full. */
+  dropped = 0;
 
-  add(step: Omit<TraceStep, 'depth'>): TraceStep {
-    const s = { ...step, depth: this.depth };
-    if (this.steps.length < this.limit) this.steps.push(s);
-    return s;
+  /**
+   * @param limit steps kept per run. The default matrix's longest trace is under 200 steps
+   * (6.1/6.12, measured); a runaway run would otherwise keep one object per step, and a
+   * review keeps every scenario's trace on both sides (issue 16: 2 GB for one bad edit).
+   */
+  constructor(private readonly limit = TRACE_LIMIT) {}
+
+  add(step: Omit<TraceStep, 'depth'>): void {
+    if (this.steps.length < this.limit - 1) this.steps.push({ ...step, depth: this.depth });
+    else if (this.dropped++ === 0) {
+      // The last slot says the trace is cut, so no reader takes it for the whole run.
+      this.steps.push({ kind: 'warn', fn: step.fn, file: step.file, line: step.line, text: `trace cut: only the first ${this.limit - 1} steps are kept`, depth: this.depth });
+    }
   }
 
   /** Record a model decision with the kernel source it is modelled on. */
-  model(fn: string, text: string, result: string | undefined, cite: string): TraceStep {
-    return this.add({ kind: 'model', fn, file: 'model', line: 0, text, result, cite });
+  model(fn: string, text: string, result: string | undefined, cite: string): void {
+    this.add({ kind: 'model', fn, file: 'model', line: 0, text, result, cite });
   }
 }

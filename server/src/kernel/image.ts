@@ -18,6 +18,8 @@ export class KernelImage implements CodeImage {
     readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
     /** Initialised globals rebuilt from hunks (ops tables a patch adds), consulted after the files. */
     private readonly globals: ReadonlyMap<string, GlobalInit> = new Map(),
+    /** Consulted last, for functions neither the overlay nor the files define (other hunks' new helpers, looked up lazily). */
+    private readonly fallback?: (name: string) => CFunction | undefined,
   ) {
     this.overlay = new Map(overlay);
   }
@@ -31,7 +33,7 @@ export class KernelImage implements CodeImage {
       const def = f.functionBody(name);
       if (def) return { name, file: f, def, lineBase: 1, displayPath: f.path };
     }
-    return undefined;
+    return this.fallback?.(name);
   }
 
   lookupMacro(name: string): string | undefined {
@@ -52,6 +54,6 @@ export class KernelImage implements CodeImage {
 
   /** A copy with extra functions layered on top (hunk-only mode). */
   withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
-    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals);
+    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals, this.fallback);
   }
 }

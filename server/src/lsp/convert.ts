@@ -657,7 +657,7 @@ export function traceMarkdown(t: ScenarioTrace, where: string, result?: Scenario
   return md.join('\n');
 }
 
-/** Steps a trace view receives at most (a bounded run has at most 20000; no reader wants those all). */
+/** Steps a trace view receives at most (a run keeps at most TRACE_LIMIT = 2000; no reader wants those all). */
 const MAX_VIEW_STEPS = 3000;
 
 /**

@@ -1,6 +1,7 @@
 import { FALSE, int, T, toBigInt, TRUE, Value, VOID, ModelObject } from '../interp/values';
 import type { ModelCtx, ModelFn, Registry } from './registry';
 import type { BlockState } from '../scenario/types';
+import type { World } from './world';
 
 /**
  * ext4 functions the model implements in TypeScript rather than interpreting: the extent
@@ -43,10 +44,22 @@ function mapFlagNames(ctx: ModelCtx, f: bigint): string[] {
   return out;
 }
 
-/** Length of the run of blocks in state `st` starting at `lblk`, at most `max`. */
-function runLength(blocks: (lblk: number) => BlockState, lblk: number, max: number, st: BlockState): number {
+/**
+ * Length of the run of blocks in state `st` starting at `lblk`, at most `max` (fs blocks).
+ * Charged per block visited: `max` is the caller's `m_len`, up to 2^32 in edited C.
+ */
+function runLength(w: World, lblk: number, max: number, st: BlockState): number {
+  if (st === '_') {
+    // A hole runs to the next block that is set: found over the map, not block by block.
+    w.charge(w.blocks.size, 'ext4_map_blocks');
+    let next = Infinity;
+    for (const b of w.blocks.keys()) if (b > lblk && b < next) next = b;
+    return Math.min(max, next - lblk);
+  }
+  // Blocks that are set are bounded by the scenario and by charged allocations.
   let n = 0;
-  while (n < max && blocks(lblk + n) === st) n++;
+  while (n < max && w.blockAt(lblk + n) === st) n++;
+  w.charge(n + 1, 'ext4_map_blocks');
   return n;
 }
 
@@ -90,7 +103,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
   if (len === 0) {
     ret = 0;
   } else if (!create) {
-    const run = runLength(at, lblk, len, st);
+    const run = runLength(w, lblk, len, st);
     mlen = run;
     if (st === 'W') {
       mflags = F('MAPPED');
@@ -103,7 +116,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       ret = 0;
     }
   } else {
-    const run = runLength(at, lblk, len, st);
+    const run = runLength(w, lblk, len, st);
     if (st === 'W') {
       mflags = F('MAPPED');
       ret = run;
@@ -113,6 +126,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       if (preIo) mflags = F('UNWRITTEN') | F('NEW') | F('MAPPED');
       else if (unwritExt) mflags = F('UNWRITTEN') | F('MAPPED');
       else {
+        w.charge(run, 'ext4_map_blocks');
         for (let i = 0; i < run; i++) w.setBlock(lblk + i, 'W');
         w.esSeq++;
         mflags = F('NEW') | F('MAPPED');
@@ -126,6 +140,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
         return int(-c('ENOSPC'), T.int);
       }
       const unwritten = extents && unwritExt;
+      w.charge(run, 'ext4_map_blocks');
       for (let i = 0; i < run; i++) w.setBlock(lblk + i, unwritten ? 'U' : 'W');
       w.esSeq++;
       mflags = (unwritten ? F('UNWRITTEN') : 0n) | F('NEW') | F('MAPPED');
@@ -159,8 +174,8 @@ function convertUnwritten(ctx: ModelCtx, args: Value[]): Value {
   const first = Number(off >> BigInt(w.blkbits));
   const last = Number((off + len - 1n) >> BigInt(w.blkbits));
   let n = 0;
-  for (let b = first; b <= last; b++) {
-    if (w.blockAt(b) === 'U') {
+  for (const [b, st] of w.blocksIn(first, last, 'ext4_convert_unwritten_extents')) {
+    if (st === 'U') {
       w.setBlock(b, 'W');
       n++;
     }
@@ -235,7 +250,7 @@ export const EXT4: Registry = {
   ext4_truncate_failed_write: model('model', 'truncate.h ext4_truncate_failed_write(): truncate page cache and blocks past i_size', (ctx) => {
     const w = ctx.w;
     const keep = Number((w.iSize + BigInt(w.blockSize) - 1n) >> BigInt(w.blkbits));
-    for (let b = keep; b < w.blocks.length; b++) w.blocks[b] = '_';
+    for (const b of [...w.blocks.keys()]) if (b >= keep) w.blocks.delete(b);
     ctx.it.trace.model('ext4_truncate_failed_write', 'truncate blocks past i_size', `${keep} block(s) kept`, 'fs/ext4/truncate.h ext4_truncate_failed_write()');
     return VOID;
   }),

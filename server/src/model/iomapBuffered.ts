@@ -209,6 +209,7 @@ function writeIter(ctx: ModelCtx, iomap: CObject, pos0: bigint, len: bigint, req
     // iomap_write_end(): the copied range is dirty in the page cache; i_size moves past EOF.
     const first = Number(pos >> BigInt(w.blkbits));
     const last = Number((pos + bytes - 1n) >> BigInt(w.blkbits));
+    w.charge(last - first + 1, 'iomap_write_end');
     for (let b = first; b <= last; b++) w.dirty.add(b);
     w.iterCount -= bytes;
     if (pos + bytes > w.iSize) {
@@ -247,6 +248,7 @@ function delallocRelease(ctx: ModelCtx, args: Value[]): Value {
     it.trace.model('iomap_write_delalloc_release', `no dirty page cache over [${from}, ${to})`, `${punch}()`, 'fs/iomap/buffered-io.c iomap_write_delalloc_release() → iomap_write_delalloc_scan(), 6.12');
     it.call(punch, [inodeV, int(from, T.long), int(to - from, T.long), iomapV]);
   };
+  if (scanEnd > start) w.charge(Number((scanEnd - start) / bs) + 1, 'iomap_write_delalloc_release');
   for (let b = start - (start % bs); b < scanEnd; b += bs) {
     if (w.dirty.has(Number(b / bs))) {
       call(punchStart, b);
@@ -299,6 +301,7 @@ function daMapBlocks(ctx: ModelCtx, args: Value[]): Value {
       it.trace.model('ext4_da_map_blocks', `reserve ${n} block(s) at ${lblk}`, '-ENOSPC', 'env.enospc: ext4_da_reserve_space() → -ENOSPC');
       return int(-w.c('ENOSPC'), T.int);
     }
+    w.charge(n, 'ext4_da_map_blocks');
     for (let i = 0; i < n; i++) w.setBlock(lblk + i, 'D');
     w.esSeq++;
     w.emit({ e: 'delalloc', op: 'reserve', lblk, len: n });
@@ -325,8 +328,8 @@ function esRemoveExtent(ctx: ModelCtx, args: Value[]): Value {
   const lblk = Number(toBigInt(args[1]));
   const len = Number(toBigInt(args[2]));
   let released = 0;
-  for (let b = lblk; b < lblk + len; b++) {
-    if (w.blockAt(b) !== 'D') continue;
+  for (const [b, st] of w.blocksIn(lblk, lblk + len - 1, 'ext4_es_remove_extent')) {
+    if (st !== 'D') continue;
     w.setBlock(b, '_');
     w.dirty.delete(b);
     w.emit({ e: 'delalloc', op: 'release', lblk: b, len: 1 });

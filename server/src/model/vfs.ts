@@ -2,6 +2,7 @@ import { int, T, toBigInt, Value, VOID } from '../interp/values';
 import type { ModelCtx, ModelFn, Registry } from './registry';
 import type { World } from './world';
 import { bufferedEvent, folioLock } from './iomapBuffered';
+import { ext4MaxSize } from '../scenario/limits';
 
 /**
  * VFS and page-cache functions the ext4 write path calls (fs/read_write.c, fs/inode.c,
@@ -31,14 +32,14 @@ export function writeback(w: World, start: bigint, end: bigint): number {
   const first = Number(start >> BigInt(w.blkbits));
   const last = Number(end >> BigInt(w.blkbits));
   let n = 0;
-  for (let b = first; b <= last; b++) {
-    const st = w.blockAt(b);
+  for (const [b, st] of w.blocksIn(first, last, 'filemap_write_and_wait_range')) {
     if (st === 'D' || (st === 'U' && w.dirty.has(b))) {
       w.setBlock(b, 'W');
       n++;
     }
-    w.dirty.delete(b);
   }
+  // Dirty pages are only ever added by charged loops, so this walk is bounded too.
+  for (const b of [...w.dirty]) if (b >= first && b <= last) w.dirty.delete(b);
   return n;
 }
 
@@ -74,6 +75,7 @@ function performWrite(ctx: ModelCtx): Value {
   const end = pos + copied;
   const cite = delalloc ? '6.12 inode.c ext4_da_write_begin(): __filemap_get_folio(FGP_WRITEBEGIN), no handle' : '6.12 inode.c ext4_write_begin(): grab the folio, unlock, ext4_journal_start(), folio_lock() under the handle';
   const unwrittenGetBlock = !w.journalData && s.mount.dioreadNolock && w.mapping === 'extents';
+  w.charge(Number(((end - 1n) >> 12n) - (pos >> 12n) + 1n), 'generic_perform_write');
   for (let page = pos >> 12n; page <= (end - 1n) >> 12n; page++) {
     if (delalloc) folioLock(ctx, 'buffer_head', 'ext4_da_write_begin()', cite);
     else {
@@ -118,13 +120,16 @@ function performWrite(ctx: ModelCtx): Value {
 
 export const VFS: Registry = {
   generic_write_checks: m(
-    'fs/read_write.c generic_write_checks() 6.1/6.12: 0 for an empty iter; IOCB_APPEND moves ki_pos to i_size; IOCB_NOWAIT without IOCB_DIRECT is -EINVAL (ext4 sets neither FMODE_BUF_WASYNC nor FOP_BUFFER_WASYNC); s_maxbytes truncates',
+    'fs/read_write.c generic_write_checks() 6.1/6.12: 0 for an empty iter; IOCB_APPEND moves ki_pos to i_size; IOCB_NOWAIT without IOCB_DIRECT is -EINVAL (ext4 sets neither FMODE_BUF_WASYNC nor FOP_BUFFER_WASYNC); generic_write_check_limits(): ki_pos ≥ s_maxbytes (ext4_max_size(), O_LARGEFILE forced on 64-bit) is -EFBIG, a write crossing it is shortened (iov_iter_truncate())',
     (ctx) => {
       const w = ctx.w;
       const c = w.c;
       if (w.iterCount === 0n) return int(0, T.long);
       if (w.iocbFlags & c('IOCB_APPEND')) w.pos = w.iSize;
       if ((w.iocbFlags & c('IOCB_NOWAIT')) && !(w.iocbFlags & c('IOCB_DIRECT'))) return int(-c('EINVAL'), T.long);
+      const maxBytes = ext4MaxSize(w.blockSize);
+      if (w.pos >= maxBytes) return int(-c('EFBIG'), T.long);
+      if (w.iterCount > maxBytes - w.pos) w.iterCount = maxBytes - w.pos;
       return int(w.iterCount, T.long);
     },
   ),

@@ -1,6 +1,8 @@
 import type { BlockState, Scenario } from '../scenario/types';
 import type { KernelProfile } from './profiles';
 import { int, ModelObject, NULL, T, toBigInt, Value } from '../interp/values';
+import { DEFAULT_LIMITS, Inconclusive } from '../interp/interpreter';
+import { ext4MaxBitmapSize, ext4MaxSize } from '../scenario/limits';
 
 /** i_rwsem as this request holds it. */
 export type LockMode = 'none' | 'shared' | 'exclusive';
@@ -60,7 +62,8 @@ export type LockOp =
  * Block numbers are fs blocks; positions and sizes are bytes.
  */
 export class World {
-  blocks: BlockState[];
+  /** Logical block → state; an absent block is a hole. A Map, not an array: a write near `s_maxbytes` sets block 2^32 - 1 alone. */
+  readonly blocks = new Map<number, BlockState>();
   iSize: bigint;
   iDisksize: bigint;
   nosec: boolean;
@@ -107,9 +110,15 @@ export class World {
   readonly contended: boolean;
   readonly objects: WorldObjects;
 
-  constructor(readonly scenario: Scenario, readonly profile: KernelProfile, readonly c: (name: string) => bigint) {
+  private modelStepsLeft: number;
+
+  /** @param modelSteps the budget of `charge()`: blocks/pages model loops may visit in one run. */
+  constructor(readonly scenario: Scenario, readonly profile: KernelProfile, readonly c: (name: string) => bigint, readonly modelSteps = DEFAULT_LIMITS.steps) {
+    this.modelStepsLeft = modelSteps;
     const s = scenario;
-    this.blocks = [...s.inode.blocks] as BlockState[];
+    [...s.inode.blocks].forEach((b, i) => {
+      if (b !== '_') this.blocks.set(i, b as BlockState);
+    });
     this.iSize = BigInt(s.inode.size);
     this.iDisksize = BigInt(s.inode.disksize);
     this.nosec = s.inode.nosec;
@@ -128,23 +137,57 @@ export class World {
     this.iocbFlags = f;
     // MAY_INLINE_DATA is set on inodes created with inline_data enabled; only the flag matters here.
     if (this.flags.has('inline_data')) this.stateBits.add(c('EXT4_STATE_MAY_INLINE_DATA'));
-    this.blocks.forEach((b, i) => {
-      if (b === 'D') this.dirty.add(i);
-    });
+    for (const [i, b] of this.blocks) if (b === 'D') this.dirty.add(i);
     this.objects = makeObjects(this);
   }
 
+  /** Record an event; each is charged (one unit), so the event log is bounded like the run. */
   emit(ev: WorldEvent): void {
+    this.charge(1, 'event log');
     this.events.push(ev);
   }
 
   blockAt(lblk: number): BlockState {
-    return this.blocks[lblk] ?? '_';
+    return this.blocks.get(lblk) ?? '_';
   }
 
+  /**
+   * The blocks in [first, last] that are not holes, as [lblk, state] pairs in no
+   * particular order. Costs min(range, blocks set), charged: callers pass ranges up to
+   * LLONG_MAX (filemap_write_and_wait_range(…, LLONG_MAX)), so never walk the range blindly.
+   * @throws Inconclusive when the model budget is spent.
+   */
+  blocksIn(first: number, last: number, what: string): Array<[number, BlockState]> {
+    const out: Array<[number, BlockState]> = [];
+    if (last < first) return out;
+    if (last - first + 1 <= this.blocks.size) {
+      this.charge(last - first + 1, what);
+      for (let b = first; b <= last; b++) {
+        const st = this.blocks.get(b);
+        if (st) out.push([b, st]);
+      }
+    } else {
+      this.charge(this.blocks.size, what);
+      for (const [b, st] of this.blocks) if (b >= first && b <= last) out.push([b, st]);
+    }
+    return out;
+  }
+
+  /** Set one block's state (`_` makes it a hole again). */
   setBlock(lblk: number, st: BlockState): void {
-    while (this.blocks.length < lblk) this.blocks.push('_');
-    this.blocks[lblk] = st;
+    if (st === '_') this.blocks.delete(lblk);
+    else this.blocks.set(lblk, st);
+  }
+
+  /**
+   * Charge `n` units of model work (one per block or page a model loop visits) to this
+   * run's budget, the same size as the interpreter's step budget: a request over millions
+   * of blocks ends `inconclusive` instead of running for minutes (issue 16).
+   * @throws Inconclusive when the budget is spent.
+   */
+  charge(n: number, what: string): void {
+    this.modelStepsLeft -= n;
+    if (this.modelStepsLeft < 0) throw new Inconclusive(`model step budget of ${this.modelSteps} exhausted`, what);
   }
 
   /** `IS_DAX(inode)`: the inode flag `dax` (S_DAX needs CONFIG_FS_DAX, on in Debian). */
@@ -190,7 +233,7 @@ function makeObjects(w: World): WorldObjects {
   // address_space.host is the inode; `inode` is created below, so the getter reads it late.
   const mapping: ModelObject = new ModelObject('address_space', { host: { get: (): Value => ptr(inode) } });
   const sbi = new ModelObject('ext4_sb_info', {
-    s_bitmap_maxbytes: num(() => (1n << 41n) - 1n),
+    s_bitmap_maxbytes: num(() => ext4MaxBitmapSize(w.blockSize)),
     s_mount_opt: num(() => mountOpt(w), T.uint),
     s_daxdev: { get: () => NULL },
     s_dax_part_off: num(() => 0n, T.ulong),
@@ -200,7 +243,7 @@ function makeObjects(w: World): WorldObjects {
     s_blocksize_bits: num(() => w.blkbits, T.u8),
     s_fs_info: { get: () => ptr(sbi) },
     s_bdev: { get: () => ptr(new ModelObject('block_device', {})) },
-    s_maxbytes: num(() => (1n << 44n) - 1n),
+    s_maxbytes: num(() => ext4MaxSize(w.blockSize)),
   });
   const ei = new ModelObject('ext4_inode_info', {
     i_disksize: num(() => w.iDisksize, T.long, (v) => {

@@ -77,19 +77,39 @@ function stepKey(st: TraceStep): string {
 }
 
 /**
- * The steps where two traces of the same scenario differ: a Myers diff (jsdiff
- * `diffArrays`) over step identities. Steps only in `a` happened before the patch and not
- * after, steps only in `b` the reverse; together they locate every place the patched code
- * behaves differently, and a hunk containing one of them takes part in the change.
+ * Edits the trace diff may find before it gives up. Myers' diff costs O(N·D) time and
+ * memory for D edits; real patches differ in tens of steps, a runaway run in thousands
+ * (issue 16: one NUL byte in a hunk cost 30 s and 790 MB here).
  */
-export function divergentSteps(a: readonly TraceStep[], b: readonly TraceStep[]): { before: TraceStep[]; after: TraceStep[] } {
+export const MAX_TRACE_EDITS = 400;
+
+/**
+ * The steps where two traces of the same scenario differ: a Myers diff (jsdiff
+ * `diffArrays`) over step identities, after the common prefix and suffix. Steps only in
+ * `a` happened before the patch and not after, steps only in `b` the reverse; together
+ * they locate every place the patched code behaves differently, and a hunk containing one
+ * of them takes part in the change. When the traces differ in more than
+ * `MAX_TRACE_EDITS` steps, everything between the common prefix and suffix counts as
+ * divergent (`coarse`): attribution then names every hunk whose code ran there.
+ */
+export function divergentSteps(a: readonly TraceStep[], b: readonly TraceStep[]): { before: TraceStep[]; after: TraceStep[]; coarse: boolean } {
   const ka = a.map(stepKey);
   const kb = b.map(stepKey);
+  let lo = 0;
+  while (lo < ka.length && lo < kb.length && ka[lo] === kb[lo]) lo++;
+  let hiA = ka.length;
+  let hiB = kb.length;
+  while (hiA > lo && hiB > lo && ka[hiA - 1] === kb[hiB - 1]) {
+    hiA--;
+    hiB--;
+  }
+  const parts = diffArrays(ka.slice(lo, hiA), kb.slice(lo, hiB), { maxEditLength: MAX_TRACE_EDITS });
+  if (!parts) return { before: a.slice(lo, hiA), after: b.slice(lo, hiB), coarse: true };
   const before: TraceStep[] = [];
   const after: TraceStep[] = [];
-  let ia = 0;
-  let ib = 0;
-  for (const part of diffArrays(ka, kb)) {
+  let ia = lo;
+  let ib = lo;
+  for (const part of parts) {
     const n = part.count ?? part.value.length;
     if (part.removed) {
       before.push(...a.slice(ia, ia + n));
@@ -102,5 +122,5 @@ export function divergentSteps(a: readonly TraceStep[], b: readonly TraceStep[])
       ib += n;
     }
   }
-  return { before, after };
+  return { before, after, coarse: false };
 }

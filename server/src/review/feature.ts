@@ -31,25 +31,39 @@ export function addedIdentifiers(h: Hunk): Set<string> {
  */
 export function featureGroups(items: readonly FeatureItem[]): number[][] {
   const parent = items.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  // Iterative find with path halving: a long chain of unions must not recurse n deep.
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  // Join each item with the items defining a name it uses: through an index of definers,
+  // linear in names, not a comparison of every pair of hunks (issue 16).
+  const definers = new Map<string, number[]>();
+  items.forEach((b, j) => b.defines.forEach((n) => pushTo(definers, n, j)));
   items.forEach((a, i) =>
-    items.forEach((b, j) => {
-      if (i !== j && [...b.defines].some((n) => a.uses.has(n))) parent[find(i)] = find(j);
+    a.uses.forEach((n) => {
+      for (const j of definers.get(n) ?? []) if (i !== j) parent[find(i)] = find(j);
     }),
   );
   const groups = new Map<number, number[]>();
   items.forEach((_, i) => {
     const r = find(i);
-    groups.set(r, [...(groups.get(r) ?? []), i]);
+    const g = groups.get(r);
+    if (g) g.push(i);
+    else groups.set(r, [i]);
+  });
+  // Items alone in their group that sit inside a function some group uses join that group.
+  const loners = new Map<string, number[]>();
+  items.forEach((it, i) => {
+    if (it.placeableIn && groups.get(find(i))!.length === 1) pushTo(loners, it.placeableIn, i);
   });
   const out: number[][] = [];
   for (const g of groups.values()) {
     if (g.length < 2 || !g.some((i) => items[i].defines.size)) continue;
     const used = new Set(g.flatMap((i) => [...items[i].uses]));
-    items.forEach((it, i) => {
-      if (it.placeableIn && used.has(it.placeableIn) && groups.get(find(i))!.length === 1) g.push(i);
-    });
-    out.push(g.sort((a, b) => a - b));
+    const extra = new Set<number>();
+    for (const n of used) for (const i of loners.get(n) ?? []) extra.add(i);
+    out.push([...g, ...extra].sort((a, b) => a - b));
   }
   return out;
 }
@@ -113,4 +127,10 @@ export function placeExactly(text: string, hunks: readonly Hunk[]): { text: stri
   }
   out.push(...lines.slice(cursor));
   return { text: out.join('\n'), placed };
+}
+
+function pushTo<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }

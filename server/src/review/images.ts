@@ -24,8 +24,9 @@ export class ImageSide {
     overlay: ReadonlyMap<string, CFunction> = new Map(),
     config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
     globals: ReadonlyMap<string, GlobalInit> = new Map(),
+    fallback?: (name: string) => CFunction | undefined,
   ) {
-    this.image = new KernelImage([...files.values()], overlay, config, globals);
+    this.image = new KernelImage([...files.values()], overlay, config, globals, fallback);
   }
 
   /** Simulate every scenario (memoised). `budget` returns false once time is up: remaining scenarios are skipped. */
@@ -45,44 +46,56 @@ export class ImageSide {
  * it creates and frees their tree-sitter trees on `dispose()`.
  */
 export class ImageFactory {
-  private readonly parsed = new Map<string, SourceFile>();
+  /**
+   * path → text → parsed file. Two levels, not one key of path + text: a concatenated key
+   * is a new string to hash (the whole file, 200 KB for inode.c) on every lookup, and a
+   * review looks files up once per hunk (issue 16: review time grew with hunks²).
+   */
+  private readonly parsed = new Map<string, Map<string, SourceFile>>();
 
   constructor(private readonly parser: CParser, private readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG, seed: readonly SourceFile[] = []) {
     // Files already parsed by the caller (the base tree) are reused, not re-parsed.
-    for (const f of seed) this.parsed.set(key(f.path, f.text), f);
+    for (const f of seed) this.byPath(f.path).set(f.text, f);
   }
 
   /** The image of `texts` (only interpreted files are parsed), with an optional overlay of functions and initialised globals. */
-  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>): ImageSide {
+  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>, fallback?: (name: string) => CFunction | undefined): ImageSide {
     const files = new Map<string, SourceFile>();
     for (const path of INTERPRETED_FILES) {
       const text = texts.get(path);
       if (text === undefined) continue;
       files.set(path, this.file(path, text));
     }
-    return new ImageSide(texts, files, overlay, this.config, globals);
+    return new ImageSide(texts, files, overlay, this.config, globals, fallback);
   }
 
   /** Parse (or reuse) one file. */
   file(path: string, text: string): SourceFile {
-    const k = key(path, text);
-    let f = this.parsed.get(k);
+    const byText = this.byPath(path);
+    let f = byText.get(text);
     if (!f) {
       f = new SourceFile(path, text, this.parser, this.config);
-      this.parsed.set(k, f);
+      // A hunk's side is small and read once: lower it now and free its tree, so a patch of
+      // thousands of hunks does not hold thousands of trees in the WASM heap (which never shrinks).
+      if (path.includes('#hunk:')) {
+        f.lowerAll();
+        f.dispose();
+      }
+      byText.set(text, f);
     }
     return f;
+  }
+
+  private byPath(path: string): Map<string, SourceFile> {
+    let m = this.parsed.get(path);
+    if (!m) this.parsed.set(path, (m = new Map()));
+    return m;
   }
 
   /** Free every tree this factory parsed (not the seeded base files). */
   dispose(keep: readonly SourceFile[] = []): void {
     const keepSet = new Set(keep);
-    for (const f of this.parsed.values()) if (!keepSet.has(f)) f.dispose();
+    for (const byText of this.parsed.values()) for (const f of byText.values()) if (!keepSet.has(f)) f.dispose();
     this.parsed.clear();
   }
-}
-
-function key(path: string, text: string): string {
-  // Texts are compared whole; the map keeps one entry per distinct content.
-  return `${path}\u0000${text.length}\u0000${text}`;
 }

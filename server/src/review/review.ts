@@ -1,6 +1,6 @@
 import type { CFunction } from '../interp/interpreter';
 import type { TraceStep } from '../interp/trace';
-import { INTERPRETED_FILES } from '../kernel/image';
+import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import { PROFILES, KernelProfile } from '../model/profiles';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { inferProfile } from './inferProfile';
@@ -11,7 +11,7 @@ import type { Scenario } from '../scenario/types';
 import { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { modelledBy } from '../model/host';
 import type { CParser } from '../syntax/treeSitter';
-import { changesFor, decidingStep, diffFindings, divergentSteps, stepText } from './compare';
+import { changesFor, decidingStep, diffFindings, divergentSteps, MAX_TRACE_EDITS, stepText } from './compare';
 import { ImageFactory, ImageSide } from './images';
 import { graftHunk } from './graft';
 import { addedIdentifiers, featureGroups, placeExactly } from './feature';
@@ -97,6 +97,8 @@ interface Unit {
   profile: KernelProfile;
   constant: (n: string) => bigint | undefined;
   done: boolean;
+  /** Built on first attribution (unitIndex()); jobs do not change after that. */
+  index?: UnitIndex;
 }
 
 /**
@@ -190,7 +192,6 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])]);
   const jobs = new Map<string, Job>();
   const units: Unit[] = [];
-  const jobList: Job[] = [];
 
   const newJob = (p: Patch, fi: number, fd: FileDiff, hi: number, h: Hunk): Job => {
     const j: Job = {
@@ -212,9 +213,18 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       changed: new Set(),
     };
     jobs.set(j.key, j);
-    jobList.push(j);
+    if (!h.quoteDepth) {
+      const at = hunkSlot(j.path, h);
+      const list = byHunkSlot.get(at);
+      if (list) list.push(j);
+      else byHunkSlot.set(at, [j]);
+    }
     return j;
   };
+  // Quoted copies find their twin among the unquoted hunks by file, position and first
+  // line (sameHunk() needs all three equal), not by a scan of every job.
+  const byHunkSlot = new Map<string, Job[]>();
+  const hunkSlot = (path: string | null, h: Hunk) => `${path}\0${h.oldStart}\0${h.newStart}\0${h.lines.length ? bodyLine(h.lines[0]) : ''}`;
 
   // 1. The series, in order, each patch against the tree the previous ones produced.
   let cur: ReadonlyMap<string, string> | undefined = base?.texts;
@@ -246,7 +256,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     p.files.forEach((fd, fi) =>
       fd.hunks.forEach((h, hi) => {
         const j = newJob(p, fi, fd, hi, h);
-        const twin = jobList.find((o) => o !== j && !o.aliasOf && o.path === j.path && !jobs.get(o.key)?.hunk.quoteDepth && sameHunk(o.hunk, h));
+        const twin = byHunkSlot.get(hunkSlot(j.path, h))?.find((o) => !o.aliasOf && sameHunk(o.hunk, h));
         if (twin) {
           j.aliasOf = twin;
           j.mode = twin.mode;
@@ -276,6 +286,11 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   // per hunk so each hunk's effect stands alone. Helpers the same patch adds in other hunks
   // (and the reference lacks) are laid in too: a new caller needs its new callees.
   const ref = base ?? reference;
+  // Past MAX_HUNK_ONLY hunks the review stops rebuilding (time and memory grow with each):
+  // the rest are said to be not simulated, and the review is partial.
+  const overLimit = pending.splice(MAX_HUNK_ONLY);
+  for (const j of overLimit) j.note = `${j.note}; not simulated: this review already rebuilt ${MAX_HUNK_ONLY} hunks in hunk-only mode (the limit per review)`;
+  if (overLimit.length) problems.push({ message: `${overLimit.length} hunk(s) not simulated: more than ${MAX_HUNK_ONLY} hunks need hunk-only mode`, severity: 'warning' });
   const rebuilt = new Map<Job, ReturnType<typeof rebuildFromHunk>>();
   for (const j of pending) rebuilt.set(j, rebuildFromHunk(j, factory, opts.parser));
   joinSplitFunctions(pending, rebuilt, factory);
@@ -283,6 +298,8 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const features = ref ? featureUnits(pending, rebuilt, ref, factory) : [];
   units.push(...features);
   const inFeature = new Set(features.flatMap((u) => u.jobs));
+  const refImage = ref ? factory.image(ref.texts).image : undefined;
+  const laidIn = refImage ? patchFunctions(pending, rebuilt, refImage) : new Map<number, Map<string, Provider[]>>();
   for (const j of pending) {
     if (inFeature.has(j)) continue;
     const r = rebuilt.get(j)!;
@@ -297,30 +314,23 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       j.note = `${j.note}; no reference tree to run the rest of the write path (run \`npm run fetch-kernels\` or set ext4WritePath.kernelTree)`;
       continue;
     }
-    const refImage = factory.image(ref.texts).image;
     const pre = new Map(r.pre);
     const post = new Map(r.post);
     // Functions of the patch's other hunks that the reference lacks (new helpers, or the
     // era's versions a legacy reference leaves out): the same code on both sides, the
     // other hunk's new side, so the comparison shows this hunk's change and no other's.
-    for (const o of pending) {
-      if (o === j || o.patchIndex !== j.patchIndex) continue;
-      const other = rebuilt.get(o)!;
-      for (const name of new Set([...other.post.keys(), ...other.pre.keys()])) {
-        if (refImage.lookupFunction(name)) continue;
-        const fn = other.post.get(name) ?? other.pre.get(name)!;
-        let used = false;
-        for (const mine of [pre, post]) {
-          if (mine.has(name)) continue;
-          mine.set(name, fn);
-          used = true;
-        }
-        if (used) j.assumptions.add(`${name}() is taken from this patch's hunk at document line ${o.hunk.docLine + 1} (${other.post.has(name) ? 'its new side' : 'its old side'}, on both sides of this comparison): the reference tree has no such function`);
-      }
-    }
+    // Looked up when the run asks for them (a fallback after the tree's files), not copied
+    // into every hunk's overlay: a patch of n hunks stays linear in n.
+    const providers = laidIn.get(j.patchIndex);
+    const fallback = providers && ((name: string) => {
+      const p = providers.get(name)?.find((x) => x.job !== j);
+      if (!p) return undefined;
+      if (j.assumptions.size < MAX_ASSUMPTIONS) j.assumptions.add(`${name}() is taken from this patch's hunk at document line ${p.job.hunk.docLine + 1} (${p.side}, on both sides of this comparison): the reference tree has no such function`);
+      return p.fn;
+    });
     // A hunk inside a function it does not contain whole: graft its change onto the reference.
     if (r.partial.length) {
-      const g = graftHunk(j.hunk, j.key, r.partial[0], factory.image(ref.texts, pre).image, factory.image(ref.texts, post).image, factory, (n) => modelledBy(n)?.kind !== 'boundary');
+      const g = graftHunk(j.hunk, j.key, r.partial[0], factory.image(ref.texts, pre, undefined, fallback).image, factory.image(ref.texts, post, undefined, fallback).image, factory, (n) => modelledBy(n)?.kind !== 'boundary');
       if (g) {
         pre.set(g.target, g.before);
         post.set(g.target, g.after);
@@ -332,7 +342,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       }
     }
     if (!r.pre.size && !r.post.size && !j.graftTarget) continue;
-    const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(ref.texts, post), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
+    const unit: Unit = { pre: factory.image(ref.texts, pre, undefined, fallback), post: factory.image(ref.texts, post, undefined, fallback), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
     j.unit = unit;
     units.push(unit);
   }
@@ -361,6 +371,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     u.done = true;
   }
   if (partial) problems.push({ message: 'time budget exhausted: some hunks are not (fully) annotated', severity: 'warning' });
+  if (overLimit.length) partial = true;
 
   // 5. Plain results, in document order.
   const files: FileReview[] = [];
@@ -427,10 +438,55 @@ function markHunkOnly(j: Job, note: string): Job {
   return j;
 }
 
+/**
+ * Hunks one review rebuilds in hunk-only mode at most. Each costs a parse of both sides
+ * and its own simulation unit; 2,000 is several times the largest real series seen
+ * (the 6.1 → 6.12 diff of file.c and inode.c has 154 hunks).
+ */
+const MAX_HUNK_ONLY = 2_000;
+
+/** Assumptions kept per hunk (the rest add nothing a reader can use). */
+const MAX_ASSUMPTIONS = 20;
+
+/** A function one hunk of a patch holds complete, offered to the patch's other hunks. */
+interface Provider {
+  job: Job;
+  fn: CFunction;
+  side: 'its new side' | 'its old side';
+}
+
+/**
+ * Per patch: the functions its hunk-only hunks rebuild that the reference tree lacks, each
+ * with its first two providers in document order (a hunk takes the first that is not
+ * itself). One pass over the hunks.
+ */
+function patchFunctions(pending: readonly Job[], rebuilt: ReadonlyMap<Job, { pre: ReadonlyMap<string, CFunction>; post: ReadonlyMap<string, CFunction> }>, refImage: KernelImage): Map<number, Map<string, Provider[]>> {
+  const out = new Map<number, Map<string, Provider[]>>();
+  for (const o of pending) {
+    const other = rebuilt.get(o);
+    if (!other) continue;
+    let byName = out.get(o.patchIndex);
+    if (!byName) out.set(o.patchIndex, (byName = new Map()));
+    for (const name of new Set([...other.post.keys(), ...other.pre.keys()])) {
+      if (refImage.lookupFunction(name)) continue;
+      const list = byName.get(name) ?? [];
+      if (list.length >= 2) continue;
+      list.push({ job: o, fn: other.post.get(name) ?? other.pre.get(name)!, side: other.post.has(name) ? 'its new side' : 'its old side' });
+      byName.set(name, list);
+    }
+  }
+  return out;
+}
+
+/** A hunk line as sameHunk() compares it: kind, then the text with whitespace runs folded. */
+function bodyLine(l: Hunk['lines'][number]): string {
+  return `${l.kind}${l.text.replace(/\s+/g, ' ').trim()}`;
+}
+
 /** Two hunks are the same change if their headers and bodies match (a quoted copy may be trimmed: a prefix matches). */
 function sameHunk(a: Hunk, b: Hunk): boolean {
   if (a.oldStart !== b.oldStart || a.newStart !== b.newStart) return false;
-  const body = (h: Hunk) => h.lines.map((l) => `${l.kind}${l.text.replace(/\s+/g, ' ').trim()}`);
+  const body = (h: Hunk) => h.lines.map(bodyLine);
   const x = body(a);
   const y = body(b);
   const n = Math.min(x.length, y.length);
@@ -726,11 +782,13 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
  * line: code merely reached because of a change elsewhere does not own the change.
  */
 function divergenceOwners(u: Unit, ra: ScenarioResult, rb: ScenarioResult): Map<Job, { step: TraceStep; side: 'before' | 'after' }> {
-  const { before, after } = divergentSteps(ra.trace, rb.trace);
+  const { before, after, coarse } = divergentSteps(ra.trace, rb.trace);
+  if (coarse) for (const j of u.jobs) if (j.assumptions.size < MAX_ASSUMPTIONS) j.assumptions.add(`scenario ${ra.id}: the before and after traces differ in more than ${MAX_TRACE_EDITS} steps; the change is attributed to every hunk whose code ran between their common start and end (coarse)`);
   const onChanged = new Map<Job, Array<{ step: TraceStep; side: 'before' | 'after' }>>();
   const inRange = new Map<Job, Array<{ step: TraceStep; side: 'before' | 'after' }>>();
+  const index = unitIndex(u);
   const place = (st: TraceStep, side: 'before' | 'after') => {
-    for (const j of u.jobs) {
+    for (const j of index.candidates(st, side)) {
       // A grafted function has no hunk lines: a step in it belongs to the hunk grafted there.
       const grafted = !!j.graftTarget && st.fn === j.graftTarget && st.file.endsWith('~graft');
       const r = side === 'before' ? j.preRange : j.postRange;
@@ -749,6 +807,55 @@ function divergenceOwners(u: Unit, ra: ScenarioResult, rb: ScenarioResult): Map<
   const decisive = (x: { step: TraceStep }) => x.step.kind === 'branch' || x.step.kind === 'return' || x.step.kind === 'errno';
   for (const [j, steps] of use) out.set(j, steps.find(decisive) ?? steps[0]);
   return out;
+}
+
+/** Which of a unit's hunks may hold a step: found by binary search over their line ranges, not by trying every hunk. */
+interface UnitIndex {
+  candidates(st: TraceStep, side: 'before' | 'after'): Job[];
+}
+
+/**
+ * A unit's hunks sorted by line range per file and side (hunks of one patch do not
+ * overlap), plus its grafted hunks, which own steps by function name. Built once per
+ * unit: attribution looks a step up per divergent step per scenario, so a loop over all
+ * hunks there made review quadratic in hunks (issue 16).
+ */
+function unitIndex(u: Unit): UnitIndex {
+  if (u.index) return u.index;
+  const sorted = new Map<string, Job[]>();
+  const grafted: Job[] = [];
+  for (const j of u.jobs) {
+    if (j.graftTarget) grafted.push(j);
+    for (const side of ['before', 'after'] as const) {
+      const r = side === 'before' ? j.preRange : j.postRange;
+      if (!j.path || !r) continue;
+      const k = `${side}\0${j.path}`;
+      const list = sorted.get(k) ?? [];
+      list.push(j);
+      sorted.set(k, list);
+    }
+  }
+  const start = (j: Job, side: 'before' | 'after') => (side === 'before' ? j.preRange! : j.postRange!)[0];
+  for (const [k, list] of sorted) list.sort((a, b) => start(a, k.startsWith('before') ? 'before' : 'after') - start(b, k.startsWith('before') ? 'before' : 'after'));
+  const index: UnitIndex = {
+    candidates(st, side) {
+      const out = grafted.filter((j) => st.fn === j.graftTarget);
+      const list = sorted.get(`${side}\0${st.file}`);
+      if (!list) return out;
+      // Rightmost hunk starting at or before the line, then earlier ones while they start there too.
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (start(list[mid], side) <= st.line) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) if (!out.includes(list[i])) out.push(list[i]);
+      return out;
+    },
+  };
+  u.index = index;
+  return index;
 }
 
 function toReview(j: Job): HunkReview {

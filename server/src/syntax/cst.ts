@@ -29,6 +29,17 @@ export interface CNode {
   readonly bad?: boolean;
 }
 
+/**
+ * How deep the lowered tree may go (syntax nodes, not C statements). A function body
+ * deeper than this is not lowered below that depth: the subtree becomes one `TOO_DEEP`
+ * node, which the interpreter refuses to run. Real ext4/iomap functions stay under a
+ * tenth of it; the bound keeps lowering and interpreting off the JavaScript stack limit.
+ */
+export const MAX_SYNTAX_DEPTH = 400;
+
+/** Type of the node standing for a subtree cut at `MAX_SYNTAX_DEPTH`. */
+export const TOO_DEEP = 'too_deep';
+
 /** First child in field `name`, if any. */
 export function field(n: CNode, name: string): CNode | undefined {
   const f = n.fields[name];

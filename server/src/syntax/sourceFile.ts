@@ -1,5 +1,5 @@
 import type { Node, Tree, TreeCursor } from 'web-tree-sitter';
-import { CNode } from './cst';
+import { CNode, MAX_SYNTAX_DEPTH, TOO_DEEP } from './cst';
 import type { CParser } from './treeSitter';
 import { DEFAULT_PREPROC_CONFIG, evalPreprocCondition, PreprocConfig } from './preproc';
 
@@ -287,19 +287,21 @@ const TEXT_NODES = new Set(['number_literal', 'string_literal', 'char_literal', 
  * dropped except the operator token, which becomes `op`.
  */
 function lower(cursor: TreeCursor, text: string): CNode {
+  let depth = 0;
   const rec = (): CNode => {
-    const type = cursor.nodeType;
+    const type = depth >= MAX_SYNTAX_DEPTH ? TOO_DEEP : cursor.nodeType;
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     const sp = cursor.startPosition;
     const ep = cursor.endPosition;
-    const bad = type === 'ERROR' || cursor.nodeIsMissing;
+    const bad = type === 'ERROR' || type === TOO_DEEP || cursor.nodeIsMissing;
     const children: CNode[] = [];
     const fields: Record<string, CNode[]> = {};
     let op: string | undefined;
-    let leaf = true;
-    if (cursor.gotoFirstChild()) {
+    let leaf = type !== TOO_DEEP;
+    if (type !== TOO_DEEP && cursor.gotoFirstChild()) {
       leaf = false;
+      depth++;
       do {
         const fname = cursor.currentFieldName;
         if (!cursor.nodeIsNamed) {
@@ -312,6 +314,7 @@ function lower(cursor: TreeCursor, text: string): CNode {
         if (fname) (fields[fname] ??= []).push(child);
       } while (cursor.gotoNextSibling());
       cursor.gotoParent();
+      depth--;
     }
     const node: CNode = {
       type,

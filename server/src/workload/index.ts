@@ -276,6 +276,16 @@ function fioArgv(w: WriteSpec, size: number): WorkloadStep['argv'] {
   return [...new Set(argv)] as WorkloadStep['argv'];
 }
 
+/**
+ * Text from input (a scenario's id or description, a file name) made safe for one `# …`
+ * shell comment: a comment ends at the first newline, so a line break in a scenario file
+ * would start a command in the printed script. Every control character (and U+2028/9,
+ * which some tools treat as line ends) is written as a visible escape instead.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 const shq = (a: string): string => (/^[\w@%+=:,./^-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
 
 function shellArg(a: string): string {
@@ -296,7 +306,7 @@ function shellArg(a: string): string {
 export function formatShell(workloads: Workload[], source = 'scenarios'): string {
   const out: string[] = [
     '#!/bin/sh',
-    `# ext4-write-path workload: ${workloads.length} scenario(s) from ${source}.`,
+    `# ext4-write-path workload: ${workloads.length} scenario(s) from ${commentText(source)}.`,
     '# DEV is reformatted for every scenario. Tools can be overridden by the variables below.',
     ': "${DEV:?set DEV to a scratch block device: it is reformatted}"',
     ': "${MNT:=/mnt/ext4wp}"',
@@ -310,15 +320,15 @@ export function formatShell(workloads: Workload[], source = 'scenarios'): string
     'mkdir -p "$MNT"',
   );
   workloads.forEach((w, i) => {
-    out.push('', `# --- ${i + 1}: ${w.id}${w.description ? ` — ${w.description}` : ''}`);
-    for (const n of w.notes) out.push(`# note: ${n}`);
+    out.push('', `# --- ${i + 1}: ${commentText(w.id)}${w.description ? ` — ${commentText(w.description)}` : ''}`);
+    for (const n of w.notes) out.push(`# note: ${commentText(n)}`);
     if (w.unsupported.length) {
       out.push(`ext4wp_skip ${shq(w.id)} ${shq(w.unsupported.join('; '))}`);
       return;
     }
     out.push(`ext4wp_begin ${shq(w.id)} ${i + 1}`);
     for (const st of w.steps) {
-      if (st.why) out.push(`# ${st.why}`);
+      if (st.why) out.push(`# ${commentText(st.why)}`);
       const [tool, ...args] = st.argv;
       out.push(`ext4wp_step ${st.phase} "$${TOOLS[tool]}" ${args.map(shellArg).join(' ')}`);
     }

@@ -115,6 +115,7 @@ function directIo(ctx: ModelCtx, args: Value[], flags: bigint, fnName: string): 
     const zeroPartial = (isNew || unwritten) && ((from & (BigInt(w.blockSize) - 1n)) !== 0n || (to & (BigInt(w.blockSize) - 1n)) !== 0n);
     w.emit({ e: 'iomap', type: unwritten ? 'BH_Unwritten' : isNew ? 'BH_New' : 'BH_Mapped', offset: Number(lblk << bits), length: Number(nblocks << bits), zeroPartial });
     it.trace.model('__blockdev_direct_IO', `blocks ${lblk}..${lblk + nblocks - 1n} mapped${isNew ? ' new' : ''}${unwritten ? ' unwritten' : ''}: bio for [${from}, ${to})${zeroPartial ? '; dio_zero_block() zeroes the partial block' : ''}`, `${to - from} bytes submitted`, CITE);
+    w.charge(Number(nblocks), '__blockdev_direct_IO');
     for (let b = lblk; b < lblk + nblocks; b++) w.dioWritten.add(Number(b));
     done += to - from;
     w.iterCount -= to - from;

@@ -307,6 +307,7 @@ function fileWriteIter46(ctx: ModelCtx): Value {
     const first = Number(pos >> BigInt(w.blkbits));
     const last = Number((pos + count - 1n) >> BigInt(w.blkbits));
     let all = true;
+    w.charge(last - first + 1, 'ext4_file_write_iter');
     for (let b = first; b <= last; b++) if (w.blockAt(b) !== 'W') all = false;
     if (all) overwrite = 1n;
     it.trace.model('ext4_file_write_iter', `dioread_nolock overwrite test over blocks ${first}..${last}`, overwrite ? 'overwrite = 1' : 'overwrite = 0', `${cite}: ext4_should_dioread_nolock() && !nrpages && inside i_size && ext4_map_blocks() all MAPPED`);

@@ -1,0 +1,240 @@
+// Regression tests for the robustness defects of issue 16 (engine, CLI, workload side; the
+// LSP framing and cancellation defects are in lsp.robust.test.mjs). Each reproducer is
+// written here, from the defect's description; each failed on the code before the fix.
+// Time bounds below are hang guards (a run that never ends), never performance targets:
+// those live in `npm run bench`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, kernel, kernelDir, need, parser, ROOT, run } from './helpers.mjs';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+
+function cli(args, opts = {}) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: opts.timeout ?? 60_000, maxBuffer: 1 << 28, ...opts });
+}
+
+function tmp(t) {
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-robust-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** One-line error, no stack trace (`    at …` frames) on stderr. */
+function assertCleanError(r, what) {
+  assert.equal(r.status, 2, `${what}: exit 2 (got ${r.status}, signal ${r.signal}); stderr: ${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `${what}: no stack trace`);
+  assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: one line: ${r.stderr}`);
+}
+
+// ---------------------------------------------------------------- 1. command injection
+
+test('workload --format sh: a line break in a scenario description or file name never becomes a command', (t) => {
+  const dir = tmp(t);
+  // The injected command creates `injected` in the directory the script runs in.
+  const marker = join(dir, 'injected');
+  const scenarios = [
+    { id: 'plain', description: 'innocent\ntouch injected\n# rest' },
+    { id: 'cr', description: 'x\r\ntouch injected' },
+    { id: 'ls', description: 'x\u2028touch injected' },
+    { id: 'bad\ntouch injected' },
+  ];
+  const file = join(dir, 's\ntouch injected;.json');
+  writeFileSync(file, JSON.stringify(scenarios));
+  const r = cli(['workload', '--scenarios', file, '--format', 'sh']);
+  assert.equal(r.status, 0, r.stderr);
+  // The id with a line break is refused, and said so.
+  assert.match(r.stderr, /scenario id .* skipped: an id is 1–200 characters without control characters/);
+  // Run the script with every tool replaced by `true`: only an injected line could create the marker.
+  const env = { ...process.env, DEV: '/dev/null', MNT: join(dir, 'mnt') };
+  for (const v of ['MKFS_EXT4', 'MOUNT', 'UMOUNT', 'XFS_IO', 'FIO', 'CHATTR', 'LSATTR', 'FILEFRAG', 'STAT']) env[v] = 'true';
+  const script = join(dir, 'w.sh');
+  writeFileSync(script, r.stdout);
+  const sh = spawnSync('sh', [script], { encoding: 'utf8', env, cwd: dir, timeout: 30_000 });
+  assert.equal(sh.status, 0, sh.stderr);
+  assert.equal(existsSync(marker), false, 'an injected command ran');
+  // The description is still there for the reader, escaped.
+  assert.match(r.stdout, /# --- 1: plain — innocent\\u000atouch /);
+});
+
+// ---------------------------------------------------------------- 2. unbounded model loops
+
+test('scenario sizes: beyond what the kernel accepts is refused with a message; near 2^53 finishes with -EFBIG', async (t) => {
+  const k = await kernel('6.12');
+  if (!need(t, k, 'Debian linux-source-6.12 tree')) return;
+  const problems = [];
+  const s = api.normalizeScenario({ id: 'huge', request: { pos: 2 ** 53 - 2, len: 2 ** 53 - 2 }, inode: { size: 2 ** 53 - 2 } }, 0, problems);
+  assert.equal(s.request.len, api.MAX_RW_COUNT, 'rw_verify_area() caps one write at MAX_RW_COUNT');
+  assert.ok(problems.some((p) => /request\.len .* MAX_RW_COUNT/.test(p.message)), JSON.stringify(problems));
+  assert.ok(problems.some((p) => /inode\.size .* beyond s_maxbytes \(ext4_max_size\(\)\)/.test(p.message)), JSON.stringify(problems));
+  // s_maxbytes of a 4 KiB-block extent file: ((1 << 32) - 1) << 12.
+  assert.equal(api.ext4MaxSize(4096), ((1n << 32n) - 1n) << 12n);
+  const out = run(k, [
+    { id: 'far', request: { pos: 2 ** 53 - 2, len: 2 ** 53 - 2 } },
+    // Crossing s_maxbytes: shortened to what is left below it.
+    { id: 'edge', request: { direct: false, pos: Number(api.ext4MaxSize(4096)) - 320, len: 8192 }, mount: { delalloc: false } },
+    // A whole MAX_RW_COUNT buffered write: per-page model work is charged and bounded.
+    { id: 'max-buffered', request: { direct: false, pos: 0, len: 2 ** 31 }, mount: { delalloc: false } },
+  ]);
+  assert.equal(out.far.outcome.ret, '-EFBIG');
+  assert.equal(out.edge.outcome.ret, 320);
+  assert.match(out['max-buffered'].outcome.inconclusive ?? '', /model step budget of \d+ exhausted \(generic_perform_write\)/);
+});
+
+test('simulate on a scenario file with positions near 2^53 returns (it used to loop per block for ever)', (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
+  const dir = tmp(t);
+  const file = join(dir, 's.json');
+  writeFileSync(file, JSON.stringify([
+    { id: 'a', request: { pos: 9007199254740000, len: 9007199254740000 } },
+    { id: 'b', request: { direct: false, pos: 9007199254740000 }, env: { cachedPages: true } },
+    { id: 'c', request: { pos: 17592186040000, len: 4096, dsync: true } },
+  ]));
+  const r = cli(['simulate', '--kernel', tree, '--scenarios', file, '--format', 'json'], { timeout: 60_000 });
+  assert.equal(r.signal, null, 'simulate did not finish');
+  assert.equal(r.status, 0, r.stderr);
+  const ids = JSON.parse(r.stdout).results.map((x) => x.id);
+  assert.deepEqual(ids, ['a', 'b', 'c']);
+});
+
+// ---------------------------------------------------------------- 3. quadratic review
+
+test('review of 16,000 hunk-only hunks finishes and says which hunks it did not simulate', (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const dir = tmp(t);
+  const lines = ['diff --git a/fs/ext4/file.c b/fs/ext4/file.c', '--- a/fs/ext4/file.c', '+++ b/fs/ext4/file.c'];
+  for (let i = 0; i < 16_000; i++) lines.push(`@@ -${i * 10 + 1},3 +${i * 10 + 1},3 @@ static int x${i}(void)`, ` int a${i};`, `-return ${i};`, `+return ${i + 1};`, ' }');
+  const file = join(dir, 'many.patch');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  // Quadratic, this took minutes; the bound only catches a hang.
+  const r = cli(['review', file, '--format', 'json'], { timeout: 120_000 });
+  assert.equal(r.signal, null, 'review did not finish');
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.files[0].hunks.length, 16_000);
+  assert.equal(out.partial, true);
+  assert.ok(out.problems.some((p) => /hunk\(s\) not simulated: more than \d+ hunks need hunk-only mode/.test(p.message)), JSON.stringify(out.problems));
+});
+
+test('featureGroups: groups by definers and users through an index (same groups as pairwise)', () => {
+  const item = (defines, uses, placeableIn) => ({ defines: new Set(defines), uses: new Set(uses), placeableIn });
+  const items = [item(['helper'], []), item([], ['helper']), item([], ['other']), item([], [], 'helper'), item(['a'], ['b']), item(['b'], [])];
+  assert.deepEqual(api.featureGroups(items), [[0, 1, 3], [4, 5]]);
+  // 20,000 independent hunks: pairwise this is 4·10^8 comparisons; indexed, one pass.
+  const many = Array.from({ length: 20_000 }, (_, i) => item([`f${i}`], [`f${i + 1}`]));
+  const groups = api.featureGroups(many);
+  assert.equal(groups.length, 1);
+  assert.equal(groups[0].length, 20_000);
+});
+
+// ---------------------------------------------------------------- 4. unbounded trace diff
+
+test('trace diff: bounded edits, exact on small differences, coarse (and said) on huge ones', () => {
+  const step = (i, tag) => ({ kind: 'call', fn: `${tag}${i}`, file: 'fs/ext4/file.c', line: i, text: '', depth: 0 });
+  const common = Array.from({ length: 50 }, (_, i) => step(i, 'c'));
+  const small = api.divergentSteps([...common, step(1, 'x'), ...common], [...common, step(1, 'y'), ...common]);
+  assert.equal(small.coarse, false);
+  assert.deepEqual([small.before.map((s) => s.fn), small.after.map((s) => s.fn)], [['x1'], ['y1']]);
+  const a = Array.from({ length: 2_000 }, (_, i) => step(i, 'a'));
+  const b = Array.from({ length: 2_000 }, (_, i) => step(i, 'b'));
+  const big = api.divergentSteps([...common, ...a], [...common, ...b]);
+  assert.equal(big.coarse, true);
+  assert.equal(big.before.length, 2_000);
+  assert.equal(big.after.length, 2_000);
+});
+
+// ---------------------------------------------------------------- 7. memory: traces are capped
+
+/** The 6.12 tree with `inode.c` edited by `edit`, as a tree directory of symlinks plus the edited file. */
+function editedTree(t, edit) {
+  const src = kernelDir('6.12');
+  const dir = tmp(t);
+  const link = (rel) => {
+    for (const e of readdirSync(join(src, rel), { withFileTypes: true })) {
+      const r = join(rel, e.name);
+      if (r === join('fs', 'ext4', 'inode.c')) continue;
+      if (e.isDirectory() && (r === 'fs' || r === join('fs', 'ext4'))) {
+        mkdirSync(join(dir, r), { recursive: true });
+        link(r);
+      } else symlinkSync(join(src, r), join(dir, r));
+    }
+  };
+  link('');
+  writeFileSync(join(dir, 'fs', 'ext4', 'inode.c'), edit(readFileSync(join(src, 'fs', 'ext4', 'inode.c'), 'utf8')));
+  return dir;
+}
+
+test('an unclosed `{{{` in inode.c: runaway scenarios end inconclusive with a capped, marked trace', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const tree = editedTree(t, (text) => {
+    const at = text.indexOf('{', text.indexOf('static int ext4_iomap_begin('));
+    return `${text.slice(0, at + 1)}\n{{{\n${text.slice(at + 1)}`;
+  });
+  const k = api.loadKernelTree(tree, await parser());
+  const results = api.simulateAll(api.defaultMatrix(), { image: k.image, profile: k.profile, constant: k.constant });
+  const runaway = results.filter((r) => /step budget/.test(r.outcome.inconclusive ?? ''));
+  assert.ok(runaway.length > 0, 'the edit makes some scenarios run away');
+  for (const r of results) assert.ok(r.trace.length <= api.TRACE_LIMIT, `${r.id}: ${r.trace.length} trace steps kept`);
+  assert.ok(runaway.some((r) => r.trace.at(-1).text.startsWith('trace cut:')), 'a cut trace says so');
+});
+
+// ---------------------------------------------------------------- 8. crashes and stack traces
+
+test('CLI errors are one line with exit 2: missing or directory scenario files, for simulate and workload', (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
+  const dir = tmp(t);
+  assertCleanError(cli(['simulate', '--kernel', tree, '--scenarios', join(dir, 'missing.json')]), 'simulate, missing file');
+  assertCleanError(cli(['simulate', '--kernel', tree, '--scenarios', dir]), 'simulate, directory');
+  const w = cli(['workload', '--scenarios', dir]);
+  assert.equal(w.status, 2);
+  assert.doesNotMatch(w.stderr, /^\s+at /m);
+});
+
+test('workload on a 5,000-level nested description: reported and ignored, no RangeError', (t) => {
+  const dir = tmp(t);
+  const file = join(dir, 'deep.json');
+  writeFileSync(file, `[{"id":"deep","description":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}]`);
+  for (const format of ['sh', 'json']) {
+    const r = cli(['workload', '--scenarios', file, '--format', format]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /description: expected a string, got an object; ignored/);
+    assert.doesNotMatch(r.stderr, /RangeError|^\s+at /m);
+  }
+});
+
+test('5,000 nested braces in a write-path function: the interpreter bound fires, not the JS stack', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const tree = editedTree(t, (text) => {
+    const at = text.indexOf('{', text.indexOf('static int ext4_iomap_begin('));
+    return `${text.slice(0, at + 1)}\n${'{'.repeat(5000)} (void)0; ${'}'.repeat(5000)}\n${text.slice(at + 1)}`;
+  });
+  const k = api.loadKernelTree(tree, await parser());
+  const results = api.simulateAll(api.defaultMatrix(), { image: k.image, profile: k.profile, constant: k.constant });
+  const deep = results.filter((r) => r.outcome.inconclusive);
+  assert.ok(deep.length > 0);
+  for (const r of deep) {
+    assert.doesNotMatch(r.outcome.inconclusive, /internal error|call stack/i, r.id);
+    assert.match(r.outcome.inconclusive, /nested more than \d+ (syntax levels|statements\/expressions) deep/, r.id);
+  }
+});
+
+test('deeply nested expressions across recursive calls hit Limits.nesting before the JS stack', async () => {
+  const p = await parser();
+  const d = 50;
+  const code = `int f(int n) { if (n <= 0) return 0; return ${'('.repeat(d)}f(n - 1)${')'.repeat(d)} + 1; }`;
+  const file = new api.SourceFile('t.c', code, p);
+  try {
+    const image = new api.KernelImage([file]);
+    const w = new api.World(api.normalizeScenario({ id: 't' }), api.PROFILES['6.12'], (n) => api.BUILTIN_CONSTANTS['6.12'][n] ?? 0n);
+    const host = api.makeHostForTest(w, (n) => api.BUILTIN_CONSTANTS['6.12'][n]);
+    const it = new api.Interpreter(image, host, new api.Trace(), { ...api.DEFAULT_LIMITS, callDepth: 100_000, steps: 1e9 });
+    host.bind(it);
+    assert.throws(() => it.call('f', [{ k: 'int', v: 100_000n, t: { bits: 64, signed: true, name: 'long' } }]), (e) => e instanceof api.Inconclusive && /nested more than 1000 statements\/expressions deep/.test(e.message));
+  } finally {
+    file.dispose();
+  }
+});
