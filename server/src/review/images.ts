@@ -15,6 +15,10 @@ import { PreprocConfig, DEFAULT_PREPROC_CONFIG } from '../syntax/preproc';
  */
 export class ImageSide {
   private results?: Map<string, ScenarioResult>;
+  /** The scenarios run, by id, to re-run one whose trace was dropped. */
+  private readonly scenarios = new Map<string, Scenario>();
+  /** Ids whose stored result has had its trace dropped (`dropTraces()`). */
+  private readonly traceless = new Set<string>();
   readonly image: KernelImage;
 
   constructor(
@@ -35,9 +39,36 @@ export class ImageSide {
     for (const s of scenarios) {
       if (this.results.has(s.id)) continue;
       if (!budget()) break;
+      this.scenarios.set(s.id, s);
       this.results.set(s.id, simulate(s, { image: this.image, profile, constant }));
     }
     return this.results;
+  }
+
+  /**
+   * Keep outcomes and functions entered, drop step traces and lines run: once a unit is
+   * attributed its traces are only wanted by a trace view, for one scenario at a time.
+   * Without this a review holds every scenario's trace of every hunk-only unit (issue 16:
+   * a 1 MB patch peaked at over 1 GB).
+   */
+  dropTraces(): void {
+    if (!this.results) return;
+    for (const [id, r] of this.results) {
+      if (this.traceless.has(id)) continue;
+      this.results.set(id, { ...r, trace: [], linesRun: {} });
+      this.traceless.add(id);
+    }
+  }
+
+  /**
+   * One scenario's result with its trace: stored, or simulated again when the trace was
+   * dropped (the simulation is deterministic: the same image and scenario give the same run).
+   */
+  withTrace(id: string, profile: KernelProfile, constant: (n: string) => bigint | undefined): ScenarioResult | undefined {
+    const r = this.results?.get(id);
+    const s = this.scenarios.get(id);
+    if (!r || !this.traceless.has(id) || !s) return r;
+    return simulate(s, { image: this.image, profile, constant });
   }
 }
 

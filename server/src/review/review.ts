@@ -131,7 +131,7 @@ export class ReviewSession {
     const j = this.resolve(key);
     const u = j?.unit;
     if (!u) return undefined;
-    const r = (side === 'before' ? u.pre : u.post).run([], u.profile, u.constant, () => false).get(scenario);
+    const r = (side === 'before' ? u.pre : u.post).withTrace(scenario, u.profile, u.constant);
     return r ? { scenario, side, steps: r.trace } : undefined;
   }
 
@@ -368,6 +368,8 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const b = u.post.run([], u.profile, u.constant, () => false);
     if (a.size < opts.scenarios.length || b.size < opts.scenarios.length) partial = true;
     attribute(u, opts.scenarios, a, b);
+    u.pre.dropTraces();
+    u.post.dropTraces();
     u.done = true;
   }
   if (partial) problems.push({ message: 'time budget exhausted: some hunks are not (fully) annotated', severity: 'warning' });
