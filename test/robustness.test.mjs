@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, kernel, kernelDir, need, parser, ROOT, run } from './helpers.mjs';
+import { api, kernel, kernelDiff, kernelDir, need, parser, ROOT, run, toBase } from './helpers.mjs';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -179,6 +179,26 @@ test('an unclosed `{{{` in inode.c: runaway scenarios end inconclusive with a ca
   assert.ok(runaway.length > 0, 'the edit makes some scenarios run away');
   for (const r of results) assert.ok(r.trace.length <= api.TRACE_LIMIT, `${r.id}: ${r.trace.length} trace steps kept`);
   assert.ok(runaway.some((r) => r.trace.at(-1).text.startsWith('trace cut:')), 'a cut trace says so');
+});
+
+test('a finished review holds outcomes, not traces; a trace view still gets the whole trace (simulated again)', async (t) => {
+  const k61 = await kernel('6.1');
+  if (!need(t, k61 && kernelDir('6.12'), 'Debian linux-source-6.1 and -6.12 trees')) return;
+  const session = api.reviewPatch(kernelDiff(kernelDir('6.1'), kernelDir('6.12')), { parser: await parser(), base: toBase(k61), scenarios: api.defaultMatrix(), scenarioSource: 'test' });
+  try {
+    const h = session.result.files.flatMap((f) => f.hunks).find((x) => x.scenariosChanged > 0);
+    assert.ok(h, 'some hunk changes a scenario');
+    const id = session.scenariosFor(h.key)[0];
+    const kept = session.results(h.key, id);
+    assert.deepEqual([kept.before.trace.length, kept.after.trace.length], [0, 0], 'stored results carry no trace');
+    const before = session.trace(h.key, id, 'before');
+    const after = session.trace(h.key, id, 'after');
+    assert.ok(before.steps.length > 10 && after.steps.length > 10);
+    // The re-run is the same run: its outcome is the stored one.
+    assert.deepEqual(api.simulate(api.defaultMatrix().find((s) => s.id === id), { image: k61.image, profile: k61.profile, constant: k61.constant }).outcome, kept.before.outcome);
+  } finally {
+    session.dispose();
+  }
 });
 
 // ---------------------------------------------------------------- 8. crashes and stack traces
