@@ -81,6 +81,8 @@ const rows = [
   ['review 6.1→6.12 diff, warm (tree loaded)', `${warm.median.toFixed(0)} ms`, `${(warm.median / raw.median).toFixed(1)}× raw parse`],
   [`LSP: diagnostics after a one-line edit (p50/p95, ${lsp.edits} edits)`, `${lsp.diagP50.toFixed(0)}/${lsp.diagP95.toFixed(0)} ms`, 'includes the 300 ms debounce'],
   ['LSP: hover after a one-line edit (p50/p95)', `${lsp.hoverP50.toFixed(0)}/${lsp.hoverP95.toFixed(0)} ms`, 'waits for the re-analysis'],
+  [`LSP: edit storm, answered hovers (p50/p95, ${lsp.stormAnswered} of ${lsp.stormEdits})`, lsp.stormAnswered ? `${lsp.stormHoverP50.toFixed(0)}/${lsp.stormHoverP95.toFixed(0)} ms` : 'none', 'target p95 ≤ 500 ms; each hover cancels the one before'],
+  ['LSP: edit storm, hovers answered RequestCancelled (-32800)', `${lsp.stormCancelled}`, `other answers ${lsp.stormOther}, unanswered ${lsp.stormUnanswered}`],
   ['peak RSS (bench process)', `${rssMiB.toFixed(0)} MiB`, ''],
   ...robust.rows,
 ];

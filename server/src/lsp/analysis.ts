@@ -9,10 +9,15 @@
  * edited fs/ext4 C): a result computed for an older version or epoch is dropped, and the
  * newer one is computed instead. The simulation itself is synchronous, so cancellation
  * and staleness are checked before it starts and between scenarios (`hasTime`).
+ *
+ * Requests: a request waits for the analysis of the current version, but never past its
+ * own cancellation (`$/cancelRequest`), nor past a newer edit that supersedes the job it
+ * waits for (it then follows the newer version). A cancelled request does not stop the
+ * analysis: the next request and the pushed diagnostics of that version need it.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CancellationToken, CancellationTokenSource } from 'vscode-languageserver';
+import { CancellationToken, CancellationTokenSource, Disposable } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { scenarioSet } from '../io/scenarioSet';
 import type { Ext4WritePathSettings, ScenarioMatrixResponse, SourceTarget, TraceResponse } from '../protocol';
@@ -162,6 +167,21 @@ export function classify(uri: string, languageId: string): { kind: DocKind; path
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
+/**
+ * `p`'s value, or undefined as soon as one of `tokens` is cancelled, whichever comes
+ * first. `p` keeps running (an analysis is shared by every request for its version); only
+ * this wait ends. The listeners are removed either way.
+ */
+export async function untilCancelled<T>(p: Promise<T>, tokens: readonly CancellationToken[]): Promise<T | undefined> {
+  if (tokens.some((t) => t.isCancellationRequested)) return undefined;
+  const subs: Disposable[] = [];
+  try {
+    return await Promise.race([p, new Promise<undefined>((r) => tokens.forEach((t) => subs.push(t.onCancellationRequested(() => r(undefined)))))]);
+  } finally {
+    for (const d of subs) d.dispose();
+  }
+}
+
 export class Analyzer {
   private readonly docs = new Map<string, DocumentState>();
   private epoch = 0;
@@ -214,19 +234,24 @@ export class Analyzer {
    * versions that arrive meanwhile; answers undefined when `token` is cancelled or the
    * document is unknown, and the last analysis when a current one cannot be had.
    */
-  async current(uri: string, token?: CancellationToken): Promise<Analysis | undefined> {
+  async current(uri: string, token: CancellationToken = CancellationToken.None): Promise<Analysis | undefined> {
     for (let misses = 0; misses < 8; ) {
       const st = this.docs.get(uri);
-      if (!st || st.kind === 'ignored' || token?.isCancellationRequested) return undefined;
+      if (!st || st.kind === 'ignored' || token.isCancellationRequested) return undefined;
       if (this.isCurrent(st, st.analysis) || this.hasFailed(st)) return st.analysis;
       // An edit is settling: wait for its debounce rather than analyse every keystroke
-      // (pull clients ask for diagnostics right after each change).
+      // (pull clients ask for diagnostics right after each change). A cancelled request
+      // stops waiting at once: its answer is due now, not when the debounce fires.
       if (st.timer) {
-        await st.settled;
+        await untilCancelled(st.settled ?? Promise.resolve(), [token]);
         continue;
       }
-      const a = await this.ensure(st);
-      if (token?.isCancellationRequested) return undefined;
+      const running = this.ensure(st);
+      // Stop waiting when the request is cancelled, and when a newer edit (or base)
+      // supersedes the job: the stale analysis only stops at its next batch, and this
+      // request then follows the newer version instead.
+      const a = await untilCancelled(running, st.job ? [token, st.job.cts.token] : [token]);
+      if (token.isCancellationRequested) return undefined;
       if (a && this.isCurrent(st, a)) return a;
       misses++;
     }
@@ -388,6 +413,14 @@ export class Analyzer {
     let r = steps.next();
     let reported = 0;
     while (!r.done) {
+      // Between batches: once a newer edit, a close or a new base made this job stale,
+      // `hasTime` is false and the generator only wraps up what ran (no more simulation),
+      // so finish it at once — without progress reports or yielding — for run() to drop.
+      // (Returning from the generator instead would leak the parsed images it owns.)
+      if (this.stale(st, job)) {
+        while (!r.done) r = steps.next();
+        break;
+      }
       // A progress report every tenth of the way is plenty for a notification.
       const f = r.value.total ? r.value.done / r.value.total : 0;
       if (f - reported >= 0.1) {

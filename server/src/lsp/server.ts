@@ -29,6 +29,7 @@ import { hoverFunction } from './cfile';
 import { busyStatus, cFileDiagnostics, cFunctionHover, cStatus, hunkAt, patchCodeLenses, patchDiagnostics, patchHover, patchStatus, patchSymbols, RenderOptions } from './convert';
 import { guard } from './guard';
 import { readSettings, sameSettings } from './settings';
+import { exitOnReaderError, openTransport, stdioHousekeeping, transportArg } from './transport';
 
 /** How long the first analyses wait for the client's `workspace/configuration` answer. */
 const CONFIG_WAIT_MS = 3000;
@@ -41,8 +42,14 @@ const pathOf = (uri: string): string | undefined => {
   }
 };
 
+/** What the process around a server needs to know of it. */
+export interface ServerState {
+  /** A `shutdown` request was answered (the exit status is 0 only then). */
+  shutdownRequested(): boolean;
+}
+
 /** Wire a connection to an Analyzer. All state lives in this closure, one per connection. */
-export function startServer(connection: Connection): void {
+export function startServer(connection: Connection): ServerState {
   const documents = new TextDocuments(TextDocument);
   const log = {
     info: (m: string) => connection.console.info(m),
@@ -59,6 +66,7 @@ export function startServer(connection: Connection): void {
   const configured = new Promise<void>((r) => (markConfigured = r));
   let watchers: Disposable | undefined;
   let watchedRoots = '';
+  let shutdown = false;
 
   const analyzer = new Analyzer({
     parser: async () => {
@@ -256,18 +264,24 @@ export function startServer(connection: Connection): void {
   );
 
   connection.onShutdown(() => {
+    shutdown = true;
     watchers?.dispose();
     analyzer.dispose();
   });
 
   documents.listen(connection);
   connection.listen();
+  return { shutdownRequested: () => shutdown };
 }
 
 if (require.main === module) {
-  const connection = createConnection(ProposedFeatures.all);
+  // Stream transports are opened here so that a framing error ends the process (transport.ts).
+  const transport = openTransport(transportArg(process.argv));
+  if (transport) exitOnReaderError(transport.reader);
+  const connection = transport ? createConnection(ProposedFeatures.all, transport.reader, transport.writer) : createConnection(ProposedFeatures.all);
   // Last resort: an error escaping every handler is logged, and the server keeps serving.
   process.on('uncaughtException', (err) => connection.console.error(`uncaught: ${errorText(err)}`));
   process.on('unhandledRejection', (err) => connection.console.error(`unhandled rejection: ${errorText(err)}`));
-  startServer(connection);
+  const state = startServer(connection);
+  if (transport?.input) stdioHousekeeping(transport.input, state.shutdownRequested);
 }
