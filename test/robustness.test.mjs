@@ -181,21 +181,33 @@ test('an unclosed `{{{` in inode.c: runaway scenarios end inconclusive with a ca
   assert.ok(runaway.some((r) => r.trace.at(-1).text.startsWith('trace cut:')), 'a cut trace says so');
 });
 
-test('a finished review holds outcomes, not traces; a trace view still gets the whole trace (simulated again)', async (t) => {
+test('a finished review holds outcomes, not traces; a trace view still gets the whole trace (simulated again); the base side is reused', async (t) => {
   const k61 = await kernel('6.1');
   if (!need(t, k61 && kernelDir('6.12'), 'Debian linux-source-6.1 and -6.12 trees')) return;
-  const session = api.reviewPatch(kernelDiff(kernelDir('6.1'), kernelDir('6.12')), { parser: await parser(), base: toBase(k61), scenarios: api.defaultMatrix(), scenarioSource: 'test' });
+  const opts = { parser: await parser(), base: toBase(k61), scenarios: api.defaultMatrix(), scenarioSource: 'test' };
+  const session = api.reviewPatch(kernelDiff(kernelDir('6.1'), kernelDir('6.12')), opts);
   try {
     const h = session.result.files.flatMap((f) => f.hunks).find((x) => x.scenariosChanged > 0);
     assert.ok(h, 'some hunk changes a scenario');
     const id = session.scenariosFor(h.key)[0];
     const kept = session.results(h.key, id);
-    assert.deepEqual([kept.before.trace.length, kept.after.trace.length], [0, 0], 'stored results carry no trace');
+    // The patched side drops its traces; the unpatched tree's side is kept for the next
+    // review of the same base (BaseTree.memo), whose attribution needs them.
+    assert.equal(kept.after.trace.length, 0, 'stored post-image results carry no trace');
+    assert.ok(kept.before.trace.length > 0, 'the shared base side keeps its traces');
     const before = session.trace(h.key, id, 'before');
     const after = session.trace(h.key, id, 'after');
     assert.ok(before.steps.length > 10 && after.steps.length > 10);
     // The re-run is the same run: its outcome is the stored one.
     assert.deepEqual(api.simulate(api.defaultMatrix().find((s) => s.id === id), { image: k61.image, profile: k61.profile, constant: k61.constant }).outcome, kept.before.outcome);
+    // A second review of the same base and scenario list reuses the unpatched side's results.
+    const again = api.reviewPatch(kernelDiff(kernelDir('6.1'), kernelDir('6.12')), opts);
+    try {
+      assert.equal(again.results(h.key, id).before, kept.before, 'the same stored result object');
+      assert.deepEqual(again.result.files.map((f) => f.hunks.map((x) => x.summary)), session.result.files.map((f) => f.hunks.map((x) => x.summary)));
+    } finally {
+      again.dispose();
+    }
   } finally {
     session.dispose();
   }

@@ -135,26 +135,28 @@ function applyFile(
     for (const k of usable) fail(job, k, start.reason);
     return;
   }
-  let content = start;
+  // Lines, not one string: each hunk then costs its own size, not the file's (issue 16:
+  // re-splitting a 200 KB inode.c per hunk made applying a 150-hunk diff take 300 ms).
+  let lines = start.split('\n');
   let delta = 0;
   let carried = 0;
   let appliedAny = false;
   for (const k of usable) {
     const h = fd.hunks[k];
     const headerPos = oldSideIndex(h) + delta;
-    const r = applyOneHunk(content, h, headerPos + carried);
+    const r = applyOneHunk(lines, h, headerPos + carried);
     if ('reason' in r) {
       fail(job, k, r.reason);
       continue;
     }
-    content = r.content;
+    lines = r.lines;
     appliedAny = true;
     const offset = r.at - headerPos;
     applied.push({ patchIndex, fileIndex, hunkIndex: k, path: job.path as string, offset, newStartInResult: r.at + 1 });
     carried = offset;
     delta += h.newLines - h.oldLines;
   }
-  if (appliedAny || fd.hunks.length === 0) commit(tree, fd, content);
+  if (appliedAny || fd.hunks.length === 0) commit(tree, fd, lines.join('\n'));
 }
 
 /** The text the file diff starts from, or why it cannot be applied at all. */
@@ -182,10 +184,34 @@ function oldSideIndex(h: Hunk): number {
   return h.oldLines === 0 ? h.oldStart : Math.max(0, h.oldStart - 1);
 }
 
-/** Applies one hunk with jsdiff, looking first at 0-based line `expected`. */
-function applyOneHunk(content: string, h: Hunk, expected: number): { content: string; at: number } | { reason: string } {
+/**
+ * Lines on each side of a hunk's expected place that a first, exact attempt looks at.
+ * jsdiff searches outward from the expected line, so an exact fit within the window is the
+ * fit it would find in the whole file; anything else (an offset past the window, a fuzzy
+ * fit, the end of the file) goes to jsdiff with the whole file.
+ */
+const WINDOW = 300;
+
+/** Applies one hunk with jsdiff, looking first at 0-based line `expected`. Never mutates `lines`. */
+function applyOneHunk(lines: readonly string[], h: Hunk, expected: number): { lines: string[]; at: number } | { reason: string } {
+  const at0 = Math.min(Math.max(0, expected), lines.length);
+  const lo = Math.max(0, at0 - WINDOW);
+  const hi = at0 + h.oldLines + WINDOW;
+  if (lo > 0 && hi < lines.length - 1 && !h.lines.some((l) => l.kind === '\\')) {
+    const r = applyWhole(lines.slice(lo, hi).join('\n'), h, at0 - lo, 0);
+    if (!('reason' in r)) {
+      const out = lines.slice(0, lo);
+      for (const l of r.lines) out.push(l);
+      for (let i = hi; i < lines.length; i++) out.push(lines[i]);
+      return { lines: out, at: lo + r.at };
+    }
+  }
+  return applyWhole(lines.join('\n'), h, at0, FUZZ);
+}
+
+/** Applies one hunk to `content` with jsdiff (fuzz `fuzz`), looking first at 0-based line `at0`. */
+function applyWhole(content: string, h: Hunk, at0: number, fuzz: number): { lines: string[]; at: number } | { reason: string } {
   const source = content.split('\n');
-  const at0 = Math.min(Math.max(0, expected), source.length);
   const patch: StructuredPatch = {
     oldFileName: 'a',
     newFileName: 'b',
@@ -195,12 +221,13 @@ function applyOneHunk(content: string, h: Hunk, expected: number): { content: st
   };
   let out: string | false;
   try {
-    out = applyPatch(content, patch, { fuzzFactor: FUZZ });
+    out = applyPatch(content, patch, { fuzzFactor: fuzz });
   } catch (e) {
     return { reason: `jsdiff refused the hunk: ${e instanceof Error ? e.message : String(e)}` };
   }
-  if (out === false) return { reason: `hunk does not apply: its context was not found (fuzz ${FUZZ})` };
-  return { content: out, at: landedAt(source, out.split('\n'), h, at0) };
+  if (out === false) return { reason: `hunk does not apply: its context was not found (fuzz ${fuzz})` };
+  const result = out.split('\n');
+  return { lines: result, at: landedAt(source, result, h, at0) };
 }
 
 /**

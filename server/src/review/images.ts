@@ -17,6 +17,8 @@ export class ImageSide {
   private results?: Map<string, ScenarioResult>;
   /** The scenarios run, by id, to re-run one whose trace was dropped. */
   private readonly scenarios = new Map<string, Scenario>();
+  /** Reused by later reviews (BaseTree.memo): its traces are kept, attribution needs them. */
+  shared = false;
   /** Ids whose stored result has had its trace dropped (`dropTraces()`). */
   private readonly traceless = new Set<string>();
   readonly image: KernelImage;
@@ -52,7 +54,7 @@ export class ImageSide {
    * a 1 MB patch peaked at over 1 GB).
    */
   dropTraces(): void {
-    if (!this.results) return;
+    if (!this.results || this.shared) return;
     for (const [id, r] of this.results) {
       if (this.traceless.has(id)) continue;
       this.results.set(id, { ...r, trace: [], linesRun: {} });

@@ -29,6 +29,22 @@ export interface BaseTree {
   profile: KernelProfile;
   profileWhy: string;
   constant: (name: string) => bigint | undefined;
+  /**
+   * The unpatched tree's image and its results for one scenario list, kept on the base so
+   * that the next review of the same document (an edit) does not simulate the tree again:
+   * only the patched side changes between edits. Set by the review; owners of a base that
+   * changes (editor overlays) make a new base object.
+   */
+  memo?: { scenarios: readonly Scenario[]; side: ImageSide };
+}
+
+/** The image of `base` unpatched, shared by every review of that base with the same scenario list. */
+function baseSide(base: BaseTree, factory: ImageFactory, scenarios: readonly Scenario[]): ImageSide {
+  if (base.memo && base.memo.scenarios === scenarios) return base.memo.side;
+  const side = factory.image(base.texts);
+  side.shared = true;
+  base.memo = { scenarios, side };
+  return side;
 }
 
 export interface ReviewOptions {
@@ -239,7 +255,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const res = applySeries(cur, [{ ...p, index: 0 }]);
     const post = new Map(cur);
     for (const [k, v] of res.files) post.set(k, v);
-    const unit: Unit = { pre: factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+    const unit: Unit = { pre: cur === base.texts ? baseSide(base, factory, opts.scenarios) : factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
     units.push(unit);
     for (const f of res.failed) {
       const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
@@ -269,7 +285,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
           if (res.applied.length) {
             const post = new Map(base.texts);
             for (const [k, v] of res.files) post.set(k, v);
-            const unit: Unit = { pre: factory.image(base.texts), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+            const unit: Unit = { pre: baseSide(base, factory, opts.scenarios), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
             units.push(unit);
             placeApplied(unit, [[...Array(hi).fill(undefined), j]] as Job[][], synth, res.applied.map((a) => ({ ...a, fileIndex: 0 })));
             return;
