@@ -23,6 +23,7 @@ export { simulateAll } from './engine/run';
 export { findGrammarPaths, getParser } from './io/grammar';
 export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree } from './io/kernelTree';
 export { reviewPatch, ReviewSession } from './review/review';
+export { RunCache } from './review/runCache';
 export { formatReviewText, formatSarif, groupChanges } from './review/format';
 export { parsePatchDocument, decodeDocument, applySeries } from './patch';
 export { inferProfile, textDates } from './review/inferProfile';

@@ -23,6 +23,7 @@ import { scenarioSet } from '../io/scenarioSet';
 import type { Ext4WritePathSettings, ScenarioMatrixResponse, SourceTarget, TraceResponse } from '../protocol';
 import { divergentSteps } from '../review/compare';
 import { reviewSteps, ReviewSession } from '../review/review';
+import { RunCache } from '../review/runCache';
 import type { KernelProfile } from '../model/profiles';
 import type { HunkReview } from '../review/types';
 import type { Scenario } from '../scenario/types';
@@ -101,6 +102,8 @@ export class DocumentState {
   settled?: Promise<void>;
   private settle?: () => void;
   job?: Job;
+  /** Runs of this document's earlier versions, reused where an edit left a run's code unchanged. */
+  readonly runCache = new RunCache();
   /** The version and epoch whose analysis threw: not retried until either changes. */
   failed?: { version: number; epoch: number };
   closed = false;
@@ -233,8 +236,10 @@ export class Analyzer {
    * The analysis of the document's current version, computed now if needed. Follows newer
    * versions that arrive meanwhile; answers undefined when `token` is cancelled or the
    * document is unknown, and the last analysis when a current one cannot be had.
+   * `urgent` (a request the user asked for: hover, a command) starts the analysis of a
+   * settling edit at once instead of waiting out its debounce.
    */
-  async current(uri: string, token: CancellationToken = CancellationToken.None): Promise<Analysis | undefined> {
+  async current(uri: string, token: CancellationToken = CancellationToken.None, urgent = false): Promise<Analysis | undefined> {
     for (let misses = 0; misses < 8; ) {
       const st = this.docs.get(uri);
       if (!st || st.kind === 'ignored' || token.isCancellationRequested) return undefined;
@@ -242,7 +247,8 @@ export class Analyzer {
       // An edit is settling: wait for its debounce rather than analyse every keystroke
       // (pull clients ask for diagnostics right after each change). A cancelled request
       // stops waiting at once: its answer is due now, not when the debounce fires.
-      if (st.timer) {
+      // A user's request is different: the debounce only saves work nobody asked for yet.
+      if (st.timer && !urgent) {
         await untilCancelled(st.settled ?? Promise.resolve(), [token]);
         continue;
       }
@@ -409,7 +415,7 @@ export class Analyzer {
     const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
     // Drive the review in small steps, letting the event loop deliver edits, closes and
     // cancellations in between: `hasTime` then sees a stale version and the review stops.
-    const steps = reviewSteps(text, { parser, base, referenceFor, profileOverride: profile, scenarios, scenarioSource: source, hasTime });
+    const steps = reviewSteps(text, { parser, base, referenceFor, profileOverride: profile, scenarios, scenarioSource: source, hasTime, runCache: st.runCache });
     let r = steps.next();
     let reported = 0;
     while (!r.done) {
@@ -452,7 +458,7 @@ export class Analyzer {
 
   /** `SERVER_COMMANDS.trace`: the trace of one scenario of the hunk (or C function) at `line`. */
   async trace(uri: string, line: number, scenario: string | undefined, side: 'before' | 'after' | undefined, token?: CancellationToken): Promise<TraceResponse | null> {
-    const a = await this.current(uri, token);
+    const a = await this.current(uri, token, true);
     if (!a) return null;
     if (a.kind === 'c') {
       const d = a.data;
@@ -522,7 +528,7 @@ export class Analyzer {
    * first changed hunk (else the first simulated one), plus the list of hunks to switch to.
    */
   async matrix(uri: string, line?: number, token?: CancellationToken): Promise<ScenarioMatrixResponse | null> {
-    const a = await this.current(uri, token);
+    const a = await this.current(uri, token, true);
     if (!a || a.kind !== 'patch') return null;
     const all = allHunks(a.view.result);
     const simulated = all.filter((x) => x.h.scenariosRun > 0);

@@ -220,7 +220,7 @@ export function startServer(connection: Connection): ServerState {
 
   connection.onHover(
     guard('hover', log.error, null, async (params, token) => {
-      const a = await analyzer.current(params.textDocument.uri, token);
+      const a = await analyzer.current(params.textDocument.uri, token, true);
       if (!a) return null;
       if (a.kind === 'patch') {
         const hit = hunkAt(a.view, params.position);

@@ -2,6 +2,7 @@ import type { CFunction } from '../interp/interpreter';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import type { KernelProfile } from '../model/profiles';
 import { simulate } from '../engine/simulate';
+import type { RunCache } from './runCache';
 import type { ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
 import { GlobalInit, SourceFile } from '../syntax/sourceFile';
@@ -19,6 +20,8 @@ export class ImageSide {
   private readonly scenarios = new Map<string, Scenario>();
   /** Reused by later reviews (BaseTree.memo): its traces are kept, attribution needs them. */
   shared = false;
+  /** Earlier runs to reuse where a scenario's code is unchanged (the language server's, per document). */
+  cache?: RunCache;
   /** Ids whose stored result has had its trace dropped (`dropTraces()`). */
   private readonly traceless = new Set<string>();
   readonly image: KernelImage;
@@ -42,7 +45,7 @@ export class ImageSide {
       if (this.results.has(s.id)) continue;
       if (!budget()) break;
       this.scenarios.set(s.id, s);
-      this.results.set(s.id, simulate(s, { image: this.image, profile, constant }));
+      this.results.set(s.id, this.cache ? this.cache.simulate(s, this.image, profile, constant) : simulate(s, { image: this.image, profile, constant }));
     }
     return this.results;
   }

@@ -13,6 +13,7 @@ import { modelledBy } from '../model/host';
 import type { CParser } from '../syntax/treeSitter';
 import { changesFor, decidingStep, diffFindings, divergentSteps, MAX_TRACE_EDITS, stepText } from './compare';
 import { ImageFactory, ImageSide } from './images';
+import type { RunCache } from './runCache';
 import { graftHunk } from './graft';
 import { addedIdentifiers, featureGroups, placeExactly } from './feature';
 import { eraReference } from './eraReference';
@@ -70,6 +71,11 @@ export interface ReviewOptions {
   scenarioSource: string;
   /** Returns false once the time budget is spent; the review then answers with what it has. */
   hasTime?: () => boolean;
+  /**
+   * Earlier runs of the same document's patched tree, reused where a run's code is
+   * unchanged (`RunCache`). Used for the post-image of patches applied to `base`.
+   */
+  runCache?: RunCache;
 }
 
 /** A hunk being reviewed, with its place on both sides. */
@@ -256,6 +262,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const post = new Map(cur);
     for (const [k, v] of res.files) post.set(k, v);
     const unit: Unit = { pre: cur === base.texts ? baseSide(base, factory, opts.scenarios) : factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+    unit.post.cache = opts.runCache;
     units.push(unit);
     for (const f of res.failed) {
       const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
