@@ -91,6 +91,9 @@ const BAD_FRAMES = {
   'Content-Length: abc': Buffer.concat([Buffer.from('Content-Length: abc\r\n\r\n'), body]),
   'a header without Content-Length': Buffer.concat([Buffer.from('Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n'), body]),
   'a body longer than announced, then a valid request': Buffer.concat([Buffer.from(`Content-Length: ${body.length - 20}\r\n\r\n`), body, hover(3)]),
+  // Found by `npm run fuzz`: the reader waited for 99999999 bytes for ever. It now gives up
+  // after PARTIAL_MESSAGE_MS (5 s), inside EXIT_MS.
+  'a Content-Length far larger than the body': Buffer.concat([Buffer.from('Content-Length: 99999999\r\n\r\n'), body]),
 };
 
 for (const [name, bad] of Object.entries(BAD_FRAMES)) {

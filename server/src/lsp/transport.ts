@@ -14,7 +14,7 @@
  * messages itself, so there is no Content-Length to get wrong.
  */
 import { Console } from 'node:console';
-import { createServerPipeTransport, createServerSocketTransport, Disposable, MessageReader, MessageWriter, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
+import { createServerPipeTransport, createServerSocketTransport, Disposable, MessageReader, MessageWriter, ReadableStreamMessageReader, StreamMessageReader, StreamMessageWriter } from 'vscode-languageserver/node';
 
 /** The transport named on the command line. */
 export type TransportArg = { kind: 'stdio' } | { kind: 'socket'; port: number } | { kind: 'pipe'; name: string } | { kind: 'library' };
@@ -64,6 +64,9 @@ export function openTransport(arg: TransportArg): Transport | undefined {
   }
 }
 
+/** How long a started message may stay incomplete before the stream counts as out of step. */
+export const PARTIAL_MESSAGE_MS = 5_000;
+
 /**
  * Exit with status 1, after one line on stderr, as soon as `reader` reports an error: the
  * stream is then out of step with the frames, and a silent server is worse than a dead
@@ -72,14 +75,21 @@ export function openTransport(arg: TransportArg): Transport | undefined {
  */
 export function exitOnReaderError(reader: MessageReader, exit: (code: number) => void = (c) => process.exit(c), writeErr: (line: string) => void = (l) => process.stderr.write(l)): Disposable {
   let done = false;
-  return reader.onError((err) => {
+  const fail = (why: string) => {
     if (done) return;
     done = true;
-    // The reader's message can hold the whole header block on further lines: one line is enough.
-    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
     writeErr(`ext4-write-path server: unreadable message from the client (${why}); exiting so the client can restart the server\n`);
     exit(1);
-  });
+  };
+  // The reader's message can hold the whole header block on further lines: one line is enough.
+  const onError = reader.onError((err) => fail((err instanceof Error ? err.message : String(err)).split('\n')[0]));
+  // A Content-Length larger than the body that follows leaves the reader waiting for bytes
+  // that never come: no error, no answer. A client writes a whole message at once, so a
+  // message still incomplete after the reader's partial-message timeout (5 s here) means
+  // the stream is out of step: treat it like a framing error.
+  if (reader instanceof ReadableStreamMessageReader) reader.partialMessageTimeout = PARTIAL_MESSAGE_MS;
+  const onPartial = reader.onPartialMessage((info) => fail(`a message announced more bytes than arrived in ${info.waitingTime} ms`));
+  return { dispose: () => (onError.dispose(), onPartial.dispose()) };
 }
 
 /**
