@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { api, kernel, kernelDiff, kernelDir, need, parser, ROOT, run, toBase } from './helpers.mjs';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
+const fixture = (name) => join(ROOT, 'test', 'fixtures', 'robustness', name);
 
 function cli(args, opts = {}) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: opts.timeout ?? 60_000, maxBuffer: 1 << 28, ...opts });
@@ -36,14 +37,8 @@ test('workload --format sh: a line break in a scenario description or file name 
   const dir = tmp(t);
   // The injected command creates `injected` in the directory the script runs in.
   const marker = join(dir, 'injected');
-  const scenarios = [
-    { id: 'plain', description: 'innocent\ntouch injected\n# rest' },
-    { id: 'cr', description: 'x\r\ntouch injected' },
-    { id: 'ls', description: 'x\u2028touch injected' },
-    { id: 'bad\ntouch injected' },
-  ];
   const file = join(dir, 's\ntouch injected;.json');
-  writeFileSync(file, JSON.stringify(scenarios));
+  writeFileSync(file, readFileSync(fixture('workload-injection.json')));
   const r = cli(['workload', '--scenarios', file, '--format', 'sh']);
   assert.equal(r.status, 0, r.stderr);
   // The id with a line break is refused, and said so.
@@ -88,13 +83,7 @@ test('simulate on a scenario file with positions near 2^53 returns (it used to l
   const tree = kernelDir('6.12');
   if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
   const dir = tmp(t);
-  const file = join(dir, 's.json');
-  writeFileSync(file, JSON.stringify([
-    { id: 'a', request: { pos: 9007199254740000, len: 9007199254740000 } },
-    { id: 'b', request: { direct: false, pos: 9007199254740000 }, env: { cachedPages: true } },
-    { id: 'c', request: { pos: 17592186040000, len: 4096, dsync: true } },
-  ]));
-  const r = cli(['simulate', '--kernel', tree, '--scenarios', file, '--format', 'json'], { timeout: 60_000 });
+  const r = cli(['simulate', '--kernel', tree, '--scenarios', fixture('huge-sizes.json'), '--format', 'json'], { timeout: 60_000 });
   assert.equal(r.signal, null, 'simulate did not finish');
   assert.equal(r.status, 0, r.stderr);
   const ids = JSON.parse(r.stdout).results.map((x) => x.id);
@@ -227,9 +216,7 @@ test('CLI errors are one line with exit 2: missing or directory scenario files, 
 });
 
 test('workload on a 5,000-level nested description: reported and ignored, no RangeError', (t) => {
-  const dir = tmp(t);
-  const file = join(dir, 'deep.json');
-  writeFileSync(file, `[{"id":"deep","description":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}]`);
+  const file = fixture('nested-description.json');
   for (const format of ['sh', 'json']) {
     const r = cli(['workload', '--scenarios', file, '--format', format]);
     assert.equal(r.status, 0, r.stderr);
