@@ -82,7 +82,6 @@ test('scenario sizes: beyond what the kernel accepts is refused with a message; 
 test('simulate on a scenario file with positions near 2^53 returns (it used to loop per block for ever)', (t) => {
   const tree = kernelDir('6.12');
   if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
-  const dir = tmp(t);
   const r = cli(['simulate', '--kernel', tree, '--scenarios', fixture('huge-sizes.json'), '--format', 'json'], { timeout: 60_000 });
   assert.equal(r.signal, null, 'simulate did not finish');
   assert.equal(r.status, 0, r.stderr);
