@@ -5,7 +5,9 @@ import { isKernelTree, loadKernelTree } from '../io/kernelTree';
 import { defaultMatrix } from '../scenario/matrix';
 import { parseScenarioFile } from '../scenario/normalize';
 import type { Scenario } from '../scenario/types';
-import { formatOutcomeRow, OUTCOME_HEADER, simulateAll, textTable } from '../engine/run';
+import { formatOutcomeRow, OUTCOME_HEADER, textTable } from '../engine/run';
+import { simulate } from '../engine/simulate';
+import { once } from 'node:events';
 import { reviewCmd } from './review';
 import { workloadCmd, WORKLOAD_USAGE } from './workload';
 
@@ -81,16 +83,23 @@ async function simulateCmd(args: string[]): Promise<number> {
   const parser = await getParser();
   const k = loadKernelTree(values.kernel, parser, { profile: values['kernel-version'] });
   for (const p of k.problems) process.stderr.write(`warning: ${p}\n`);
-  const results = simulateAll(scenarios, { image: k.image, profile: k.profile, constant: k.constant });
+  const ctx = { image: k.image, profile: k.profile, constant: k.constant };
   const kernel = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : 'unknown';
   if (values.format === 'json') {
-    const out = {
-      kernel,
-      profile: { id: k.profile.id, why: k.profileWhy },
-      results: results.map((r) => ({ id: r.id, outcome: r.outcome, trace: r.trace })),
-    };
-    process.stdout.write(`${JSON.stringify(out, null, 1)}\n`);
+    // One result at a time, each written (and released) before the next runs: a file of
+    // thousands of scenarios must not become one string of hundreds of MB (issue 16).
+    await write(`{\n "kernel": ${JSON.stringify(kernel)},\n "profile": ${JSON.stringify({ id: k.profile.id, why: k.profileWhy })},\n "results": [`);
+    for (let i = 0; i < scenarios.length; i++) {
+      const r = simulate(scenarios[i], ctx);
+      await write(`${i ? ',' : ''}\n  ${JSON.stringify({ id: r.id, outcome: r.outcome, trace: r.trace })}`);
+    }
+    await write('\n ]\n}\n');
   } else {
+    // The table needs every row; traces are kept only when asked for.
+    const results = scenarios.map((s) => {
+      const r = simulate(s, ctx);
+      return values.trace ? r : { ...r, trace: [] };
+    });
     process.stdout.write(`kernel ${kernel} (profile ${k.profile.id}: ${k.profileWhy})\n\n`);
     process.stdout.write(`${textTable(OUTCOME_HEADER, results.map(formatOutcomeRow))}\n`);
     if (values.trace) {
@@ -107,6 +116,11 @@ async function simulateCmd(args: string[]): Promise<number> {
     process.stdout.write(`\n${results.length} scenarios, ${inconclusive} inconclusive\n`);
   }
   return 0;
+}
+
+/** Write to stdout, waiting for the pipe to drain so output is never buffered whole in memory. */
+async function write(chunk: string): Promise<void> {
+  if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
 }
 
 if (require.main === module) {

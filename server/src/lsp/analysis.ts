@@ -33,6 +33,13 @@ import { allHunks, cTraceMarkdown, fieldLabels, matrixHunk, matrixRows, outcomeF
 import { KernelTrees } from './kernels';
 import { profileOverride } from './settings';
 
+/**
+ * The largest fs/ext4 C document analysed (characters). The biggest write-path file,
+ * inode.c, is about 0.2 M; parsing a text many times that size costs hundreds of MB of
+ * WASM heap that never shrinks (issue 16's memory budget is 500 MB).
+ */
+export const MAX_C_DOCUMENT_CHARS = 2_000_000;
+
 /** What a document is to the server. */
 export type DocKind = 'patch' | 'c' | 'ignored';
 
@@ -376,7 +383,10 @@ export class Analyzer {
   private syncOverlays(): void {
     let changed = false;
     for (const st of this.docs.values()) {
-      if (st.kind === 'c' && st.path && this.kernels!.setOverlay(st.path, st.doc.getText())) changed = true;
+      if (st.kind !== 'c' || !st.path) continue;
+      const text = st.doc.getText();
+      // An editor text no ext4 source comes near in size is not laid over the tree (the disk text stays).
+      if (this.kernels!.setOverlay(st.path, text.length > MAX_C_DOCUMENT_CHARS ? undefined : text)) changed = true;
     }
     if (changed) this.invalidate('an fs/ext4 C document was edited');
   }
@@ -447,6 +457,10 @@ export class Analyzer {
     const lines = splitLines(text);
     const t = st.path ? this.kernels!.treeOf(st.path) : undefined;
     if (!t) return { kind: 'c', version: job.version, epoch: job.epoch, lines, ms: Date.now() - t0 };
+    if (text.length > MAX_C_DOCUMENT_CHARS) {
+      this.tell(`${st.path}: not analysed: ${(text.length / 1e6).toFixed(1)} M characters is more than a C file of the write path has (limit ${MAX_C_DOCUMENT_CHARS / 1e6} M); the tree's disk text is used for patches`);
+      return { kind: 'c', version: job.version, epoch: job.epoch, lines, ms: Date.now() - t0 };
+    }
     const base = this.kernels!.base(t.root, profileOverride(s));
     const { scenarios, source } = this.scenarios(s);
     const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
