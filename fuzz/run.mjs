@@ -447,7 +447,8 @@ async function main() {
     if (Date.now() - lastProgress < 10000) return;
     lastProgress = Date.now();
     const s = Object.entries(stats).map(([c, x]) => `${c} ${x.inputs}/${target[c]}${BAD_COUNT(x) ? ` (${BAD_COUNT(x)} bad)` : ''}`).join(', ');
-    process.stderr.write(`fuzz: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${s}\n`);
+    const m = process.memoryUsage();
+    process.stderr.write(`fuzz: ${((Date.now() - t0) / 1000).toFixed(0)} s: ${s} [fuzzer heap ${m.heapUsed >> 20} MB, rss ${m.rss >> 20} MB]\n`);
   };
   const BAD_COUNT = (x) => [...BAD].reduce((n, k) => n + x.classes[k], 0);
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, kernel, kernelDiff, kernelDir, need, parser, ROOT, run, toBase } from './helpers.mjs';
@@ -212,6 +212,21 @@ test('CLI errors are one line with exit 2: missing or directory scenario files, 
   const w = cli(['workload', '--scenarios', dir]);
   assert.equal(w.status, 2);
   assert.doesNotMatch(w.stderr, /^\s+at /m);
+});
+
+test('a scenario file past MAX_SCENARIO_FILE_BYTES is refused before it is read (the fuzzer\'s 525 MB file took simulate past 2 GB)', (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
+  const file = join(tmp(t), 'huge.json');
+  // Sparse: 17 MiB of size, no blocks written. Reading it would still cost the heap.
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, 17 << 20);
+  closeSync(fd);
+  for (const argv of [['simulate', '--kernel', tree, '--scenarios', file], ['workload', '--scenarios', file, '--format', 'sh']]) {
+    const r = cli(argv);
+    assertCleanError(r, argv[0]);
+    assert.match(r.stderr, /17\.0 MiB, over the 16\.0 MiB limit/);
+  }
 });
 
 test('workload on a 5,000-level nested description: reported and ignored, no RangeError', (t) => {

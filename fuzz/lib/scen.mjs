@@ -173,10 +173,16 @@ export function scenarioFile(rng, corpus) {
   let giant = 0;
   // Giant files are few: one costs seconds (the whole run, the script run in the sandbox).
   if (rng.chance(0.0025)) {
-    giant = rng.pick([500, 2000, 5000]);
+    const want = rng.pick([500, 2000, 5000]);
     const proto = arr[0];
+    // Copies of a prototype that already carries a 10^6-character field would make a
+    // file of GBs: the fuzzer itself (which builds the text) ran out of heap on one. The
+    // file stays under 48 MB — three times the CLI's scenario-file limit, so the refusal
+    // is still what is tested.
+    const protoLen = JSON.stringify(proto ?? null)?.length ?? 4;
+    giant = Math.max(1, Math.min(want, Math.floor((48 << 20) / Math.max(protoLen, 1))));
     for (let i = 1; i <= giant; i++) arr.push({ ...clone({ ...proto, __deep: undefined }), id: `g${i}` });
-    muts.push(`giant=${giant}`);
+    muts.push(giant < want ? `giant=${giant} (of ${want}: the prototype is ${protoLen} chars)` : `giant=${giant}`);
   }
   let text = toText(arr);
   const deep = arr.find((s) => s && s.__deep)?.__deep;

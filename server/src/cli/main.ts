@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_SCENARIO_FILE_BYTES, readInputFile } from '../io/inputFile';
 import { parseArgs } from 'node:util';
 import { getParser } from '../io/grammar';
 import { isKernelTree, loadKernelTree } from '../io/kernelTree';
@@ -67,7 +67,7 @@ async function simulateCmd(args: string[]): Promise<number> {
   if (values.scenarios) {
     let text: string;
     try {
-      text = readFileSync(values.scenarios, 'utf8');
+      text = readInputFile(values.scenarios, MAX_SCENARIO_FILE_BYTES).toString('utf8');
     } catch (err) {
       process.stderr.write(`simulate: cannot read ${values.scenarios}: ${oneLine(err)}\n`);
       return 2;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_PATCH_FILE_BYTES, readInputFile } from '../io/inputFile';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -66,7 +66,7 @@ export async function reviewCmd(args: string[]): Promise<number> {
   for (const file of positionals) {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(file);
+      bytes = readInputFile(file, MAX_PATCH_FILE_BYTES);
     } catch (err) {
       process.stderr.write(`review: cannot read ${file}: ${(err as Error).message}\n`);
       return 2;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_SCENARIO_FILE_BYTES, readInputFile } from '../io/inputFile';
 import { parseArgs } from 'node:util';
 import { parseScenarioFile } from '../scenario/normalize';
 import { formatJson, formatShell, workloadFor } from '../workload';
@@ -32,7 +32,7 @@ export async function workloadCmd(args: string[]): Promise<number> {
   }
   let text: string;
   try {
-    text = readFileSync(values.scenarios, 'utf8');
+    text = readInputFile(values.scenarios, MAX_SCENARIO_FILE_BYTES).toString('utf8');
   } catch (err) {
     process.stderr.write(`workload: cannot read ${values.scenarios}: ${(err as Error).message}\n`);
     return 2;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { MAX_SCENARIO_FILE_BYTES, readInputFile } from './inputFile';
 import { coreGrid, defaultMatrix } from '../scenario/matrix';
 import { normalizeScenario, parseScenarioFile } from '../scenario/normalize';
 import type { Scenario } from '../scenario/types';
@@ -9,7 +9,7 @@ export function scenarioSet(spec: string): { scenarios: Scenario[]; source: stri
   if (spec === 'core') return { scenarios: coreGrid().map((s, i) => normalizeScenario(s, i)), source: 'core DIO grid', problems: [] };
   let text: string;
   try {
-    text = readFileSync(spec, 'utf8');
+    text = readInputFile(spec, MAX_SCENARIO_FILE_BYTES).toString('utf8');
   } catch (err) {
     return { scenarios: defaultMatrix(), source: 'default matrix', problems: [`cannot read scenario file ${spec}: ${(err as Error).message}; using the default matrix`] };
   }
