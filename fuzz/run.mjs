@@ -238,7 +238,7 @@ class Driver {
     this.stderr = '';
     this.runs++;
     const t0 = Date.now();
-    const timeoutMs = this.o.timeoutS * 1000;
+    const timeoutMs = op.timeoutMs ?? this.o.timeoutS * 1000;
     let polledKB = 0;
     const out = await new Promise((res) => {
       let settled = false;
@@ -281,8 +281,19 @@ class Driver {
 // ---------------------------------------------------------------------------------------
 // Running and judging one input
 
+/**
+ * Milliseconds an input may run before it is a hang: the timeout, plus 10 ms per scenario
+ * of a `simulate` scenario file. A 5,001-scenario file is 5,001 simulations: 37.5 s of
+ * steady progress at 129 MB on a loaded machine (7.5 ms each), which a flat 30 s timeout
+ * called a hang twice in the first complete long run.
+ */
+function inputTimeoutMs(o, input) {
+  const perScenario = input.argv?.[0] === 'simulate' ? (input.scenarioCount ?? 0) * 10 : 0;
+  return o.timeoutS * 1000 + perScenario;
+}
+
 async function runCliProc(o, input, dir) {
-  const r = await runMonitored(process.execPath, [join(o.root, 'dist', 'cli.js'), ...input.argv], { cwd: dir, timeoutMs: o.timeoutS * 1000, rssKillKB: o.rssKillMb * 1024, node: true });
+  const r = await runMonitored(process.execPath, [join(o.root, 'dist', 'cli.js'), ...input.argv], { cwd: dir, timeoutMs: inputTimeoutMs(o, input), rssKillKB: o.rssKillMb * 1024, node: true });
   r.jsonOk = input.expectJson && (r.code === 0 || r.code === 1) ? jsonOk(r.stdout, r.stdoutLen) : undefined;
   return r;
 }
@@ -307,7 +318,7 @@ async function execute(o, state, worker, campaign, index, input, dir) {
   if (useDriver) {
     const fileOk = input.cachedSimulate && existsSync(join(dir, input.argv[input.argv.indexOf('--scenarios') + 1])) && statSync(join(dir, input.argv[input.argv.indexOf('--scenarios') + 1])).isFile();
     via = fileOk ? 'driver:cachedSimulate' : 'driver:main';
-    r = await worker.driver.run({ kind: fileOk ? 'cachedSimulate' : 'main', argv: input.argv, cwd: dir, expectJson: input.expectJson, wantStdout: !!input.workloadSh });
+    r = await worker.driver.run({ kind: fileOk ? 'cachedSimulate' : 'main', argv: input.argv, cwd: dir, expectJson: input.expectJson, wantStdout: !!input.workloadSh, timeoutMs: inputTimeoutMs(o, input) });
     if (r.stdout !== undefined) r.stdout = Buffer.from(r.stdout, 'utf8');
   } else r = await runCliProc(o, input, dir);
   let j = await judgeCli(o, input, dir, r);
@@ -343,7 +354,7 @@ function writeReproducer(o, campaign, index, input, dir, res) {
   const extra = input.workloadSh ? `# The injection check runs the printed script in a sandbox: node ${join(HERE, 'run.mjs')} --root "$root" --replay "$here"\n` : '';
   writeFileSync(join(dest, 'cmd.sh'), `#!/bin/bash\n# ${campaign} input ${index} (seed ${o.seed}): ${String(input.what).replace(/[\x00-\x1f\x7f\u2028\u2029]/g, '?').slice(0, 400)}\n# class: ${res.cls} — ${res.reason.replace(/[\x00-\x1f\x7f]/g, '?')}\n${extra}here=$(cd "$(dirname "$0")" && pwd)\nroot=\${FUZZ_ROOT:-${shq(o.root)}}\n${cmd}\n`, { mode: 0o755 });
   writeFileSync(join(dest, 'result.json'), `${JSON.stringify({ campaign, index, seed: o.seed, class: res.cls, reason: res.reason, what: input.what, argv: input.argv, ms: res.ms, peakRssMB: Math.round(res.rssKB / 1024), ...res.detail }, null, 1)}\n`);
-  writeFileSync(join(dest, 'input.json'), `${JSON.stringify({ campaign, index, seed: o.seed, argv: input.argv, expectJson: input.expectJson, workloadSh: input.workloadSh, lsp: !!input.lsp, what: input.what })}\n`);
+  writeFileSync(join(dest, 'input.json'), `${JSON.stringify({ campaign, index, seed: o.seed, argv: input.argv, expectJson: input.expectJson, workloadSh: input.workloadSh, scenarioCount: input.scenarioCount, lsp: !!input.lsp, what: input.what })}\n`);
   return dest;
 }
 
@@ -542,6 +553,16 @@ async function main() {
 }
 
 /** --replay DIR: re-run a reproducer (a copy of it, in a scratch directory) and classify it. */
+/** Scenarios in a reproducer's scenario file (reproducers written before input.json kept the count). */
+function countScenarios(file) {
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(v) ? v.length : Array.isArray(v?.scenarios) ? v.scenarios.length : 1;
+  } catch {
+    return 0;
+  }
+}
+
 async function replay(o) {
   const meta = JSON.parse(readFileSync(join(o.replay, 'input.json'), 'utf8'));
   const work = mkdtempSync(join(tmpdir(), 'ext4wp-replay-'));
@@ -555,7 +576,7 @@ async function replay(o) {
     const r = await runSession(session, { root: o.root, cwd: dir, timeoutMs: o.timeoutS * 1000, rssKillKB: o.rssKillMb * 1024, rssBudgetKB: o.rssMb * 1024 });
     res = { cls: r.cls, reason: r.reason, ms: r.ms, rssKB: r.rssKB, detail: { logs: r.logs, stderr: r.stderr.slice(0, 2000), missing: r.missing } };
   } else {
-    const input = { argv: meta.argv, expectJson: meta.expectJson, workloadSh: meta.workloadSh };
+    const input = { argv: meta.argv, expectJson: meta.expectJson, workloadSh: meta.workloadSh, scenarioCount: meta.scenarioCount ?? countScenarios(join(dir, meta.argv[meta.argv.indexOf('--scenarios') + 1] ?? '')) };
     const r = await runCliProc(o, input, dir);
     const j = await judgeCli(o, input, dir, r);
     res = { cls: j.cls, reason: j.reason, ms: r.ms, rssKB: r.rssKB, detail: { exit: { code: r.code, signal: r.signal }, stderr: r.stderr.slice(0, 2000), notes: j.notes } };

@@ -40,6 +40,11 @@ const README_EXAMPLE = {
 };
 
 const clone = (x) => JSON.parse(JSON.stringify(x));
+// A fresh copy of a WRONG value: the objects and arrays there are shared, and a later
+// mutation writing into one (`request = {}` then `request.direct = {}`) made a cycle that
+// broke every later input picking it (a first long run lost 23 inputs to it) and made
+// input N depend on the inputs before it.
+const wrong = (rng) => structuredClone(rng.pick(WRONG));
 const setIn = (o, [a, b], v) => {
   if (!o[a] || typeof o[a] !== 'object' || Array.isArray(o[a])) o[a] = {};
   o[a][b] = v;
@@ -58,7 +63,7 @@ function mutateScenario(rng, s) {
     }
     case 'wrongType': {
       const f = rng.pick([...NUM_FIELDS, ...BOOL_FIELDS]);
-      const v = rng.pick(WRONG);
+      const v = wrong(rng);
       setIn(s, f, v);
       return `${f.join('.')}=${JSON.stringify(v)}`;
     }
@@ -111,7 +116,7 @@ function mutateScenario(rng, s) {
       return 'dropId';
     case 'section': {
       const sec = rng.pick(['request', 'inode', 'mount', 'env']);
-      s[sec] = rng.pick(WRONG);
+      s[sec] = wrong(rng);
       return `${sec}=${JSON.stringify(s[sec])}`;
     }
     default: {
@@ -236,6 +241,7 @@ export function scenarioInput(rng, corpus) {
     // The driver may run simulate over its already-parsed tree (same API calls as the CLI);
     // giant files go through the CLI's own code, whose output handling is what they test.
     cachedSimulate: cmd === 'simulate' && argv.includes('json') && !what.includes('argv:') && !f.giant,
+    scenarioCount: f.ids.length,
   };
 }
 
