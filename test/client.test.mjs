@@ -43,6 +43,12 @@ function registeredCommands() {
   for (const file of clientSources) {
     for (const m of readFileSync(file, 'utf8').matchAll(/registerCommand\(\s*([^,)]+)/g)) {
       const arg = m[1].trim();
+      const optional = /^OPTIONAL_CLIENT_COMMANDS\.(\w+)$/.exec(arg);
+      if (optional) {
+        // Commands the server uses only when the client announces them: registered, not in the palette.
+        assert.ok(optional[1] in (protocol.OPTIONAL_CLIENT_COMMANDS ?? {}), `${relative(ROOT, file)}: OPTIONAL_CLIENT_COMMANDS.${optional[1]} is not in protocol.ts`);
+        continue;
+      }
       const viaConst = /^CLIENT_COMMANDS\.(\w+)$/.exec(arg);
       const literal = /^(['"`])([^'"`]+)\1$/.exec(arg);
       if (viaConst) {
@@ -154,6 +160,9 @@ test('the server bundle the client forks is built (once its source exists)', (t)
  * its last segment also covers `pattern/**`. Candidates are the repo (not .git, not
  * node_modules) plus the production dependencies, as vsce lists them.
  */
+/** The extension page: the file `npm run package` hands vsce with --readme-path (README.md without it). */
+const README = /--readme-path (\S+)/.exec(pkg.scripts.package)?.[1] ?? 'README.md';
+
 function packagedFiles() {
   // minimatch comes with vscode-languageclient (package-lock.json pins it); vsce matches with it too.
   const minimatchModule = require('minimatch');
@@ -166,19 +175,24 @@ function packagedFiles() {
   const raw = readFileSync(join(ROOT, '.vscodeignore'), 'utf8').split(/\r?\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('#'));
   const patterns = [...raw, ...raw.filter((i) => !/(^|\/)[^/]*\*[^/]*$/.test(i)).map((i) => (i.endsWith('/') ? `${i}**` : `${i}/**`))];
   const ignore = ['.vscodeignore', '**/.git/**', '**/*.vsix', ...patterns.filter((p) => !p.startsWith('!'))];
-  const negate = [...patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1)), 'package.json'];
+  // vsce never ignores the manifest nor the readme it was told to use (--readme-path).
+  const negate = [...patterns.filter((p) => p.startsWith('!')).map((p) => p.slice(1)), 'package.json', README];
   const opts = { dot: true };
   return files.filter((f) => !ignore.some((p) => minimatch(f, p, opts)) || negate.some((p) => minimatch(f, p, opts))).sort();
 }
 
-test('.vscodeignore packs the bundles, the grammar, the check pages and the manifest, and nothing else', () => {
+test('.vscodeignore packs the bundles, the grammar, the check pages, the manifest, the extension page and its pictures, and nothing else', () => {
   const files = packagedFiles();
   // The check pages diagnostics link to (codeDescription → docs/checks/<code>.md next to dist/).
   const checkPages = readdirSync(join(ROOT, 'docs/checks')).filter((f) => f.endsWith('.md')).map((f) => `docs/checks/${f}`);
+  const media = ['media/screenshots', 'media/walkthrough'].flatMap((d) => (existsSync(join(ROOT, d)) ? readdirSync(join(ROOT, d)).filter((f) => /\.(png|md)$/.test(f)).map((f) => `${d}/${f}`) : []));
   const expected = [
     'package.json',
-    'README.md',
+    README,
     'LICENSE',
+    'media/icon.png',
+    ...media,
+    'scripts/fetch-kernels.sh',
     'dist/client.js',
     'dist/server.js',
     'dist/web-tree-sitter.wasm',
@@ -190,4 +204,80 @@ test('.vscodeignore packs the bundles, the grammar, the check pages and the mani
   // What the packaged extension needs at run time, where it looks for it.
   for (const f of ['dist/client.js', 'dist/web-tree-sitter.wasm', 'grammars/tree-sitter-c.wasm']) assert.ok(files.includes(f), `${f} packed`);
   assert.equal(pkg.main.replace(/^\.\//, ''), 'dist/client.js');
+});
+
+/** The width and height of a PNG file, from its IHDR chunk. */
+function pngSize(file) {
+  const b = readFileSync(file);
+  assert.equal(b.subarray(1, 4).toString('latin1'), 'PNG', `${file} is a PNG`);
+  return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+}
+
+test('the icon is a 128×128 PNG rendered from our own SVG', () => {
+  assert.equal(pkg.icon, 'media/icon.png');
+  assert.deepEqual(pngSize(join(ROOT, pkg.icon)), { width: 128, height: 128 });
+  assert.match(readFileSync(join(ROOT, 'media/icon.svg'), 'utf8'), /<svg[^>]+viewBox="0 0 128 128"/);
+});
+
+test('the extension page is the user README, and every picture it shows ships in the .vsix', () => {
+  assert.notEqual(README, 'README.md', 'the repository README (developer material) is not the extension page');
+  const page = readFileSync(join(ROOT, README), 'utf8');
+  const files = packagedFiles();
+  const images = [...page.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1]);
+  assert.ok(images.length > 0, 'a screenshot');
+  for (const img of images) {
+    assert.doesNotMatch(img, /^[a-z]+:/i, `${img}: relative, so it resolves inside the installed extension`);
+    assert.ok(files.includes(img), `${img} is packed`);
+  }
+  // What a user needs from the page: the settings and the commands it documents are the declared ones.
+  for (const key of Object.keys(pkg.contributes.configuration.properties)) assert.ok(page.includes(key), `${README} documents ${key}`);
+  for (const c of pkg.contributes.commands.filter((c) => c.command !== protocol.CLIENT_COMMANDS.openLocation)) assert.ok(page.includes(c.title), `${README} documents ${c.title}`);
+  assert.match(page, /## Limitations/);
+  // The repository README still starts with the two commands of a fresh machine.
+  const repo = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const blocks = [...repo.matchAll(/```sh\n([^`]+)```/g)].map((m) => m[1].trim());
+  assert.deepEqual(blocks.slice(0, 2), ['npm ci --ignore-scripts && npm run demo', 'npm test']);
+  for (const img of [...repo.matchAll(/!\[[^\]]*\]\(([^)\s]+)/g)].map((m) => m[1])) assert.ok(existsSync(join(ROOT, img)), `README.md image ${img} exists`);
+});
+
+test('settings show in the Settings UI in order, with their scope and described values', () => {
+  const props = Object.entries(pkg.contributes.configuration.properties);
+  const orders = props.map(([, p]) => p.order);
+  assert.deepEqual(orders, props.map((_, i) => i + 1), 'order follows the declaration');
+  for (const [key, p] of props) {
+    assert.ok(['window', 'machine-overridable'].includes(p.scope), `${key}: scope ${p.scope}`);
+    assert.ok(p.markdownDescription && !p.description, `${key}: markdownDescription`);
+    if (p.enum) assert.equal(p.markdownEnumDescriptions?.length, p.enum.length, `${key}: every value described`);
+    for (const [, cmd] of (p.markdownDescription ?? '').matchAll(/\(command:([\w.]+)\)/g)) assert.ok(pkg.contributes.commands.some((c) => c.command === cmd), `${key} links to ${cmd}`);
+  }
+  // Paths are per machine (kept out of Settings Sync), and a workspace may still set its own.
+  assert.equal(pkg.contributes.configuration.properties[`${PREFIX}kernelTree`].scope, 'machine-overridable');
+  assert.equal(pkg.contributes.configuration.properties[`${PREFIX}scenarios`].scope, 'machine-overridable');
+});
+
+test('the walkthrough: four steps whose buttons, pictures and completion events all resolve', () => {
+  const [wt, ...more] = pkg.contributes.walkthroughs;
+  assert.equal(more.length, 0);
+  const client = clientSources.map((f) => readFileSync(f, 'utf8')).join('\n');
+  assert.match(client, new RegExp(`WALKTHROUGH_ID = '${wt.id}'`), 'Open Walkthrough opens this one');
+  assert.deepEqual(wt.steps.map((s) => s.id), ['kernelTree', 'openPatch', 'hover', 'trace']);
+  const files = packagedFiles();
+  const declared = new Set(pkg.contributes.commands.map((c) => c.command));
+  for (const step of wt.steps) {
+    const links = [...step.description.matchAll(/\(command:([\w.]+)\)/g)].map((m) => m[1]);
+    assert.ok(links.length > 0 || step.id === 'hover', `${step.id}: a button`);
+    for (const cmd of links) assert.ok(declared.has(cmd) || cmd.startsWith('workbench.'), `${step.id}: ${cmd}`);
+    const media = step.media.image ?? step.media.markdown;
+    assert.ok(files.includes(media), `${step.id}: ${media} is packed`);
+    if (step.media.image) assert.ok(step.media.altText, `${step.id}: alt text`);
+    assert.ok(step.completionEvents.length > 0, `${step.id}: completes`);
+    for (const ev of step.completionEvents) {
+      const [kind, what] = ev.split(/:(.*)/s);
+      if (kind === 'onCommand') assert.ok(declared.has(what), ev);
+      else if (kind === 'onSettingChanged') assert.ok(what in pkg.contributes.configuration.properties, ev);
+      else if (kind === 'onContext' && /^resourceLangId == (diff|mbox)$/.test(what)) assert.ok(pkg.contributes.languages.some((l) => `resourceLangId == ${l.id}` === what), `${ev}: a language of ours`);
+      else if (kind === 'onContext') assert.ok(client.includes(what.replace(`${protocol.CLIENT_ID}.`, '${CLIENT_ID}.')) || client.includes(what), `${ev}: the client sets it`);
+      else assert.fail(`${step.id}: unexpected completion event ${ev}`);
+    }
+  }
 });

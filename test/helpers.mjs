@@ -2,7 +2,8 @@
 // Inputs that live outside the repo are found here; outside CI a missing input skips the
 // test with a message, under CI=true it fails (issue 3: tests find the seeds themselves).
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -34,9 +35,20 @@ export function readSeed(name) {
   return dir && existsSync(join(dir, name)) ? readFileSync(join(dir, name), 'utf8') : undefined;
 }
 
-/** The fetched Debian tree for `version` (`6.1`, `6.12`), or undefined. */
+/** The fetched Debian tree for `version` (`6.1`, `6.12`, `7.2`), or undefined. */
 export function kernelDir(version) {
   return api.cachedKernel(version);
+}
+
+/**
+ * What `npm run fetch-kernels` recorded it fetched (`versions.json` in the cache): per tree
+ * version, `{ kernel, package, debianVersion, suite, extract }`. Debian moves point
+ * releases, so tests compare against this record, never against a typed-in point release.
+ * Undefined when nothing was fetched.
+ */
+export function fetchedVersions() {
+  const file = join(api.kernelCacheDir(), 'versions.json');
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
 }
 
 let parserPromise;
@@ -99,7 +111,7 @@ export function hunksOf(diff, file, after, name) {
 /** A loaded tree as review's BaseTree (what the CLI passes as the reference). */
 export function toBase(k) {
   const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers };
 }
 
 /** The first hunk of a review whose header contains `header`. */
@@ -119,3 +131,28 @@ export function sidesOf(session, h, id) {
 
 /** Invariant codes an outcome reports. */
 export const findingCodes = (o) => o.findings.map((f) => f.code);
+
+/**
+ * A scratch copy of the fetched tree `version` with the file `rel` (tree-relative) replaced
+ * by `edit(its text)`: a directory of symlinks to the tree plus the one edited file, removed
+ * when test `t` ends. Undefined when the tree is not fetched.
+ */
+export function editedTree(t, version, rel, edit) {
+  const src = kernelDir(version);
+  if (!src) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-edited-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const link = (sub) => {
+    for (const e of readdirSync(join(src, sub), { withFileTypes: true })) {
+      const r = sub ? join(sub, e.name) : e.name;
+      if (r === rel) continue;
+      if (e.isDirectory() && rel.startsWith(`${r}/`)) {
+        mkdirSync(join(dir, r), { recursive: true });
+        link(r);
+      } else symlinkSync(join(src, r), join(dir, r));
+    }
+  };
+  link('');
+  writeFileSync(join(dir, rel), edit(readFileSync(join(src, rel), 'utf8')));
+  return dir;
+}

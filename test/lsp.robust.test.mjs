@@ -316,3 +316,21 @@ test('analyzer: a cancelled request stops waiting at once, and the analysis goes
   // The analysis is shared by every request for this version: a cancellation does not stop it.
   assert.equal(analyzer.state(uri).job?.cts.token.isCancellationRequested, false);
 });
+
+test('malformed params: document requests without textDocument.uri answer InvalidParams, with no stack in the log (found by the fuzzer)', async (t) => {
+  const s = await lspServer(t, { kernelTree: '/nonexistent', timeBudget: 10_000 });
+  for (const [method, params] of [
+    ['textDocument/hover', { position: { line: 0, character: 0 } }],
+    ['textDocument/documentSymbol', { textDocument: null }],
+    ['textDocument/codeLens', { textDocument: { uri: 42 } }],
+    ['textDocument/diagnostic', {}],
+    ['textDocument/codeAction', { textDocument: 'x', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } }],
+  ]) {
+    const err = await s.conn.sendRequest(method, params).then(() => undefined, (e) => e);
+    assert.ok(err, `${method} answered with an error`);
+    assert.equal(err.code, -32602, `${method}: ${err.message}`);
+    assert.match(err.message, /textDocument/);
+  }
+  assert.deepEqual(s.logs.filter((m) => /failed:|\n\s+at /.test(m)), []);
+  assert.doesNotMatch(s.stderr(), /\n\s+at /);
+});

@@ -1,6 +1,9 @@
 // A second real LSP client: headless Neovim 0.7 (TESTBEDS.md §2) runs test/nvim/client.lua,
 // which starts dist/server.js over stdio, opens the real 6.1 → 6.12 diff, waits for the
-// pushed diagnostics and asks for a hover. Skipped without nvim locally, failed under CI.
+// pushed diagnostics, asks for a hover (plain markdown: Neovim announces none of the VS
+// Code extras), runs a CodeLens's command through workspace/executeCommand, a lens
+// through Neovim's own codelens UI and a code action through its code-action UI.
+// Skipped without nvim locally, failed under CI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -14,7 +17,7 @@ const hasNvim = nvim.status === 0;
 
 
 
-test('neovim 0.7: pushed diagnostics and a hover on the 6.1 → 6.12 diff', async (t) => {
+test('neovim 0.7: pushed diagnostics, a plain hover, lenses and code actions that work, on the 6.1 → 6.12 diff', async (t) => {
   if (!need(t, hasNvim, 'nvim (apt-get install -y neovim)')) return;
   const k61 = kernelDir('6.1');
   const k612 = kernelDir('6.12');
@@ -48,6 +51,29 @@ test('neovim 0.7: pushed diagnostics and a hover on the 6.1 → 6.12 diff', asyn
   assert.ok(wanted.includes(out.hover_line - 1), 'hovered inside such a hunk');
   assert.match(out.hover ?? '', /exclusive → \*\*shared\*\*/);
   assert.match(out.hover, /\| # \| what changed: before → after \|/);
+  // Plain markdown: nothing only VS Code can run or render.
+  assert.doesNotMatch(out.hover, /command:/, 'no command: links');
+  assert.doesNotMatch(out.hover, /<\/?[a-z][a-z0-9]*(\s[^>]*)?>/i, 'no HTML tags');
+  assert.match(out.hover, /Deciding line \[fs\/ext4\/file\.c:\d+[^\]]*\]\(file:\/\/[^)]+#L\d+\)/, 'the deciding line as a file link Neovim can open');
   assert.ok(out.lenses > 10, 'a code lens per hunk');
+  // Every lens runs on the server…
+  const lensCommands = Object.keys(out.lens_commands);
+  assert.deepEqual(lensCommands.filter((c) => !out.server_commands.includes(c)), [], 'every lens command is a server command');
+  // …and answers text: the trace of the hunk's first changed scenario.
+  assert.ok(out.exec, 'workspace/executeCommand of the trace lens answered');
+  assert.match(out.exec.title, /^trace of \S+, after the patch — fs\/ext4\/file\.c @@/);
+  assert.match(out.exec.text, /^\s+fs\/ext4\/file\.c:\d+ /m, 'steps with their C lines');
+  assert.doesNotMatch(out.exec.text, /command:|```/);
+  // Neovim's own lens UI ran the scenarios lens: the server showed the hunk's scenarios.
+  assert.ok(out.lens_message, `vim.lsp.codelens.run() showed the scenarios (messages: ${JSON.stringify(out.messages.map((m) => m.message.slice(0, 80)))})`);
+  assert.match(out.lens_message.message, /\d+ of \d+ scenarios that run this code change/);
+  // The code actions of the @@ line's diagnostics, through vim.lsp.buf.code_action().
+  assert.ok(out.action_titles.some((x) => /^Show the trace \(/.test(x)), `a "Show the trace" action (offered: ${JSON.stringify(out.action_titles)})`);
+  assert.ok(out.action_titles.includes('Copy as review comment'));
+  assert.ok(out.goto_message, 'the "Go to the deciding line" action said where (Neovim 0.7 has no window/showDocument)');
+  const m = /^ext4 write path: deciding line (\/\S+):(\d+)$/.exec(out.goto_message.message);
+  assert.ok(m, out.goto_message.message);
+  assert.ok(m[1].startsWith(k61), 'a line of the kernel tree');
+  assert.ok(readFileSync(m[1], 'utf8').split('\n')[Number(m[2]) - 1].trim(), 'an existing line');
   assert.ok(out.statuses.some((s) => /^ext4: \d+ hunks changed/.test(s.text)), 'status notifications reach the client');
 });

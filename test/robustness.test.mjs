@@ -214,6 +214,15 @@ test('CLI errors are one line with exit 2: missing or directory scenario files, 
   assert.doesNotMatch(w.stderr, /^\s+at /m);
 });
 
+test('simulate --format with an unknown value is a usage error, not silent text (found by the fuzzer)', (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
+  const r = cli(['simulate', '--kernel', tree, '--format', 'yaml', '--only', 'none']);
+  assertCleanError(r, 'simulate --format yaml');
+  assert.match(r.stderr, /--format must be text or json/);
+  assert.equal(r.stdout, '');
+});
+
 test('a scenario file past MAX_SCENARIO_FILE_BYTES is refused before it is read (the fuzzer\'s 525 MB file took simulate past 2 GB)', (t) => {
   const tree = kernelDir('6.12');
   if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
@@ -270,4 +279,48 @@ test('deeply nested expressions across recursive calls hit Limits.nesting before
   } finally {
     file.dispose();
   }
+});
+
+test('applying a series honours the time budget: hunks left when it runs out are "not analysed", the review partial (found by the fuzzer: 5,000 non-fitting hunks took 58 s under --time-budget 2000)', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian linux-source-6.12 tree')) return;
+  // A hunk whose context is in no tree, repeated: each costs a fuzzy search of inode.c.
+  const hunk = ['@@ -3419,4 +3419,5 @@ ext4_iomap_begin', ' 	no such context line one', ' 	no such context line two', '-	gone', '+	added', '+	added too', ' 	no such context line three', ''].join('\n');
+  const text = `--- a/fs/ext4/inode.c\n+++ b/fs/ext4/inode.c\n${hunk.repeat(400)}`;
+  let calls = 0;
+  // The budget "runs out" after 50 checks: deterministic, no clock in the test.
+  const session = api.reviewPatch(text, { parser: await parser(), base: toBase(await kernel('6.12')), scenarios: api.defaultMatrix().slice(0, 4), scenarioSource: 'test', hasTime: () => ++calls <= 50 });
+  try {
+    const r = session.result;
+    const hunks = r.files.flatMap((f) => f.hunks);
+    assert.equal(hunks.length, 400);
+    assert.equal(r.partial, true);
+    assert.ok(r.problems.some((p) => /time budget exhausted while applying the series: \d+ hunk\(s\) not applied or analysed/.test(p.message)), r.problems.map((p) => p.message).slice(-3).join('\n'));
+    const cut = hunks.filter((h) => h.summary === 'not analysed: time budget exhausted');
+    assert.ok(cut.length > 300, `${cut.length} hunks cut`);
+    assert.ok(calls < 500, `hasTime was still consulted ${calls} times after saying no`);
+  } finally {
+    session.dispose();
+  }
+});
+
+test('CLI output into a closed pipe (`review … | head -1`): no EPIPE stack trace', (t) => {
+  const seed = join(process.env.EXT4WP_SEEDS ?? join(ROOT, '..', 'shared', 'seeds'), '000_5e32f489a77d5aed.txt');
+  if (!need(t, existsSync(seed), 'seed 000')) return;
+  const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'dist', 'cli.js')}" review "${seed}" | head -1 >/dev/null`], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.doesNotMatch(r.stderr, /EPIPE|^\s+at /m);
+});
+
+test('a file diff with no hunks changes nothing (it used to rewrite the file: 5,000 of them held 1 GB of inode.c copies, found by the fuzzer)', async () => {
+  const base = new Map([['fs/ext4/inode.c', 'int a;\nint b;\n']]);
+  const headerOnly = 'diff --git a/fs/ext4/inode.c b/fs/ext4/inode.c\nindex 0123456..89abcde 100644\n--- a/fs/ext4/inode.c\n+++ b/fs/ext4/inode.c\n';
+  const doc = api.parsePatchDocument(headerOnly.repeat(3));
+  const res = api.applySeries(base, doc.patches);
+  assert.equal(res.files.size, 0, 'no file rewritten');
+  assert.equal(res.failed.length, 0);
+  // A rename without hunks still moves the file.
+  const rename = api.parsePatchDocument('diff --git a/fs/ext4/inode.c b/fs/ext4/inode2.c\nsimilarity index 100%\nrename from fs/ext4/inode.c\nrename to fs/ext4/inode2.c\n');
+  const moved = api.applySeries(base, rename.patches);
+  assert.equal(moved.files.get('fs/ext4/inode2.c'), base.get('fs/ext4/inode.c'));
 });

@@ -103,12 +103,20 @@ test('seed 000: the indirect-hole -ENOTBLK fallback and the UNWRITTEN-before-MAP
   const s = await review(text);
   // Each inode.c hunk is compared with the rest of the patch applied on both sides.
   const flags = hunkOf(s, '@@ -3533,8 +3533,38 @@');
-  const ind = sidesOf(s, flags, 'ind-dio-sync-hole');
-  assert.equal(ind.before.path, 'dio');
-  assert.ok(findingCodes(ind.before).includes('stale-data'));
-  assert.equal(ind.after.path, 'buffered');
-  assert.equal(ind.after.fallback, 'whole');
-  assert.ok(flags.findings.some((f) => f.code === 'stale-data' && f.status === 'fixed' && f.scenario === 'ind-dio-sync-hole'));
+  // The hunk holds part of ext4_iomap_begin(); its changed statement is grafted onto the
+  // reference (6.1) function, which has no `handle`. The after side reads an undeclared
+  // identifier, so it cannot tell (issue 13): no finding is drawn, and the reason is named.
+  // (Before the rule, `handle` was assumed 0 and the hunk "fixed" stale-data here.)
+  const unknown = (flags.unknown ?? []).find((u) => u.scenario === 'ind-dio-sync-hole');
+  assert.ok(unknown, 'ind-dio-sync-hole cannot tell at the ext4_iomap_begin() hunk');
+  assert.match(unknown.reason, /identifier handle unknown/);
+  assert.ok(!flags.findings.some((f) => f.scenario === 'ind-dio-sync-hole'), 'no finding from an unknown run');
+  // Both sides' runs carry the unknown (the graft is on both), and neither yields a finding.
+  const ind = s.results(flags.key, 'ind-dio-sync-hole');
+  for (const side of ['before', 'after']) {
+    assert.ok(ind[side].outcome.unknowns?.some((u) => /identifier handle unknown/.test(u)) || ind[side].outcome.inconclusive === undefined, side);
+    if (ind[side].outcome.unknowns?.length) assert.deepEqual(ind[side].outcome.findings, [], side);
+  }
   // The whole conversion keeps the fallback: 5.3 fell back through DIO_SKIP_HOLES as well.
   const whole = sidesOf(s, writeIterHunk(s), 'ind-dio-sync-hole');
   assert.equal(whole.before.fallback, 'whole');

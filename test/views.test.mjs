@@ -132,3 +132,32 @@ test('empty and message bodies', () => {
   const plain = views.traceBody({ scenario: 's', side: 'after', markdown: '# md <b>', scenarios: ['s'] });
   assert.match(plain, /<pre class="mono"># md &lt;b&gt;<\/pre>/, 'a server without steps: its markdown, escaped');
 });
+
+test('the scenarios view header stays small: filters fold out, the legend behind "?"', () => {
+  const dims = (aio, target) => ({ direct: 'yes', aio, nowait: 'no', atomic: 'no', dsync: 'no', aligned: 'yes', target, nosec: 'warm', mapping: 'extents', flags: '-', mount: 'default', env: '-' });
+  const row = (scenario, aio, target, changed) => ({ scenario, dimensions: dims(aio, target), before: { path: 'dio', lockAcrossIo: 'exclusive', convertContext: 'endio' }, after: { path: 'dio', lockAcrossIo: changed ? 'shared' : 'exclusive', convertContext: changed ? 'workqueue' : 'endio' }, changed: changed ? ['lockAcrossIo', 'convertContext'] : [] });
+  const m = {
+    uri: 'file:///p.diff',
+    rows: [row('a', 'no', 'written', true), row('b', 'yes', 'hole', true), row('c', 'yes', 'written', false)],
+    hunk: { line: 3, path: 'fs/ext4/file.c~graft', header: '@@ -1,2 +1,3 @@', functions: ['f'], summary: '', scenariosRun: 3, scenariosChanged: 2 },
+    hunks: [{ line: 3, path: 'fs/ext4/file.c~graft', header: '@@ -1,2 +1,3 @@', functions: ['f'], summary: '', scenariosRun: 3, scenariosChanged: 2 }],
+    hunkScenarios: ['a'],
+    // No label for convertContext: the client words the id itself.
+    fieldLabels: { path: 'path', lockAcrossIo: 'lock' },
+    profile: '6.12',
+    scenarioSource: 'default',
+  };
+  const body = views.matrixBody(m);
+  const header = body.slice(0, body.indexOf('</header>'));
+  assert.match(header, /<div class="line filters" id="filters" hidden>.*<select class="dim" data-dim="aio">/s, 'dimension filters folded by default');
+  assert.match(header, /<button id="more"[^>]*aria-expanded="false">filters <span id="active"><\/span>▾<\/button>/);
+  assert.match(header, /<details class="legend"><summary>/, 'the legend folds');
+  assert.match(header, /<input type="search" id="text"/);
+  assert.match(header, /<option value="3" selected>file\.c @@ -1,2 \+1,3 @@ f — 2\/3 change<\/option>/, 'file names as the reader knows them (no ~graft)');
+  assert.match(body, /<th>convert context<\/th>/);
+  assert.doesNotMatch(body, /convertContext<|~graft/);
+  assert.equal(views.fieldLabel({ lockAcrossIo: 'lock' }, 'lockAcrossIo'), 'lock');
+  assert.equal(views.fieldLabel(undefined, 'ioEndAllocs'), 'io end allocs');
+  assert.equal(views.displayFile('fs/ext4/inode.c~graft'), 'inode.c');
+  assert.equal(views.displayFile('fs/ext4/file.c'), 'file.c');
+});

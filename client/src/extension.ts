@@ -8,7 +8,10 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
+  CloseAction,
   DocumentSelector,
+  ErrorAction,
+  ErrorHandler,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
@@ -20,6 +23,7 @@ import {
   ClientExtras,
   CLIENT_COMMANDS,
   CLIENT_ID,
+  OPTIONAL_CLIENT_COMMANDS,
   ScenarioMatrixResponse,
   SERVER_COMMANDS,
   STATUS_NOTIFICATION,
@@ -36,11 +40,27 @@ import { openTrace, TRACE_SCHEME, TraceDocuments, TracePanel } from './traceView
 const CLIENT_NAME = 'ext4 Write-Path Review';
 
 const NO_KERNEL_MESSAGE =
-  'ext4 Write-Path: no Linux kernel tree found — no workspace folder has fs/ext4/file.c and ext4WritePath.kernelTree is not set. ' +
+  'ext4 Write-Path: no Linux kernel tree found — no workspace folder has fs/ext4/file.c and no kernel tree is set. ' +
   'Each hunk is analysed on its own against a fetched Debian tree, which misses what the rest of the patch changes. Pick the tree the patch applies to?';
 const PICK_KERNEL_TREE = 'Pick Kernel Tree…';
 const OPEN_SETTING = 'Open Setting';
+const FETCH_KERNELS = 'Fetch Debian Sources';
 const SHOW_OUTPUT = 'Show Output';
+/** Name of the terminal *Fetch Debian Kernel Sources* runs in. */
+const FETCH_TERMINAL = 'ext4 Write-Path: fetch kernel sources';
+
+/** Crashes of the server counted towards giving up, and over what window (vscode-languageclient's own rule). */
+const MAX_CRASH_RESTARTS = 4;
+const CRASH_WINDOW_MS = 3 * 60_000;
+
+/** Id of the walkthrough (package.json `contributes.walkthroughs`). */
+export const WALKTHROUGH_ID = 'review';
+
+/**
+ * Context keys the walkthrough's steps complete on (`onContext:`): a patch was opened in
+ * an editor, a hover of ours was shown.
+ */
+export const CONTEXT_KEYS = { patchOpened: `${CLIENT_ID}.patchOpened`, hoverShown: `${CLIENT_ID}.hoverShown` } as const;
 
 /** Commands a hover's links may run (the hover markdown is trusted for these only). */
 const LINK_COMMANDS = [CLIENT_COMMANDS.showTrace, CLIENT_COMMANDS.showScenarios, CLIENT_COMMANDS.openLocation];
@@ -83,7 +103,20 @@ export function activate(context: vscode.ExtensionContext): void {
   // One channel for both the client log and `ext4WritePath.trace.server`, so a reviewer
   // reporting a problem has one place to copy from.
   const channel = vscode.window.createOutputChannel(CLIENT_NAME);
-  const clientOptions: LanguageClientOptions = {
+  /** Walkthrough progress: set once per window, so each context key is set at most once. */
+  let hoverShown = false;
+  let patchOpened = false;
+  const markPatchOpened = (editor: vscode.TextEditor | undefined): void => {
+    if (patchOpened || !editor || !isPatch(editor.document)) return;
+    patchOpened = true;
+    void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.patchOpened, true);
+  };
+
+  /**
+   * Options of one LanguageClient. Each client gets its own (the error handler names it),
+   * because every restart makes a new client: see {@link replaceClient}.
+   */
+  const clientOptions = (errorHandler: ErrorHandler): LanguageClientOptions => ({
     documentSelector: DOCUMENT_SELECTOR,
     synchronize: { configurationSection: CLIENT_ID },
     // A function, so a restart sends the settings as they are now.
@@ -91,10 +124,22 @@ export function activate(context: vscode.ExtensionContext): void {
     outputChannel: channel,
     traceOutputChannel: channel,
     diagnosticCollectionName: CLIENT_ID,
+    errorHandler,
     // Hovers carry command links (trace, scenarios view, deciding C line) and colour
     // before/after with <span style="color:…">; only our own commands are trusted.
     markdown: { isTrusted: { enabledCommands: LINK_COMMANDS }, supportHtml: true },
-  };
+    middleware: {
+      // The walkthrough's "read a hover" step completes on the first hover the server answers.
+      provideHover: async (document, position, token, next) => {
+        const hover = await next(document, position, token);
+        if (hover && !hoverShown) {
+          hoverShown = true;
+          void vscode.commands.executeCommand('setContext', CONTEXT_KEYS.hoverShown, true);
+        }
+        return hover;
+      },
+    },
+  });
 
   const status = new StatusView({ patch: CLIENT_COMMANDS.showScenarios, noKernel: CLIENT_COMMANDS.pickKernelTree, other: CLIENT_COMMANDS.showOutput });
   const traces = new TraceDocuments();
@@ -124,8 +169,23 @@ export function activate(context: vscode.ExtensionContext): void {
   /** Listeners tied to the current client; disposed when it is replaced. */
   let clientSubscriptions: vscode.Disposable[] = [];
 
+  /** When the server crashed lately (ms timestamps), to stop restarting one that keeps crashing. */
+  let crashes: number[] = [];
+  /** The client replacement in progress (replaceClient()), if any. */
+  let replacing: Promise<void> | undefined;
+
   function createClient(): LanguageClient {
-    const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+    // A crashed server is not restarted by vscode-languageclient inside the same client
+    // (CloseAction.Restart): that path has the same defect as LanguageClient.restart(),
+    // see replaceClient(). This handler declines, and the client is replaced instead.
+    const errorHandler: ErrorHandler = {
+      error: (_error, _message, count) => ({ action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown }),
+      closed: () => {
+        setTimeout(() => void serverClosed(c), 0);
+        return { action: CloseAction.DoNotRestart, handled: true };
+      },
+    };
+    const c = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions(errorHandler));
     c.registerFeature(EXTRAS_FEATURE);
     clientSubscriptions = [
       c.onNotification(STATUS_NOTIFICATION, (params: StatusParams) => onStatus(c, params)),
@@ -138,6 +198,24 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     ];
     return c;
+  }
+
+  /** The server of client `c` exited on its own (a crash, or a framing error: transport.ts). */
+  async function serverClosed(c: LanguageClient): Promise<void> {
+    if (c !== client) return;
+    const now = Date.now();
+    crashes = [...crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (crashes.length > MAX_CRASH_RESTARTS) {
+      const message = `${CLIENT_NAME}: the language server stopped ${crashes.length} times in ${CRASH_WINDOW_MS / 60_000} minutes and is not restarted again.`;
+      channel.appendLine(message);
+      const restart = 'Restart Language Server';
+      const choice = await vscode.window.showErrorMessage(message, restart, SHOW_OUTPUT);
+      if (choice === restart) await restartServer();
+      else if (choice === SHOW_OUTPUT) channel.show(true);
+      return;
+    }
+    channel.appendLine('The language server exited unexpectedly; starting a new one.');
+    await replaceClient();
   }
 
   let client = createClient();
@@ -153,8 +231,10 @@ export function activate(context: vscode.ExtensionContext): void {
     }
     if (params.state === 'no-kernel' && !offeredKernelTree) {
       offeredKernelTree = true;
-      void vscode.window.showWarningMessage(NO_KERNEL_MESSAGE, PICK_KERNEL_TREE, OPEN_SETTING).then((choice) => {
+      const choices = process.platform === 'linux' ? [PICK_KERNEL_TREE, FETCH_KERNELS, OPEN_SETTING] : [PICK_KERNEL_TREE, OPEN_SETTING];
+      void vscode.window.showWarningMessage(NO_KERNEL_MESSAGE, ...choices).then((choice) => {
         if (choice === PICK_KERNEL_TREE) void vscode.commands.executeCommand(CLIENT_COMMANDS.pickKernelTree);
+        else if (choice === FETCH_KERNELS) void vscode.commands.executeCommand(CLIENT_COMMANDS.fetchKernels);
         else if (choice === OPEN_SETTING) void vscode.commands.executeCommand('workbench.action.openSettings', `${CLIENT_ID}.kernelTree`);
       });
     }
@@ -177,24 +257,43 @@ export function activate(context: vscode.ExtensionContext): void {
     }
   }
 
+  /** *Restart Language Server*: a new server process, and a new client for it. */
   async function restartServer(): Promise<void> {
+    crashes = [];
+    await replaceClient();
+  }
+
+  /**
+   * Stop the current client and its server, then start a new LanguageClient.
+   *
+   * Not `LanguageClient.restart()`: in vscode-languageclient 9.0.1 a stop clears every
+   * feature, and `TextDocumentEventFeature.clear()` *disposes* the didOpen feature's
+   * `onNotificationSent` emitter. After the restart the pull-diagnostics feature subscribes
+   * to that disposed emitter (VS Code's Emitter returns a no-op subscription once
+   * disposed), so it never hears of a document opened after the restart: such a patch got
+   * its CodeLens (requested by VS Code itself) but no `textDocument/diagnostic` request,
+   * hence no squiggles or Problems rows until a tab switch made the background scheduler
+   * pull it. A fresh client has fresh features.
+   */
+  function replaceClient(): Promise<void> {
+    // One replacement at a time: a second request while one runs joins it (two would each
+    // start a client, and one of them would be left running unseen).
+    replacing ??= doReplaceClient().finally(() => (replacing = undefined));
+    return replacing;
+  }
+
+  async function doReplaceClient(): Promise<void> {
     status.clear();
+    progress.clear();
     const old = client;
+    for (const d of clientSubscriptions) d.dispose();
+    clientSubscriptions = [];
     // A start in progress cannot be stopped; let it settle first (bounded: a hung server
     // must not block the restart meant to fix it).
     if (old.state === State.Starting) await Promise.race([old.start().catch(() => undefined), delay(10_000)]);
-    if (old.isRunning() && existsSync(serverModule)) {
-      try {
-        await old.restart();
-        return;
-      } catch (err) {
-        channel.appendLine(`Restart failed: ${errorText(err)}; starting a new client.`);
-      }
-    }
-    // A client whose start failed keeps the failed start and cannot start again: replace it.
-    for (const d of clientSubscriptions) d.dispose();
+    // dispose() stops the old server (shutdown, exit) and keeps our shared output channel.
+    await old.dispose(3000).catch((err: unknown) => channel.appendLine(`Stopping the old server: ${errorText(err)}`));
     client = createClient();
-    await old.dispose().catch(() => undefined);
     await startClient(client);
   }
 
@@ -282,7 +381,7 @@ export function activate(context: vscode.ExtensionContext): void {
       value = files[0].fsPath;
     }
     const where = await saveSetting('scenarios', value);
-    vscode.window.setStatusBarMessage(`ext4 Write-Path: scenarios set to ${value} in ${where}`, 5000);
+    void vscode.window.showInformationMessage(`ext4 Write-Path: scenario set ${choice.value ? value : path.basename(value)}, saved in ${where}.`);
   }
 
   async function pickKernelTree(): Promise<void> {
@@ -303,7 +402,45 @@ export function activate(context: vscode.ExtensionContext): void {
       if (answer !== useAnyway) return;
     }
     const where = await saveSetting('kernelTree', tree.fsPath);
-    vscode.window.setStatusBarMessage(`ext4 Write-Path: kernel tree set to ${tree.fsPath} in ${where}`, 5000);
+    void vscode.window.showInformationMessage(`ext4 Write-Path: kernel tree ${tree.fsPath}, saved in ${where}.`);
+  }
+
+  /**
+   * *Fetch Debian Kernel Sources*: runs the shipped `scripts/fetch-kernels.sh` in a terminal
+   * the reviewer sees (it downloads Debian's linux-source packages with `apt-get download`
+   * into ~/.cache/ext4-write-path — the reference trees of hunk-only reviews). When it
+   * succeeds the server is restarted, so it finds them.
+   */
+  async function fetchKernels(): Promise<void> {
+    const script = context.asAbsolutePath(path.join('scripts', 'fetch-kernels.sh'));
+    if (!existsSync(script)) {
+      void vscode.window.showErrorMessage(`ext4 Write-Path: ${script} is missing from the installation.`);
+      return;
+    }
+    const running = vscode.window.terminals.find((t) => t.name === FETCH_TERMINAL && !t.exitStatus);
+    if (running) {
+      running.show();
+      return;
+    }
+    // The terminal stays open until the reviewer has read the result (and the exit status is kept).
+    const terminal = vscode.window.createTerminal({
+      name: FETCH_TERMINAL,
+      shellPath: '/bin/bash',
+      shellArgs: ['-c', 'bash "$0"; s=$?; echo; if [ $s = 0 ]; then echo "Done: the server restarts to use these trees."; else echo "Failed (exit status $s)."; fi; read -r -p "Press Enter to close this terminal. " _; exit $s', script],
+      iconPath: new vscode.ThemeIcon('cloud-download'),
+    });
+    terminal.show();
+    const closed = vscode.window.onDidCloseTerminal(async (t) => {
+      if (t !== terminal) return;
+      closed.dispose();
+      if (t.exitStatus?.code === 0) await restartServer();
+    });
+    context.subscriptions.push(closed);
+  }
+
+  /** *Open Walkthrough*: the "Review an ext4 write-path patch" walkthrough of the Welcome page. */
+  async function openWalkthrough(): Promise<void> {
+    await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false);
   }
 
   context.subscriptions.push(
@@ -313,6 +450,10 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(CLIENT_COMMANDS.showTrace, showTrace),
     vscode.commands.registerCommand(CLIENT_COMMANDS.pickKernelTree, pickKernelTree),
     vscode.commands.registerCommand(CLIENT_COMMANDS.showScenarios, showScenarios),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.fetchKernels, fetchKernels),
+    vscode.commands.registerCommand(OPTIONAL_CLIENT_COMMANDS.copyText, copyText),
+    vscode.commands.registerCommand(CLIENT_COMMANDS.openWalkthrough, openWalkthrough),
+    vscode.window.onDidChangeActiveTextEditor(markPatchOpened),
     vscode.commands.registerCommand(CLIENT_COMMANDS.openLocation, (uri: unknown, line: unknown) => {
       if (typeof uri === 'string' && typeof line === 'number') return openLocation(uri, line);
       return undefined;
@@ -328,6 +469,7 @@ export function activate(context: vscode.ExtensionContext): void {
       // Still starting (no connection to shut down yet): nothing more can be done on exit.
     }
   };
+  markPatchOpened(vscode.window.activeTextEditor);
   // Not awaited: activation should not wait for the server; requests wait for the start themselves.
   void startClient(client);
 }
@@ -423,6 +565,17 @@ async function openLocation(uri: string, line: number, column?: vscode.ViewColum
   editor.revealRange(range, vscode.TextEditorRevealType.InCenter);
 }
 
+/**
+ * `copyText [text, what?]` (protocol.ts OPTIONAL_CLIENT_COMMANDS, announced in
+ * ClientExtras): puts `text` on the clipboard — "Copy as review comment" — and says so.
+ */
+async function copyText(text: unknown, what: unknown): Promise<void> {
+  if (typeof text !== 'string') return;
+  await vscode.env.clipboard.writeText(text);
+  const lines = text.split('\n').length;
+  vscode.window.setStatusBarMessage(`ext4 Write-Path: copied ${typeof what === 'string' && what ? what : 'the text'} (${lines} line${lines === 1 ? '' : 's'})`, 5000);
+}
+
 /** Documents the server reviews as patches (not the fs/ext4 C it also analyses). */
 function isPatch(doc: vscode.TextDocument): boolean {
   return doc.languageId !== 'c' && vscode.languages.match(DOCUMENT_SELECTOR as vscode.DocumentSelector, doc) > 0;
@@ -434,7 +587,7 @@ function isPatch(doc: vscode.TextDocument): boolean {
  */
 const EXTRAS_FEATURE = {
   fillClientCapabilities(capabilities: { experimental?: unknown }): void {
-    const extras: ClientExtras = { codicons: true };
+    const extras: ClientExtras = { codicons: true, commands: Object.values(OPTIONAL_CLIENT_COMMANDS) };
     capabilities.experimental = { ...((capabilities.experimental as object | undefined) ?? {}), [CLIENT_ID]: extras };
   },
   initialize(): void {},

@@ -112,6 +112,22 @@ function shownValue(field: string, value: string): string {
   return field === 'lockSequence' ? compactLockSequence(value) : value;
 }
 
+/**
+ * The display name of an outcome field: the server's label, else the id in words
+ * (`convertContext` → `convert context`), so no internal identifier reaches the reader.
+ */
+export function fieldLabel(labels: Record<string, string> | undefined, field: string): string {
+  return labels?.[field] ?? field.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * A source file as the reader knows it: its base name, without the suffixes the review
+ * gives rebuilt code internally (`file.c~graft` → `file.c`).
+ */
+export function displayFile(file: string): string {
+  return (file.split('/').pop() ?? file).replace(/~[\w-]+$/, '');
+}
+
 /** One outcome cell: the value when unchanged, `before → after` coloured when changed. */
 function outcomeCell(field: string, rawBefore: string | undefined, rawAfter: string | undefined): string {
   const before = rawBefore === undefined ? undefined : shownValue(field, rawBefore);
@@ -123,7 +139,7 @@ function outcomeCell(field: string, rawBefore: string | undefined, rawAfter: str
 }
 
 function hunkOption(h: MatrixHunk, selected: boolean): string {
-  const name = `${h.path.split('/').pop()} ${h.header}${h.functions.length ? ` ${h.functions.join(', ')}` : ''} — ${h.scenariosChanged ? `${h.scenariosChanged}/${h.scenariosRun} change` : 'no change'}`;
+  const name = `${displayFile(h.path)} ${h.header}${h.functions.length ? ` ${h.functions.join(', ')}` : ''} — ${h.scenariosChanged ? `${h.scenariosChanged}/${h.scenariosRun} change` : 'no change'}`;
   return `<option value="${h.line}"${selected ? ' selected' : ''}>${escapeHtml(name)}</option>`;
 }
 
@@ -135,8 +151,9 @@ function hunkOption(h: MatrixHunk, selected: boolean): string {
  */
 export function matrixBody(m: ScenarioMatrixResponse): string {
   const labels = m.fieldLabels ?? { path: 'path', fallback: 'fallback', lockAcrossIo: 'lock', waits: 'waits', ret: 'ret', lockSequence: 'lock sequence' };
-  const fieldOrder = Object.keys(labels);
   const changedFields = new Set(m.rows.flatMap((r) => r.changed));
+  // The server's column order; a changed field it has no label for still gets a column, last.
+  const fieldOrder = [...Object.keys(labels), ...[...changedFields].filter((f) => !(f in labels))];
   // Always the two fields a reviewer reads first; then every field some scenario changes.
   const fields = fieldOrder.filter((f) => f === 'path' || f === 'lockAcrossIo' || changedFields.has(f));
   const dims = Object.keys(DIMENSION_LABEL).filter((k) => new Set(m.rows.map((r) => r.dimensions[k])).size > 1);
@@ -148,20 +165,28 @@ export function matrixBody(m: ScenarioMatrixResponse): string {
   const nMine = m.rows.filter((r) => mine.has(r.scenario)).length;
   const show = nMine ? 'hunk' : nChanged ? 'patch' : 'all';
   const out: string[] = [];
+  // A compact header (two short lines), so the table keeps most of a default-height panel:
+  // the hunk, what to show, a text filter and the count; the field and dimension filters
+  // fold out behind "filters", the legend behind "?".
+  const dimFilters = dims.length + (changedFields.size ? 1 : 0);
+  const summary = `${nMine} changed by this hunk, ${nChanged} by the whole patch, of ${m.rows.length} scenarios that run its code · kernel ${m.profile ?? '?'}${m.scenarioSource ? ` · ${m.scenarioSource}` : ''}`;
   out.push('<header id="ext4wp-matrix-header">');
-  out.push('<div class="line">');
-  if (m.hunks?.length) out.push(`<label>Hunk <select id="hunk">${m.hunks.map((h) => hunkOption(h, h.line === m.hunk?.line)).join('')}</select></label>`);
-  out.push(`<span class="summary"><b>${nMine}</b> changed by this hunk, <b>${nChanged}</b> by the whole patch, of ${m.rows.length} scenarios that run its code · profile <b>${escapeHtml(m.profile ?? '?')}</b> · ${escapeHtml(m.scenarioSource ?? '')}</span>`);
-  out.push('</div><div class="line filters">');
+  out.push('<div class="line bar">');
+  if (m.hunks?.length) out.push(`<label class="grow">Hunk <select id="hunk">${m.hunks.map((h) => hunkOption(h, h.line === m.hunk?.line)).join('')}</select></label>`);
   out.push(`<label>show <select id="show"><option value="hunk"${show === 'hunk' ? ' selected' : ''}>changed by this hunk</option><option value="patch"${show === 'patch' ? ' selected' : ''}>changed by the patch</option><option value="all"${show === 'all' ? ' selected' : ''}>all that run it</option></select></label>`);
-  out.push(`<label>field <select id="field"><option value="">any</option>${[...changedFields].sort((a, b) => fieldOrder.indexOf(a) - fieldOrder.indexOf(b)).map((f) => `<option value="${escapeHtml(f)}">${escapeHtml(labels[f] ?? f)}</option>`).join('')}</select></label>`);
+  out.push('<input type="search" id="text" placeholder="scenario contains…" aria-label="Scenario name contains">');
+  if (dimFilters) out.push(`<button id="more" title="Filter by changed field and by request: AIO, NOWAIT, alignment, target blocks, …" aria-expanded="false">filters <span id="active"></span>▾</button>`);
+  out.push('<span id="count" class="muted"></span>');
+  out.push('</div>');
+  out.push('<div class="line filters" id="filters" hidden>');
+  if (changedFields.size) out.push(`<label>field <select id="field"><option value="">any</option>${[...changedFields].sort((a, b) => fieldOrder.indexOf(a) - fieldOrder.indexOf(b)).map((f) => `<option value="${escapeHtml(f)}">${escapeHtml(fieldLabel(labels, f))}</option>`).join('')}</select></label>`);
   for (const d of dims) {
     const values = [...new Set(m.rows.map((r) => r.dimensions[d]))].sort();
     out.push(`<label>${escapeHtml(DIMENSION_LABEL[d])} <select class="dim" data-dim="${escapeHtml(d)}"><option value="">any</option>${values.map((v) => `<option value="${escapeHtml(v)}">${escapeHtml(v)}</option>`).join('')}</select></label>`);
   }
-  out.push('<input type="search" id="text" placeholder="scenario id contains…">');
   out.push('</div>');
-  out.push(`<div class="legend"><span><span class="b">before</span><span class="arrow">→</span><span class="a">after</span> on a tinted cell: changed by the patch</span><span><span class="mark">●</span> changed by this hunk</span><span>grey: unchanged</span>${fields.includes('lockSequence') ? `<span>lock sequence: ${escapeHtml(LOCK_SEQUENCE_LEGEND.replace(/`/g, ''))}</span>` : ''}<span>click a scenario for its trace</span><span id="count"></span></div>`);
+  out.push(`<details class="legend"><summary><span class="summary" title="${escapeHtml(summary)}"><b>${nMine}</b> changed by this hunk, <b>${nChanged}</b> by the whole patch, of ${m.rows.length} that run its code · kernel <b>${escapeHtml(m.profile ?? '?')}</b>${m.scenarioSource ? ` · ${escapeHtml(m.scenarioSource)}` : ''}</span> <span class="link" title="How to read the table">?</span></summary>`);
+  out.push(`<span><span class="b">before</span><span class="arrow">→</span><span class="a">after</span> on a tinted cell: changed by the patch</span><span><span class="mark">●</span> changed by this hunk</span><span>grey: unchanged</span>${fields.includes('lockSequence') ? `<span>lock sequence: ${escapeHtml(LOCK_SEQUENCE_LEGEND.replace(/`/g, ''))}</span>` : ''}<span>click a scenario for its trace; hover it for the request in words</span></details>`);
   out.push('</header>');
   if (!m.rows.length) {
     out.push('<p class="empty muted">No scenario runs the code of this hunk.</p>');
@@ -169,7 +194,7 @@ export function matrixBody(m: ScenarioMatrixResponse): string {
   }
   out.push('<table id="ext4wp-matrix"><thead><tr><th>scenario</th>');
   // Long flag names (IOMAP_DIO_UNWRITTEN) may break after an underscore rather than widen the table.
-  for (const f of fields) out.push(`<th>${escapeHtml(labels[f] ?? f).replace(/_/g, '_<wbr>')}</th>`);
+  for (const f of fields) out.push(`<th>${escapeHtml(fieldLabel(labels, f)).replace(/_/g, '_<wbr>')}</th>`);
   out.push('</tr></thead><tbody>');
   for (const r of rows) {
     const data = dims.map((d) => ` data-d-${d}="${escapeHtml(r.dimensions[d] ?? '')}"`).join('');
@@ -194,18 +219,24 @@ export function messageBody(title: string, message: string, actions: Array<{ lab
 
 /** Look of the scenarios view: sticky filter header and table header, tinted changed cells. */
 export const MATRIX_STYLE = `
-body { padding-top: 4px; }
+body { padding-top: 2px; }
 header { position: sticky; top: 0; background: var(--vscode-panel-background, var(--vscode-editor-background)); padding-bottom: 2px; z-index: 2; }
-.line { margin-bottom: 4px; }
-.line > * { margin-right: 12px; }
+.line { margin-bottom: 3px; }
+.bar { display: flex; flex-wrap: wrap; align-items: center; gap: 3px 10px; }
+.bar label { white-space: nowrap; }
+.bar .grow { flex: 0 1 auto; min-width: 12em; overflow: hidden; text-overflow: ellipsis; }
+#hunk { max-width: min(46em, 60vw); }
+#text { width: 11em; }
+#more[aria-expanded="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
 .filters label { white-space: nowrap; display: inline-block; margin: 0 10px 3px 0; }
 .filters select { max-width: 11em; }
-.filters select#show { max-width: none; }
-#hunk { max-width: 46em; }
-.legend { font-size: 0.92em; margin: 2px 0 4px; }
+details.legend { font-size: 0.92em; margin: 0 0 2px; }
+details.legend > summary { cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; list-style: none; }
+details.legend > summary::-webkit-details-marker { display: none; }
+details.legend > span { display: inline-block; margin-right: 14px; }
 table { border-collapse: collapse; width: 100%; }
 thead th { text-align: left; position: sticky; top: var(--header-height, 0px); background: var(--vscode-editorGroupHeader-tabsBackground); font-weight: 600; z-index: 1; }
-th, td { padding: 2px 8px; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
+th, td { padding: 1px 8px; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
 td.sc, td.f-lockSequence, td.f-path, td.f-lockAcrossIo { white-space: nowrap; }
 .mark { color: var(--vscode-charts-orange); display: inline-block; width: 1.1em; }
 td.chg { background: var(--vscode-diffEditor-insertedTextBackground); }
@@ -222,6 +253,7 @@ const $ = (s) => document.querySelector(s);
 function restore() {
   if ($('#show') && state.show && [...$('#show').options].some((o) => o.value === state.show)) $('#show').value = state.show;
   if ($('#text') && state.text) $('#text').value = state.text;
+  if ($('#more') && state.more) toggleFilters(true);
   if ($('#field') && state.field && [...$('#field').options].some((o) => o.value === state.field)) $('#field').value = state.field;
   for (const s of document.querySelectorAll('select.dim')) {
     const v = (state.dims || {})[s.dataset.dim];
@@ -244,6 +276,8 @@ function apply() {
     if (ok) shown++;
   }
   if ($('#count')) $('#count').textContent = 'showing ' + shown + ' of ' + total;
+  const active = Object.keys(dims).length + (field ? 1 : 0);
+  if ($('#active')) $('#active').textContent = active ? '(' + active + ') ' : '';
   Object.assign(state, { show, text, field, dims });
   vscode.setState(state);
 }
@@ -252,7 +286,21 @@ document.addEventListener('change', (e) => {
   else apply();
 });
 document.addEventListener('input', apply);
+function toggleFilters(open) {
+  const more = $('#more');
+  const panel = $('#filters');
+  if (!more || !panel) return;
+  panel.hidden = !open;
+  more.setAttribute('aria-expanded', String(open));
+  state.more = open;
+  vscode.setState(state);
+  placeHeader();
+}
 document.addEventListener('click', (e) => {
+  if (e.target.closest('#more')) {
+    toggleFilters($('#filters').hidden);
+    return;
+  }
   const t = e.target.closest('[data-scenario],[data-command],[data-uri]');
   if (!t) return;
   if (t.dataset.scenario) vscode.postMessage({ type: 'trace', scenario: t.dataset.scenario });
@@ -265,6 +313,7 @@ function placeHeader() {
   if (h) document.body.style.setProperty('--header-height', h.offsetHeight + 'px');
 }
 window.addEventListener('resize', placeHeader);
+document.addEventListener('toggle', placeHeader, true);
 restore();
 apply();
 placeHeader();
@@ -290,10 +339,10 @@ const KIND_BADGE: Record<string, string> = {
 /** A link that opens a step's C line, or its plain location when it cannot be opened. */
 function locationLink(st: TraceStepView): string {
   if (st.file === 'model' || !st.line) return '';
-  const name = `${st.file.split('/').pop()}:${st.target && st.target.how !== 'patch' ? st.target.line + 1 : st.line}`;
+  const name = `${displayFile(st.file)}:${st.target && st.target.how !== 'patch' ? st.target.line + 1 : st.line}`;
   if (!st.target) return `<span class="loc muted">${escapeHtml(name)}</span>`;
   const how = st.target.how === 'patch' ? ' (in the patch)' : st.target.how === 'moved' ? ' (nearest matching line)' : st.target.how === 'function' ? ' (function start)' : '';
-  return `<a class="loc" data-uri="${escapeHtml(st.target.uri)}" data-line="${st.target.line}" title="Open ${escapeHtml(st.file)}:${st.line}${how}">${escapeHtml(name)}${st.target.how === 'patch' ? ' ⇢ patch' : ''}</a>`;
+  return `<a class="loc" data-uri="${escapeHtml(st.target.uri)}" data-line="${st.target.line}" title="Open ${escapeHtml(st.file.replace(/~[\w-]+$/, ''))}:${st.line}${how}">${escapeHtml(name)}${st.target.how === 'patch' ? ' ⇢ patch' : ''}</a>`;
 }
 
 /** Result of a step, coloured for true/false. */
@@ -365,7 +414,7 @@ export function traceBody(t: TraceResponse): string {
   const firstDiff = steps.findIndex((s) => s.diverges);
   if (firstDiff >= 0) nav.push(`<a data-jump="s${firstDiff}">first step that differs from ${other}</a>`);
   out.push(`<nav>${nav.join(' ')}</nav>`);
-  const where = [t.where ? `<code>${escapeHtml(t.where)}</code>` : '', t.dimensions ? `request: ${escapeHtml(requestWords(t.dimensions))}` : ''].filter(Boolean).join(' · ');
+  const where = [t.where ? `<code>${escapeHtml(t.where.replace(/~[A-Za-z][\w-]*/g, ''))}</code>` : '', t.dimensions ? `request: ${escapeHtml(requestWords(t.dimensions))}` : ''].filter(Boolean).join(' · ');
   if (where) out.push(`<p class="muted">${where}</p>`);
   out.push('</header>');
   if (t.outcome && Object.keys(t.outcome).length) {
@@ -377,7 +426,7 @@ export function traceBody(t: TraceResponse): string {
       const a = after?.[f];
       const changed = b !== undefined && a !== undefined && b !== a;
       const show = (x: string) => escapeHtml(shownValue(f, x));
-      out.push(`<tr class="${changed ? 'chg' : ''}"><th>${escapeHtml(t.fieldLabels?.[f] ?? f)}</th><td>${changed ? `<span class="b">${show(b!)}</span><span class="arrow">→</span><span class="a">${show(a!)}</span>` : show(t.outcome[f])}</td></tr>`);
+      out.push(`<tr class="${changed ? 'chg' : ''}"><th>${escapeHtml(fieldLabel(t.fieldLabels, f))}</th><td>${changed ? `<span class="b">${show(b!)}</span><span class="arrow">→</span><span class="a">${show(a!)}</span>` : show(t.outcome[f])}</td></tr>`);
     }
     out.push('</tbody></table>');
   }

@@ -67,7 +67,7 @@ export function pathNodes(steps: readonly TraceStepView[]): PathNode[] {
     }
     let node: PathNode | undefined;
     if (st.kind === 'call') {
-      node = { name: st.fn, kind: 'c', depth: st.depth, target: st.target, where: st.line ? `${st.file}:${st.line}` : undefined, count: 1, diverges: !!st.diverges };
+      node = { name: st.fn, kind: 'c', depth: st.depth, target: st.target, where: st.line ? `${st.file.replace(/~[\w-]+$/, '')}:${st.line}` : undefined, count: 1, diverges: !!st.diverges };
     } else if (st.kind === 'model') {
       const name = modelName(st.text);
       if (name) node = { name, kind: 'model', depth: st.depth, result: st.result, where: st.cite, count: 1, diverges: !!st.diverges };

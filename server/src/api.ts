@@ -28,3 +28,4 @@ export { formatReviewText, formatSarif, groupChanges } from './review/format';
 export { parsePatchDocument, decodeDocument, applySeries } from './patch';
 export { inferProfile, textDates } from './review/inferProfile';
 export { workloadFor, formatShell } from './workload';
+export { findTree } from './review/findTree';

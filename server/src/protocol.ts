@@ -19,9 +19,13 @@ export interface Ext4WritePathSettings {
   scenarios: string;
   /** Milliseconds an analysis may take before answering with what it has. */
   timeBudget: number;
+  /** CodeLens on `@@` lines: `changes` (hunks with a change, a finding or an unknown), `all`, `off`. */
+  codeLens: 'changes' | 'all' | 'off';
+  /** Least severe diagnostic published: `error`, `warning` or `information` (all). */
+  minSeverity: 'error' | 'warning' | 'information';
 }
 
-export const DEFAULT_SETTINGS: Ext4WritePathSettings = { kernelTree: '', kernelVersion: 'auto', scenarios: 'default', timeBudget: 5000 };
+export const DEFAULT_SETTINGS: Ext4WritePathSettings = { kernelTree: '', kernelVersion: 'auto', scenarios: 'default', timeBudget: 5000, codeLens: 'changes', minSeverity: 'information' };
 
 /** `workspace/executeCommand` commands the server implements. */
 export const SERVER_COMMANDS = {
@@ -33,6 +37,45 @@ export const SERVER_COMMANDS = {
    * something, else the first simulated one.
    */
   matrix: 'ext4WritePath.server.matrix',
+  /*
+   * The text commands below serve LSP clients without the VS Code extension (Neovim,
+   * Helix, Emacs…): the server puts them in code lenses and code actions when the client
+   * does not announce ClientExtras. Each answers a TextResponse and also shows the text
+   * itself (`window/showMessage`; the full text in `window/logMessage`), since most
+   * clients drop an executeCommand result.
+   */
+  /** args: [uri: string, line: number (0-based), scenario?: string, side?: 'before'|'after'] → TextResponse: the trace as plain text. */
+  traceText: 'ext4WritePath.server.traceText',
+  /** args: [uri: string, line?: number (0-based)] → TextResponse: the hunk's changed scenarios as plain text. */
+  matrixText: 'ext4WritePath.server.matrixText',
+  /**
+   * args: [uri: string, line: number (0-based), what?: string] → TextResponse: opens `uri`
+   * at `line` with `window/showDocument` when the client supports it, else says where
+   * (showMessage: `<what> /path/to/file.c:N`; `what` defaults to `line`).
+   */
+  openLocation: 'ext4WritePath.server.openLocation',
+  /** args: [uri: string, line: number (0-based)] → TextResponse: the review comment (email text) of the hunk at `line`. */
+  reviewComment: 'ext4WritePath.server.reviewComment',
+} as const;
+
+/** What a text command of SERVER_COMMANDS answers. */
+export interface TextResponse {
+  /** One line: what the text is (`trace of dio-aio-written-warm, after the patch`). */
+  title: string;
+  /** Plain text, lines separated by `\n`. */
+  text: string;
+  /** For openLocation: the file URI and 0-based line that were (or should be) opened. */
+  uri?: string;
+  line?: number;
+}
+
+/**
+ * Client commands the server uses only when the client lists them in ClientExtras
+ * (they are not in CLIENT_COMMANDS, which a client must all implement).
+ */
+export const OPTIONAL_CLIENT_COMMANDS = {
+  /** args: [text: string, what?: string]: put `text` on the clipboard ("Copy as review comment"). */
+  copyText: 'ext4WritePath.copyText',
 } as const;
 
 /** Client-side commands (package.json `contributes.commands`). */
@@ -46,6 +89,10 @@ export const CLIENT_COMMANDS = {
   showScenarios: 'ext4WritePath.showScenarios',
   /** Open a file at a line (hover and view links). args: [uri: string, line: number (0-based)] */
   openLocation: 'ext4WritePath.openLocation',
+  /** Run the shipped scripts/fetch-kernels.sh in a terminal (the Debian reference trees of hunk-only reviews). */
+  fetchKernels: 'ext4WritePath.fetchKernels',
+  /** Open the extension's walkthrough on the Welcome page. */
+  openWalkthrough: 'ext4WritePath.openWalkthrough',
 } as const;
 
 /** Where a trace step or a deciding line can be opened. */
@@ -134,6 +181,13 @@ export interface MatrixHunk {
 export interface ClientExtras {
   /** `$(icon)` in code lens titles is drawn as an icon. */
   codicons?: boolean;
+  /**
+   * Optional client commands it implements (values of OPTIONAL_CLIENT_COMMANDS, added).
+   * The extras object itself, whatever its fields, says the client implements
+   * CLIENT_COMMANDS: hovers then carry `command:` links and lenses and code actions the
+   * client commands; without it they carry SERVER_COMMANDS text commands and no links.
+   */
+  commands?: string[];
 }
 
 /** Server → client notification with the summary for a document (status bar). */

@@ -6,10 +6,14 @@
 // applies to 6.12) and seed 001, a mail thread quoting a patch, saved as an .mbox.
 //
 // It checks what a reviewer sees: squiggles, the Problems panel (rows, check codes,
-// severities), the hover table, the CodeLens, the trace view ("show trace"), the
-// scenarios view with a filter, the status bar, the progress notification, and the
-// quoted hunks of the mail. Screenshots go to test/e2e/artifacts/ (one of them is the
-// README's picture: docs/images/).
+// severities), the hover table (on the hover's first screen, at VS Code's default hover
+// size), the CodeLens, a code action of a finding, the trace view ("show trace"), the
+// scenarios view (rows readable at the default panel height, a filter), the status bar,
+// the progress notification, the quoted hunks of the mail, the walkthrough, diagnostics
+// of a patch opened after *Restart Language Server*, and that *Choose Scenario Set…*
+// writes nothing into the kernel tree. Screenshots go to test/e2e/artifacts/; with
+// EXT4WP_E2E_SCREENSHOTS=1 the ones the extension page and the walkthrough show are also
+// copied to media/screenshots/ (harness.mjs SHIPPED_SCREENSHOTS).
 //
 // Run with `npm run test:e2e` (packages the .vsix first). Without EXT4WP_E2E=1 it skips:
 // it is not part of `npm test`, and .ci/run runs it on its own after installing the bed.
@@ -20,12 +24,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelDir, need, readSeed, ROOT } from '../helpers.mjs';
-import { ARTIFACTS, hunksOf, installExtension, kernelDiff, launchBrowser, makeWorkspace, missingTools, poll, profile, startCodeServer, workbench } from './harness.mjs';
+import { ARTIFACTS, hunksOf, installExtension, kernelDiff, launchBrowser, makeWorkspace, missingTools, poll, profile, serverPids, shipScreenshots, startCodeServer, workbench } from './harness.mjs';
 
 const ENABLED = process.env.EXT4WP_E2E === '1';
 const VSIX = join(ROOT, 'ext4-write-path.vsix');
 const REVERSED = '6.12-to-6.1.diff';
 const SEED = '001-atomic-fallback-warn.mbox';
+/** The same diff under another name, opened for the first time after the server restarts. */
+const AFTER_RESTART = 'restart-check.diff';
 /** Check ids a diagnostic of ours may carry (docs/checks/ plus the change categories). */
 const CODES = new Set(['lock-change', 'fallback-change', 'unwritten-change', 'write-path-change', 'patch-problem', 'time-budget', 'atomic-fallback', 'delalloc-leak', 'endio-blocks', 'extend-unwaited', 'lock-imbalance', 'lock-order', 'nowait-blocks', 'orphan-missing', 'stale-data', 'unaligned-shared', 'unwritten-unconverted']);
 
@@ -71,7 +77,7 @@ async function dragSash(page, selector, dx, dy, which = () => true) {
   await page.mouse.up();
 }
 
-test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, trace and scenarios views, mail', { timeout: 180_000 }, async (t) => {
+test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, trace and scenarios views, mail', { timeout: 420_000 }, async (t) => {
   if (!ENABLED) {
     t.skip('end-to-end test: run `npm run test:e2e` (bash test/e2e/setup.sh installs code-server and chromium)');
     return;
@@ -91,7 +97,7 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
   mkdirSync(ARTIFACTS, { recursive: true });
   const run = mkdtempSync(join(tmpdir(), 'ext4wp-e2e-'));
   const diff = kernelDiff(k612, k61, ['fs/ext4/file.c', 'fs/ext4/inode.c']);
-  const ws = makeWorkspace(run, k612, { [REVERSED]: diff, [SEED]: seed });
+  const ws = makeWorkspace(run, k612, { [REVERSED]: diff, [SEED]: seed, [AFTER_RESTART]: diff });
   const p = profile(run, SETTINGS);
   const installed = installExtension(p, VSIX);
   assert.match(installed, /successfully installed/);
@@ -200,6 +206,45 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     assert.ok(texts.some((x) => /\|\s*\S*\s*scenarios\s*$/.test(x)), `a "scenarios" lens next to the summary: ${texts.join(' || ')}`);
   });
 
+  /**
+   * The hover's first screen (its box, unscrolled) shows the table first: the table starts
+   * on it, above the diagnostics VS Code adds to the same hover, with its header and first
+   * three rows whole. Returns whether the whole table fits too (logged, not required: ten
+   * grouped rows are taller than VS Code's default hover).
+   */
+  async function tableOnFirstScreen(hover, where) {
+    const table = hover.locator('table').first();
+    await table.waitFor({ timeout: 15_000 });
+    const hoverBox = await hover.boundingBox();
+    const tableBox = await table.boundingBox();
+    assert.ok(hoverBox && tableBox, 'hover and table on screen');
+    const bottom = hoverBox.y + hoverBox.height + 1;
+    const rows = await table.locator('tr').evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().toJSON()));
+    const first = rows.slice(0, Math.min(rows.length, 4)); // the header row and three data rows
+    assert.ok(tableBox.y >= hoverBox.y - 1, 'the table starts inside the hover');
+    assert.ok(first.every((r) => r.y + r.height <= bottom), `header and first rows on the first screen: rows end at ${first.map((r) => Math.round(r.y + r.height - hoverBox.y))}, hover height ${Math.round(hoverBox.height)}`);
+    const markers = await hover.locator('.marker').evaluateAll((ms) => ms.map((m) => m.getBoundingClientRect().y));
+    assert.ok(markers.every((y) => y > tableBox.y), 'the table comes before the diagnostics');
+    const whole = tableBox.y + tableBox.height <= bottom;
+    console.log(`hover at ${where}: table y ${Math.round(tableBox.y - hoverBox.y)}..${Math.round(tableBox.y + tableBox.height - hoverBox.y)} in a ${Math.round(hoverBox.width)}×${Math.round(hoverBox.height)} hover: ${whole ? 'all of it' : 'not all of it'} on the first screen`);
+    return whole;
+  }
+
+  await check('hover on the @@ line at the default hover size: the table on its first screen, before the diagnostics', async () => {
+    // The profile is fresh: VS Code has no hover size remembered. The @@ line also carries
+    // the hunk's diagnostics, which VS Code shows in the same hover.
+    await w.goToLine(hunkLine + 14);
+    const box = await w.lineBox(hunkLine);
+    await page.mouse.move(box.x + 60, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'ext4 write path' }).first();
+    await hover.waitFor({ timeout: 15_000 });
+    await tableOnFirstScreen(hover, 'the @@ line');
+    await w.shot('hover-default-size');
+    await page.mouse.move(5, 450);
+    await page.keyboard.press('Escape');
+    await poll(async () => (await page.locator('.monaco-hover:not(.hidden)', { hasText: 'ext4 write path' }).count()) === 0, 'the hover gone');
+  });
+
   await check('hover on a hunk line: the grouped table, legend and links', async () => {
     const box = await w.lineBox(bodyLine);
     await page.mouse.move(box.x + 60, box.y + box.height / 2);
@@ -232,6 +277,43 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
   });
   mark('hover');
 
+  await check('a code action of a finding: Go to the deciding line', async () => {
+    await w.goToLine(hunkLine);
+    const items = page.locator('.action-widget .monaco-list-row');
+    // Ctrl+. asks for the code actions of the cursor's line: the @@ line carries the finding.
+    const ours = async () => (await items.allInnerTexts()).some((x) => /Go to the deciding line/.test(x));
+    await poll(async () => {
+      if (await ours()) return true;
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+.');
+      await page.locator('.action-widget .monaco-list-row').first().waitFor({ timeout: 3000 });
+      return ours();
+    }, 'the quick-fix menu with our actions', 30_000, 250);
+    const titles = (await items.allInnerTexts()).map((x) => x.trim());
+    assert.ok(titles.some((x) => /^Show the trace \(.+, (after|before) the patch\)/.test(x)), titles.join(' | '));
+    await w.shot('code-action');
+    const go = titles.find((x) => /^Go to the deciding line \((?:.*\/)?(file|inode)\.c:\d+\)$/.test(x)) ?? titles.find((x) => /^Go to the deciding line/.test(x));
+    const inTree = /^Go to the deciding line \((?:.*\/)?(file|inode)\.c:(\d+)\)$/.exec(go);
+    // The keyboard, as a user of the menu would: the mouse is under VS Code's pointer block.
+    for (let i = 0; i < titles.length; i++) {
+      const focused = (await page.locator('.action-widget .monaco-list-row.focused').innerText()).trim();
+      if (focused === go) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    assert.equal((await page.locator('.action-widget .monaco-list-row.focused').innerText()).trim(), go);
+    await page.keyboard.press('Enter');
+    if (inTree) {
+      // The tree's C file, at the deciding line.
+      await poll(async () => (await page.locator('.tab.active').innerText()).trim().startsWith(`${inTree[1]}.c`), `${inTree[1]}.c opened`);
+      await poll(async () => /Ln (\d+)/.exec(await page.locator('[id="status.editor.selection"]').innerText())?.[1] === inTree[2], `the cursor on line ${inTree[2]}`);
+      await page.keyboard.press('Control+W');
+    } else {
+      // A line the patch adds: the cursor moves within the patch.
+      await poll(async () => /Ln (\d+)/.exec(await page.locator('[id="status.editor.selection"]').innerText())?.[1] !== String(hunkLine), 'the cursor moved to the deciding line in the patch');
+    }
+    await page.locator('.tab.active', { hasText: REVERSED }).waitFor({ timeout: 15_000 });
+  });
+
   await check('"Show Scenario Trace" opens the trace view: outcome, path picture, decision flow', async () => {
     await w.goToLine(bodyLine);
     await w.command('ext4 Write-Path: Show Scenario Trace for Hunk');
@@ -260,6 +342,18 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     const frame = await w.webviewFrame('#ext4wp-matrix', 'the scenarios view');
     const rows = frame.locator('#ext4wp-matrix tbody tr');
     await poll(async () => (await rows.count()) > 10, 'matrix rows');
+    // At the panel's default height the table, not the header, gets the room.
+    const readable = await frame.locator('#ext4wp-matrix').evaluate((table) => {
+      const top = table.querySelector('thead').getBoundingClientRect().bottom;
+      const shown = [...table.querySelectorAll('tbody tr')].filter((tr) => !tr.classList.contains('hidden'));
+      const whole = shown.filter((tr) => {
+        const r = tr.getBoundingClientRect();
+        return r.top >= top - 1 && r.bottom <= window.innerHeight + 1;
+      });
+      return { whole: whole.length, shown: shown.length, height: window.innerHeight };
+    });
+    assert.ok(readable.whole >= Math.min(6, readable.shown), `rows readable at the default panel height: ${JSON.stringify(readable)}`);
+    await w.shot('scenarios-default-height');
     const changedCells = await frame.locator('td.chg').count();
     assert.ok(changedCells > 0, 'cells coloured before → after');
     const visible = async () => (await rows.count()) - (await frame.locator('#ext4wp-matrix tbody tr.hidden').count());
@@ -267,7 +361,10 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     assert.ok(changedOnly > 0 && changedOnly < (await rows.count()), 'the hunk\'s changed scenarios by default');
     assert.equal(await frame.locator('#show').inputValue(), 'hunk');
     assert.match(await frame.locator('#hunk option[selected]').innerText(), /@@ -\d+/);
-    // Filter by a dimension: only asynchronous writes.
+    // Filter by a dimension: only asynchronous writes (the dimension filters fold out).
+    assert.ok(!(await frame.locator('select.dim[data-dim="aio"]').isVisible()), 'dimension filters folded away by default');
+    await frame.locator('#more').click();
+    await frame.locator('select.dim[data-dim="aio"]').waitFor({ state: 'visible' });
     await frame.locator('select.dim[data-dim="aio"]').selectOption('yes');
     const aio = await visible();
     assert.ok(aio > 0 && aio < changedOnly, `AIO filter: ${aio} of ${changedOnly}`);
@@ -291,10 +388,14 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     await w.open(SEED);
     const seedLines = seed.split(/\r\n|\r|\n/);
     await w.goToLine(seedLines.findIndex((l) => /^(> ?)*@@ /.test(l)) + 8);
-    const lenses = page.locator('.editor-group-container.active .codelens-decoration');
-    // Whatever the verdict (and even if a loaded machine cuts the analysis short), every
-    // quoted @@ gets a lens; the first is on screen when the mail opens.
-    await poll(async () => (await lenses.allInnerTexts()).some((x) => x.trim().length > 0), 'lenses on the mail', 90_000);
+    // The mail is analysed when its status (not busy) shows in the status bar; whatever the
+    // verdict, its quoted hunks then have hovers. (Lenses only where something changes:
+    // ext4WritePath.codeLens is `changes` by default.)
+    await poll(async () => {
+      const item = page.locator('.statusbar-item', { hasText: 'ext4:' });
+      const text = (await item.count()) ? await item.first().innerText() : '';
+      return /ext4: (no write-path change|\d+ hunks? changed|no hunks)/.test(text);
+    }, 'the mail analysed (status bar)', 90_000);
     // The first quoted copy of the hunk (a reply quoting it with "> ").
     const quoted = seedLines.findIndex((l) => /^> @@ /.test(l));
     assert.ok(quoted > 0);
@@ -304,11 +405,79 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'ext4 write path' });
     await hover.first().waitFor({ timeout: 15_000 });
     assert.match(await hover.first().innerText(), /ext4_dio_write_iter/);
-    const texts = await lenses.allInnerTexts();
-    assert.ok(texts.length > 0);
     await w.shot('mbox');
     await page.mouse.move(5, 450);
   });
   mark('mbox');
+
+  await check("the walkthrough opens: its four steps and the first step's page", async () => {
+    await w.command('ext4 Write-Path: Open Walkthrough');
+    const container = page.locator('.gettingStartedContainer');
+    await container.filter({ hasText: 'Review an ext4 write-path patch' }).waitFor({ timeout: 15_000 });
+    const steps = container.locator('button.getting-started-step');
+    const ids = await steps.evaluateAll((bs) => bs.map((b) => b.getAttribute('data-step-id')?.split('#').pop()));
+    assert.deepEqual(ids, ['kernelTree', 'openPatch', 'hover', 'trace']);
+    const titles = (await steps.locator('.step-title').allInnerTexts()).map((x) => x.trim());
+    assert.deepEqual(titles, ['Pick a kernel tree, or fetch one', 'Open a patch', 'Read a hover', 'Open a trace']);
+    // Which steps VS Code marks done is logged, not asserted: in this code-server the marks
+    // did not follow the completion events (not even onCommand), see the report of issue 15.
+    const checked = async (id) => (await container.locator(`button.getting-started-step[data-step-id$="${id}"][aria-checked="true"]`).count()) > 0;
+    console.log(`walkthrough steps checked: ${JSON.stringify(Object.fromEntries(await Promise.all(['kernelTree', 'openPatch', 'hover', 'trace'].map(async (id) => [id, await checked(id)]))))}`);
+    // The first step shows its page (markdown media, a webview) next to the list, with its buttons.
+    await container.locator('button.getting-started-step[data-step-id$="kernelTree"]').click();
+    await container.locator('a.button-link, .button-container a, button', { hasText: 'Pick Kernel Tree' }).first().waitFor({ timeout: 15_000 });
+    await w.webviewFrame('text=The tree a patch is simulated against', 'the walkthrough step page');
+    await w.shot('walkthrough');
+    await page.keyboard.press('Control+W');
+  });
+  mark('walkthrough');
+
+  await check('Restart Language Server: a patch opened afterwards gets its squiggles and Problems rows', async () => {
+    const before = serverPids(p);
+    assert.equal(before.length, 1, `one language server runs: ${before}`);
+    await w.command('ext4 Write-Path: Restart Language Server');
+    await poll(() => {
+      const now = serverPids(p);
+      return now.length === 1 && !before.includes(now[0]);
+    }, 'a new language server process instead of the old one', 30_000, 200);
+    // Opened for the first time now, and never left: no tab switch helps the diagnostics along.
+    await w.open(AFTER_RESTART);
+    const fresh = page.locator('.editor-group-container.active .monaco-editor .squiggly-warning');
+    await poll(async () => (await fresh.count()) > 0, `warning squiggles in ${AFTER_RESTART} after the restart`, 90_000, 200);
+    assert.equal((await page.locator('.tab.active').innerText()).trim().split('\n')[0], AFTER_RESTART, 'still the same tab');
+    // The Problems panel, filtered to that file (its rows may be below the other files').
+    await page.keyboard.press('Control+Shift+M');
+    const filter = page.locator('.part.panel input[placeholder^="Filter"]').first();
+    await filter.fill(AFTER_RESTART);
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await poll(async () => {
+      const texts = await rows.allInnerTexts();
+      return texts.some((x) => x.includes(AFTER_RESTART)) && texts.some((x) => /lock: (shared|exclusive) → /.test(x));
+    }, `Problems rows of ${AFTER_RESTART}`, 30_000);
+    await w.shot('after-restart');
+    await filter.fill('');
+    await page.keyboard.press('Control+Shift+M');
+  });
+  mark('restart');
+
+  await check('Choose Scenario Set writes nothing into the kernel tree: the choice goes to the user settings', async () => {
+    await w.command('ext4 Write-Path: Choose Scenario Set');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'The 80-scenario direct-IO grid' }).waitFor({ timeout: 15_000 });
+    await input.fill('core');
+    await poll(async () => (await page.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((x) => x.trim()).join('|').startsWith('core'), 'core first in the list');
+    await page.keyboard.press('Enter');
+    // User settings: code-server is a remote window, where VS Code keeps a machine-scoped
+    // setting's user value in the machine's settings (Machine/), not in User/.
+    const files = [join(p.userData, 'User', 'settings.json'), join(p.userData, 'Machine', 'settings.json')];
+    const saved = () => files.some((f) => existsSync(f) && /"ext4WritePath\.scenarios":\s*"core"/.test(readFileSync(f, 'utf8')));
+    await poll(saved, 'ext4WritePath.scenarios = core in the user settings', 30_000).catch((err) => {
+      throw new Error(`${err.message}; .vscode in the tree: ${existsSync(join(ws, '.vscode')) ? readFileSync(join(ws, '.vscode', 'settings.json'), 'utf8') : 'none'}`);
+    });
+    await page.locator('.notification-toast', { hasText: 'saved in user settings' }).first().waitFor({ timeout: 15_000 });
+    assert.ok(!existsSync(join(ws, '.vscode')), 'no .vscode/ in the kernel tree');
+  });
+
+  if (process.env.EXT4WP_E2E_SCREENSHOTS === '1') shipScreenshots();
   assert.doesNotMatch(cs.log, /Activating extension .*ext4-write-path.* failed/i);
 });

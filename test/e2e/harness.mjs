@@ -158,6 +158,34 @@ export async function launchBrowser() {
 export { kernelDiff, hunksOf } from '../helpers.mjs';
 
 /**
+ * Process ids of the language servers the installed extension runs in profile `p`: node
+ * processes whose command line is the profile's copy of `dist/server.js`.
+ */
+export function serverPids(p) {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
+  return ps.stdout
+    .split('\n')
+    .map((l) => /^\s*(\d+)\s+(.*)$/.exec(l))
+    .filter((m) => m && m[2].includes(p.extensions) && /[\\/]dist[\\/]server\.js\b/.test(m[2]))
+    .map((m) => Number(m[1]));
+}
+
+/**
+ * Screenshots the extension page (EXTENSION.md, README.md) and the walkthrough show: the
+ * artifact of this run → media/screenshots/ (shipped in the .vsix). Done only when asked
+ * (EXT4WP_E2E_SCREENSHOTS=1): a test run does not rewrite tracked files by itself.
+ */
+export const SHIPPED_SCREENSHOTS = ['hover', 'problems', 'trace', 'scenarios'];
+
+/** Copy {@link SHIPPED_SCREENSHOTS} from the artifacts into media/screenshots/. */
+export function shipScreenshots() {
+  const to = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'media', 'screenshots');
+  mkdirSync(to, { recursive: true });
+  for (const name of SHIPPED_SCREENSHOTS) copyFileSync(join(ARTIFACTS, `${name}.png`), join(to, `${name}.png`));
+}
+
+/**
  * The workspace: the Debian 6.12 tree (fs/, arch/ and the Makefile copied, the big
  * include/ linked) with the review `documents` (name → text) in review/. A copy, so nothing the editor
  * does can touch the cache.

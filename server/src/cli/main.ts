@@ -13,13 +13,16 @@ import { workloadCmd, WORKLOAD_USAGE } from './workload';
 
 const USAGE = `usage:
   ext4-write-path simulate --kernel DIR [--scenarios FILE] [--format text|json] [--kernel-version 2.6.31|4.6|5.3|6.1|6.12|6.12-atomic|6.13] [--only ID[,ID…]] [--trace]
-  ext4-write-path review PATCH... [--kernel DIR] [--format text|json|sarif] [--kernel-version 2.6.31|4.6|5.3|6.1|6.12|6.12-atomic|6.13]
-                         [--scenarios default|core|FILE] [--time-budget MS] [--max-rows N]
+  ext4-write-path review PATCH...|DIR|- [--kernel DIR] [--format text|json|sarif|email] [--kernel-version 2.6.31|4.6|5.3|6.1|6.12|6.12-atomic|6.13]
+                         [--scenarios default|core|FILE] [--time-budget MS] [--max-rows N] [--changed-only]
+                         [--min-severity error|warning|information] [--strict]
 ${WORKLOAD_USAGE.trimEnd()}
 
   simulate   run the scenario matrix over the real fs/ext4 C in DIR
-  review     annotate every hunk of PATCH (diff, format-patch, mbox, quoted reply) with
-             before/after outcomes; exit status 1 when an invariant is newly broken
+  review     annotate every hunk of PATCH (diff, format-patch, mbox, quoted reply; a directory
+             of *.patch files; - for standard input) with before/after outcomes; exit status 1
+             when an invariant is newly broken (with --strict also when a scenario cannot tell).
+             Without --kernel the cached Debian trees are tried, newest first
 `;
 
 /** An error's message on one line (file names and messages may hold newlines). */
@@ -55,6 +58,10 @@ async function simulateCmd(args: string[]): Promise<number> {
     },
     strict: true,
   });
+  if (values.format !== 'text' && values.format !== 'json') {
+    process.stderr.write(`simulate: --format must be text or json, not ${JSON.stringify(values.format)}\n`);
+    return 2;
+  }
   if (!values.kernel) {
     process.stderr.write(`simulate: --kernel DIR is required\n${USAGE}`);
     return 2;
@@ -124,6 +131,12 @@ async function write(chunk: string): Promise<void> {
 }
 
 if (require.main === module) {
+  // `review … | head`: the reader went away. Nothing more can be said; end quietly (the
+  // shell already has what it wanted), as cat and grep do, instead of an EPIPE stack.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   // Set exitCode rather than calling process.exit(): exit() can cut off piped stdout.
   main(process.argv.slice(2)).then(
     (code) => {

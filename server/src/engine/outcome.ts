@@ -24,7 +24,7 @@ export interface Finding {
 
 /**
  * The outcome of one scenario (BRIEF.md "Outcome"). Fields beyond the BRIEF's are
- * additions, never changes: `inconclusive`, `completionRet`, `dioBytes`, `bufferedBytes`,
+ * additions, never changes: `inconclusive`, `unknowns`, `completionRet`, `dioBytes`, `bufferedBytes`,
  * `iomapOps`, `mapBlocksFlags`, `iomapTypes`, `sizeUpdate`, `endIoContext`, `findings`.
  * Byte counts are bytes.
  */
@@ -44,6 +44,13 @@ export interface Outcome {
   assumptions: string[];
   /** Set when the simulation could not finish within its bounds; other fields are partial. */
   inconclusive?: string;
+  /**
+   * What the run went past without the tree's C or a substrate entry to answer it (a
+   * callee with no C and no model, an undeclared identifier, C not executed), each also
+   * in `assumptions`. When set, the other fields are placeholders, not behaviour: no
+   * finding is drawn and the review reports the scenario as "cannot tell".
+   */
+  unknowns?: string[];
   /** For queued AIO: what the completion reported (bytes or errno string). */
   completionRet?: number | string;
   dioBytes: number;

@@ -12,7 +12,7 @@ export function formatOutcomeRow(r: ScenarioResult): string[] {
   const o = r.outcome;
   return [
     r.id,
-    o.inconclusive ? `INCONCLUSIVE: ${o.inconclusive}` : o.path,
+    o.inconclusive ? `INCONCLUSIVE: ${o.inconclusive}` : o.unknowns?.length ? `CANNOT TELL: ${o.unknowns[0]}${o.unknowns.length > 1 ? ` (+${o.unknowns.length - 1})` : ''}` : o.path,
     o.fallback,
     o.lockAcrossIo,
     o.lockSequence.join(' '),

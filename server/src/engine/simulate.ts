@@ -30,6 +30,18 @@ export function entryFor(profile: KernelProfile): string {
 }
 
 /**
+ * The function a write(2) enters in this image: what `ext4_file_operations.write_iter`
+ * names — the VFS calls `file->f_op->write_iter` (fs/read_write.c new_sync_write() /
+ * vfs_iter_write(), 6.1–7.2) — when the image initialises that table and has the
+ * function; else `entryFor(profile)`. A patch renaming the entry then still runs.
+ */
+export function entryIn(image: CodeImage, profile: KernelProfile): string {
+  if (profile.legacy) return entryFor(profile);
+  const named = image.lookupGlobal('ext4_file_operations')?.write_iter?.trim();
+  return named && /^[A-Za-z_]\w*$/.test(named) && image.lookupFunction(named) ? named : entryFor(profile);
+}
+
+/**
  * Run one scenario: interpret `ext4_file_write_iter()` from the image over a fresh world,
  * let queued AIO complete, and derive the outcome and the invariant findings from what
  * happened. Never throws: bound overruns and model gaps become `inconclusive` and
@@ -45,14 +57,15 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   host.bind(it);
   let ret: Value | undefined;
   let inconclusive: string | undefined;
+  const entry = entryIn(ctx.image, ctx.profile);
   try {
     const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : s.request.nowait && ctx.profile.legacy && !ctx.profile.legacy.nowait ? nowaitPrecheck(ctx, trace) : undefined;
     if (refused !== undefined) {
       ret = { k: 'int', v: refused, t: { bits: 64, signed: true, name: 'ssize_t' } };
-    } else if (!ctx.image.lookupFunction(entryFor(ctx.profile)) && !host.kind(entryFor(ctx.profile))) {
-      inconclusive = `no C for ${entryFor(ctx.profile)}() in the image`;
+    } else if (!ctx.image.lookupFunction(entry) && !host.kind(entry)) {
+      inconclusive = `no C for ${entry}() in the image`;
     } else {
-      ret = it.call(entryFor(ctx.profile), [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
+      ret = it.call(entry, [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
       w.lockAtReturn = w.lock;
       // The syscall has returned; queued AIO completes on the workqueue afterwards.
       w.lock = 'none';
@@ -63,7 +76,9 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
     else inconclusive = `internal error: ${(err as Error).message}`;
   }
   const outcome = deriveOutcome(s, w, trace.steps, ret, it.assumptions, inconclusive);
-  outcome.findings = inconclusive ? [] : checkInvariants(s, w, outcome);
+  if (it.unknowns.length) outcome.unknowns = [...it.unknowns];
+  // A run that went past an unknown or was cut by a bound is not behaviour: no finding from it.
+  outcome.findings = inconclusive || it.unknowns.length ? [] : checkInvariants(s, w, outcome);
   const linesRun: Record<string, number[]> = {};
   for (const [f, set] of it.linesRun) linesRun[f] = [...set].sort((a, b) => a - b);
   return { id: s.id, outcome, trace: trace.steps, linesRun, functions: [...it.entered] };

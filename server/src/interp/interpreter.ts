@@ -1,6 +1,6 @@
 import { CNode, field, fieldAll, MAX_SYNTAX_DEPTH, TOO_DEEP } from '../syntax/cst';
 import type { SourceFile } from '../syntax/sourceFile';
-import { evalPreprocCondition, PreprocConfig } from '../syntax/preproc';
+import { evalPreprocCondition, PreprocConfig, splitMacroArguments } from '../syntax/preproc';
 import { Trace } from './trace';
 import {
   commonType,
@@ -40,6 +40,25 @@ export interface CodeImage {
   /** A file-scope initialised struct (`ext4_iomap_ops`) as field → identifier text. */
   lookupGlobal(name: string): Record<string, string> | undefined;
   readonly config: PreprocConfig;
+  /**
+   * A `static inline` function of the headers the image's files include. Runs as C when
+   * neither a builtin, a boundary model, the image's own C nor a model answers for the name.
+   */
+  lookupHeaderFunction?(name: string): CFunction | undefined;
+  /** A `#define` of those headers (function-like when `params` is set), at the same precedence. */
+  lookupHeaderMacro?(name: string): CMacro | undefined;
+  /** The expansion of `m` with the call's argument texts, as a function whose body is `return (expansion);` or the statement. */
+  expandHeaderMacro?(m: CMacro, args: readonly string[]): CFunction | undefined;
+}
+
+/** A preprocessor macro as the interpreter needs to know it (kernel/headerCode.ts has the rest). */
+export interface CMacro {
+  readonly name: string;
+  /** Parameter names; undefined for an object-like macro. */
+  readonly params?: readonly string[];
+  /** Tree-relative path of the header and 1-based line of the `#define`. */
+  readonly path: string;
+  readonly line: number;
 }
 
 /** How the host (the kernel model) treats a callee name. */
@@ -116,17 +135,29 @@ interface Frame {
   scopes: Map<string, Slot>[];
   backJumps: Map<string, number>;
   retType?: IntType;
+  /**
+   * Set in header code (a header inline or a macro expansion), to its name: there,
+   * anything the interpreter cannot evaluate (an unknown identifier, a field the model
+   * does not hold, a callee with no C and no model, `sizeof`) is "cannot tell" — the run
+   * ends inconclusive with that reason — instead of a placeholder 0.
+   */
+  strict?: string;
 }
 
 /**
  * Executes ext4 functions from their tree-sitter AST over the kernel model (`Host`).
  *
- * Call resolution (issue 2): a builtin (macro/inline) first; then a model "boundary"
- * function; then the C in the image, interpreted; then a TS model; otherwise the call is
- * not guessed silently — it returns 0 and an assumption is recorded.
+ * Call resolution (issue 2, issue 11): a builtin (macro/inline) first; then a model
+ * "boundary" function; then the C in the image, interpreted; then a TS model; then the C
+ * of the headers the image's files include — a function-like `#define` expanded at the
+ * call and evaluated in the caller's scope, or a `static inline` function; otherwise the
+ * call is not guessed silently — it returns 0 and an unknown is recorded (inside header
+ * code: the run ends "cannot tell").
  */
 export class Interpreter {
   readonly assumptions: string[] = [];
+  /** The subset of `assumptions` that are unknowns (see `unknown()`). */
+  readonly unknowns: string[] = [];
   private stepsLeft: number;
   private readonly frames: Frame[] = [];
   private watch: Map<string, string> | null = null;
@@ -134,6 +165,8 @@ export class Interpreter {
   readonly entered = new Set<string>();
   /** (file, 1-based line) pairs of statements executed, for hunk attribution. */
   readonly linesRun = new Map<string, Set<number>>();
+  /** Macros being expanded (C11 6.10.3.4: a macro's name is not expanded again inside its own expansion). */
+  private expanding = new Set<string>();
 
   constructor(
     readonly image: CodeImage,
@@ -149,6 +182,19 @@ export class Interpreter {
   assume(text: string): void {
     if (!this.assumptions.includes(text)) this.assumptions.push(text);
     this.trace.add({ kind: 'assumption', fn: this.currentFn(), file: 'model', line: 0, text });
+  }
+
+  /**
+   * Record that the run went past something neither the tree's C nor the substrate can
+   * answer (a callee with no C and no model, an undeclared identifier, C the interpreter
+   * does not execute) and carried on with a placeholder. The run's outcome is then not
+   * behaviour: the review reports the scenario as "cannot tell" on this side and draws no
+   * change and no finding from it (ARCHITECTURE.md "Invariants": an unknown is never a
+   * result). Also listed as an assumption, for the trace and hovers.
+   */
+  unknown(text: string): void {
+    if (!this.unknowns.includes(text)) this.unknowns.push(text);
+    this.assume(text);
   }
 
   currentFn(): string {
@@ -181,17 +227,35 @@ export class Interpreter {
     const fn = kind === 'boundary' ? undefined : this.image.lookupFunction(name);
     if (fn) return this.invoke(fn, args);
     if (kind === 'model' || kind === 'boundary') return this.host.model(name, args, this, site ?? PSEUDO_SITE);
-    this.assume(`${name}(): no C and no model; assumed to return 0 with no side effects`);
+    const inline = this.image.lookupHeaderFunction?.(name);
+    if (inline) return this.invoke(inline, args, true);
+    this.cannotTell(site, `${name}() has no C and no model`);
+    this.unknown(`${name}(): no C and no model; assumed to return 0 with no side effects`);
     return int(0, T.long);
   }
 
-  /** Execute an interpreted function with evaluated arguments. */
-  invoke(fn: CFunction, args: Value[]): Value {
+  /**
+   * In header code (`Frame.strict`), what cannot be evaluated ends the run: throws
+   * `Inconclusive("cannot tell …")`. Elsewhere returns, and the caller records its
+   * unknown as before.
+   */
+  private cannotTell(n: CNode | undefined, what: string): void {
+    const f = this.frames[this.frames.length - 1];
+    if (!f?.strict) return;
+    const w = n && n !== PSEUDO_SITE ? this.where(n) : { file: f.fn.displayPath, line: f.fn.def.row + f.fn.lineBase };
+    throw new Inconclusive(`cannot tell what ${f.strict} gives: ${what}`, `${w.file}:${w.line}`);
+  }
+
+  /**
+   * Execute an interpreted function with evaluated arguments. `header`: it is a header's
+   * `static inline` (see `Frame.strict`).
+   */
+  invoke(fn: CFunction, args: Value[], header = false): Value {
     if (this.frames.length >= this.limits.callDepth) {
       throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${fn.name}()`, fn.name);
     }
     this.entered.add(fn.name);
-    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: new Map() };
+    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: new Map(), ...(header ? { strict: `${fn.name}()` } : {}) };
     const decl = field(fn.def, 'declarator');
     const fdecl = findFunctionDeclarator(decl);
     frame.retType = declaredIntType(field(fn.def, 'type'), decl, fdecl);
@@ -208,6 +272,8 @@ export class Interpreter {
     }
     const savedWatch = this.watch;
     this.watch = null;
+    const savedExpanding = this.expanding;
+    if (savedExpanding.size) this.expanding = new Set();
     const caller = this.frames[this.frames.length - 1];
     this.trace.add({
       kind: 'call',
@@ -229,6 +295,54 @@ export class Interpreter {
       this.trace.depth--;
       this.frames.pop();
       this.watch = savedWatch;
+      this.expanding = savedExpanding;
+    }
+  }
+
+  /**
+   * Expand header macro `m` at call (or identifier) `n` and evaluate the expansion in the
+   * caller's scope: the expansion's frame shares the caller's scopes and guards, and its
+   * steps are placed at the `#define`'s line. A statement macro (`do { … } while (0)`)
+   * gives no value; one that would return or jump out of its caller is "cannot tell".
+   */
+  private expandMacro(m: CMacro, n: CNode): Value {
+    const caller = this.frame();
+    const argsNode = m.params ? field(n, 'arguments') : undefined;
+    const args = argsNode ? splitMacroArguments(caller.fn.file.text.slice(argsNode.start + 1, argsNode.end - 1)) : [];
+    const exp = this.image.expandHeaderMacro?.(m, args);
+    const shown = m.params ? `${m.name}(${args.map((a) => a.trim().replace(/\s+/g, ' ')).join(', ')})` : m.name;
+    if (!exp) {
+      const w = this.where(n);
+      throw new Inconclusive(`cannot tell what ${shown} gives: macro ${m.name} (${m.path}:${m.line}) does not expand to C the interpreter parses with these arguments`, `${w.file}:${w.line}`);
+    }
+    if (this.frames.length >= this.limits.callDepth) throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${m.name}`, m.name);
+    this.entered.add(m.name);
+    this.trace.add({
+      kind: 'call',
+      fn: m.name,
+      file: m.path,
+      line: m.line,
+      text: `${shown} [macro]`,
+      ...(caller.guards.length ? { guards: [...caller.guards] } : {}),
+    });
+    const frame: Frame = { fn: exp, guards: caller.guards, scopes: caller.scopes, backJumps: new Map(), strict: m.params ? `${m.name}()` : m.name };
+    this.frames.push(frame);
+    this.trace.depth++;
+    this.expanding.add(m.name);
+    try {
+      const stmt = field(exp.def, 'body')?.children[0];
+      if (!stmt) return VOID;
+      if (stmt.type === 'return_statement') {
+        const e = stmt.children[0];
+        return e ? this.eval(e) : VOID;
+      }
+      const c = this.exec(stmt);
+      if (c && c.k !== 'break') this.cannotTell(stmt, `macro ${m.name} leaves its caller (${c.k})`);
+      return VOID;
+    } finally {
+      this.expanding.delete(m.name);
+      this.trace.depth--;
+      this.frames.pop();
     }
   }
 
@@ -390,13 +504,15 @@ export class Interpreter {
       }
       case 'ERROR': {
         const w = this.where(s);
-        this.assume(`${w.file}:${w.line}: unparsed C skipped (${this.textOf(s).slice(0, 60)})`);
+        this.cannotTell(s, `unparsed C \`${this.textOf(s).slice(0, 60)}\``);
+        this.unknown(`${w.file}:${w.line}: unparsed C skipped (${this.textOf(s).slice(0, 60)})`);
         return undefined;
       }
       default:
         if (s.type.endsWith('_statement')) {
           const w = this.where(s);
-          this.assume(`${w.file}:${w.line}: statement kind ${s.type} not interpreted; skipped`);
+          this.cannotTell(s, `statement kind ${s.type}`);
+          this.unknown(`${w.file}:${w.line}: statement kind ${s.type} not interpreted; skipped`);
           return undefined;
         }
         // A bare expression in statement position (tree-sitter sometimes yields this).
@@ -410,7 +526,8 @@ export class Interpreter {
       ? `${s.op === '#ifndef' ? '!' : ''}defined(${field(s, 'name')?.text})`
       : this.textOf(field(s, 'condition') ?? s);
     const truth = evalPreprocCondition(cond, this.image.config);
-    if (truth === 'unknown') this.assume(`cannot evaluate #if ${cond}; taking the first branch`);
+    if (truth === 'unknown') this.cannotTell(s, `#if ${cond}`);
+    if (truth === 'unknown') this.unknown(`cannot evaluate #if ${cond}; taking the first branch`);
     const alt = field(s, 'alternative');
     const w = this.where(s);
     this.trace.add({ kind: 'branch', fn: this.currentFn(), file: w.file, line: w.line, text: `#if ${cond}`, result: String(truth !== false) });
@@ -571,6 +688,8 @@ export class Interpreter {
         return this.note(n, this.lookup(n));
       case 'parenthesized_expression':
         return this.eval(n.children[n.children.length - 1]);
+      case 'compound_statement':
+        return this.statementExpression(n);
       case 'comma_expression': {
         this.eval(field(n, 'left')!);
         return this.eval(field(n, 'right')!);
@@ -606,6 +725,7 @@ export class Interpreter {
       case 'call_expression':
         return this.note(n, this.callExpr(n));
       case 'sizeof_expression':
+        this.cannotTell(n, `sizeof ${this.textOf(n)}`);
         this.assume(`sizeof at ${this.where(n).file}:${this.where(n).line} assumed 8 bytes`);
         return int(8, T.ulong);
       case 'subscript_expression':
@@ -618,9 +738,40 @@ export class Interpreter {
       case 'ERROR':
       default: {
         const w = this.where(n);
-        this.assume(`${w.file}:${w.line}: expression ${n.type} \`${this.textOf(n).slice(0, 50)}\` not interpreted; assumed 0`);
+        this.cannotTell(n, `expression ${n.type} \`${this.textOf(n).slice(0, 50)}\``);
+        this.unknown(`${w.file}:${w.line}: expression ${n.type} \`${this.textOf(n).slice(0, 50)}\` not interpreted; assumed 0`);
         return int(0);
       }
+    }
+  }
+
+  /**
+   * A GNU statement expression `({ …; value; })` (kernel macros: `min()`, `container_of()`):
+   * its statements run in their own scope; its value is that of the last expression
+   * statement. Control leaving it (`return`, `goto`) is not followed: the run ends.
+   */
+  private statementExpression(n: CNode): Value {
+    const f = this.frame();
+    f.scopes.push(new Map());
+    try {
+      const kids = n.children;
+      let v: Value = VOID;
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (i === kids.length - 1 && k.type === 'expression_statement') {
+          this.markLine(k);
+          v = k.children[0] ? this.eval(k.children[0]) : VOID;
+          break;
+        }
+        const c = this.exec(k);
+        if (c) {
+          const w = this.where(k);
+          throw new Inconclusive(`${c.k} out of a statement expression is not followed`, `${w.file}:${w.line}`);
+        }
+      }
+      return v;
+    } finally {
+      f.scopes.pop();
     }
   }
 
@@ -640,8 +791,14 @@ export class Interpreter {
     if (this.image.lookupFunction(name) || this.host.kind(name)) return { k: 'fn', name };
     const t = TYPEDEFS[name];
     if (t) return { k: 'type', t };
+    if (!this.expanding.has(name)) {
+      const m = this.image.lookupHeaderMacro?.(name);
+      if (m && !m.params) return this.expandMacro(m, n);
+    }
+    if (this.image.lookupHeaderFunction?.(name)) return { k: 'fn', name };
     const w = this.where(n);
-    this.assume(`${w.file}:${w.line}: identifier ${name} unknown; assumed 0`);
+    this.cannotTell(n, `identifier ${name} is unknown`);
+    this.unknown(`${w.file}:${w.line}: identifier ${name} unknown; assumed 0`);
     return int(0);
   }
 
@@ -671,7 +828,14 @@ export class Interpreter {
           };
         }
         const v = this.lookup(n);
-        return { name, get: () => v, set: () => this.assume(`assignment to non-local ${name} ignored`) };
+        return {
+          name,
+          get: () => v,
+          set: () => {
+            this.cannotTell(n, `assignment to non-local ${name}`);
+            this.assume(`assignment to non-local ${name} ignored`);
+          },
+        };
       }
       case 'parenthesized_expression':
         return this.lvalue(n.children[n.children.length - 1]);
@@ -680,10 +844,23 @@ export class Interpreter {
         const fname = field(n, 'field')!.text!;
         if (base.k === 'obj') {
           const obj = base.obj;
+          if (this.frame().strict && obj.has) {
+            // Header code reads only what the model or the C has set: an unset field is not 0.
+            const has = obj.has.bind(obj);
+            return {
+              name: `${obj.ctype}.${fname}`,
+              get: () => {
+                if (!has(fname)) this.cannotTell(n, `${this.textOf(n)}: the model holds no ${fname} for this struct ${obj.ctype}`);
+                return obj.get(fname);
+              },
+              set: (v) => obj.set(fname, v),
+            };
+          }
           return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };
         }
         const w = this.where(n);
-        this.assume(`${w.file}:${w.line}: ${this.textOf(n)} dereferences ${this.showValue(base)}; read as 0`);
+        this.cannotTell(n, `${this.textOf(n)} dereferences ${this.showValue(base)}`);
+        this.unknown(`${w.file}:${w.line}: ${this.textOf(n)} dereferences ${this.showValue(base)}; read as 0`);
         return { name: fname, get: () => int(0), set: () => undefined };
       }
       case 'pointer_expression': {
@@ -695,12 +872,14 @@ export class Interpreter {
           return { name: obj.ctype, get: () => p, set: () => undefined };
         }
         const w = this.where(n);
-        this.assume(`${w.file}:${w.line}: *${this.textOf(n.children[0])} on ${this.showValue(p)}; read as 0`);
+        this.cannotTell(n, `*${this.textOf(n.children[0])} on ${this.showValue(p)}`);
+        this.unknown(`${w.file}:${w.line}: *${this.textOf(n.children[0])} on ${this.showValue(p)}; read as 0`);
         return { name: '*?', get: () => int(0), set: () => undefined };
       }
       case 'subscript_expression': {
         const w = this.where(n);
-        this.assume(`${w.file}:${w.line}: array subscript ${this.textOf(n)} not modelled; read as 0`);
+        this.cannotTell(n, `array subscript ${this.textOf(n)}`);
+        this.unknown(`${w.file}:${w.line}: array subscript ${this.textOf(n)} not modelled; read as 0`);
         return { name: 'subscript', get: () => int(0), set: () => undefined };
       }
       default:
@@ -781,13 +960,24 @@ export class Interpreter {
     } else {
       const fv = this.eval(fnNode);
       if (fv.k === 'fn') name = fv.name;
-      else {
+      else if (fv.k === 'type' && fnNode.type === 'parenthesized_expression' && argNodes.length === 1) {
+        // `(loff_t)(lblk)`: tree-sitter cannot tell a typedef name from a variable, so a cast
+        // of a parenthesized operand (common in macros) parses as a call of `(loff_t)`.
+        const v = this.eval(argNodes[0]);
+        return this.note(n, v.k === 'int' ? int(v.v, fv.t) : v);
+      } else {
         const w = this.where(n);
-        this.assume(`${w.file}:${w.line}: call through ${this.textOf(fnNode)} (${this.showValue(fv)}) not resolvable; assumed 0`);
+        this.cannotTell(n, `call through ${this.textOf(fnNode)} (${this.showValue(fv)})`);
+        this.unknown(`${w.file}:${w.line}: call through ${this.textOf(fnNode)} (${this.showValue(fv)}) not resolvable; assumed 0`);
         return int(0);
       }
     }
-    if (this.host.kind(name) === 'builtin') return this.host.builtin(name, argNodes, this);
+    const kind = this.host.kind(name);
+    if (kind === 'builtin') return this.host.builtin(name, argNodes, this);
+    if (kind === undefined && this.image.lookupHeaderMacro && !this.expanding.has(name) && !this.image.lookupFunction(name)) {
+      const m = this.image.lookupHeaderMacro(name);
+      if (m?.params) return this.expandMacro(m, n);
+    }
     const args = argNodes.map((a) => this.eval(a));
     return this.call(name, args, n);
   }

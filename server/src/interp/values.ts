@@ -89,6 +89,8 @@ export interface CObject {
   readonly ctype: string;
   get(field: string): Value;
   set(field: string, v: Value): void;
+  /** Whether the field holds a value (a model accessor, or one set by C); unset fields read as 0. */
+  has?(field: string): boolean;
 }
 
 /** An lvalue: a variable, a field, or what a pointer points at. */
@@ -230,5 +232,8 @@ export class ModelObject implements CObject {
     const a = this.accessors[field];
     if (a?.set) a.set(v);
     else this.extra.set(field, v);
+  }
+  has(field: string): boolean {
+    return Object.prototype.hasOwnProperty.call(this.accessors, field) || this.extra.has(field);
   }
 }

@@ -35,26 +35,49 @@ export function readInputFile(path: string, limit: number): Buffer {
   try {
     const st = fstatSync(fd);
     if (st.isFile() && st.size > limit) throw tooBig(st.size, limit);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(1 << 20);
-      let n: number;
-      try {
-        n = readSync(fd, chunk, 0, chunk.length, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue; // a non-blocking pipe
-        throw new InputFileError((err as Error).message);
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw tooBig(total, limit, !st.isFile());
-      chunks.push(chunk.subarray(0, n));
-    }
-    return Buffer.concat(chunks, total);
+    return readFd(fd, limit, !st.isFile());
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Standard input, at most `limit` bytes: through /dev/stdin (pipes, files, terminals), or
+ * from descriptor 0 directly when /dev/stdin cannot be opened (a socket gives `ENXIO`, as
+ * Node's own child processes have).
+ *
+ * @throws InputFileError when unreadable or over the limit.
+ */
+export function readStdinInput(limit: number): Buffer {
+  try {
+    return readInputFile('/dev/stdin', limit);
+  } catch (err) {
+    if (!/\bENXIO\b|\bENOENT\b/.test((err as Error).message)) throw err;
+  }
+  return readFd(0, limit, true);
+}
+
+/** Read `fd` to its end in 1 MiB chunks, refusing as soon as it passes `limit` bytes. */
+function readFd(fd: number, limit: number, sizeUnknown: boolean): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let n: number;
+    try {
+      n = readSync(fd, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue; // a non-blocking pipe
+      if (code === 'EOF') break; // Windows' way of saying end of a pipe
+      throw new InputFileError((err as Error).message);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw tooBig(total, limit, sizeUnknown);
+    chunks.push(chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function tooBig(size: number, limit: number, atLeast = false): InputFileError {

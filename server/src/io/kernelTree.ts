@@ -5,11 +5,12 @@ import type { CParser } from '../syntax/treeSitter';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
 import { CONSTANT_HEADERS, HeaderConstants } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
+import { HeaderCode } from '../kernel/headerCode';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion } from '../model/profiles';
 import type { BaseTree } from '../review/review';
 
-/** A kernel tree read from disk: parsed ext4 C, its headers' constants and its profile. */
+/** A kernel tree read from disk: parsed ext4 C, its headers' constants and code, and its profile. */
 export interface LoadedKernel {
   root: string;
   version?: KernelVersion;
@@ -69,7 +70,8 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
     version,
     profile,
     profileWhy: why,
-    image: new KernelImage(files, new Map(), config),
+    // The headers' static inlines and macros: scanned on the first name nothing else answers for.
+    image: new KernelImage(files, new Map(), config, new Map(), undefined, new HeaderCode(read, texts, parser, config)),
     files,
     constant: (name) => headers.get(name) ?? builtin[name],
     texts,
@@ -91,6 +93,23 @@ export function cachedKernel(version: string): string | undefined {
 /** Adapt a loaded tree to the review's base. */
 export function toBase(k: LoadedKernel): BaseTree {
   const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant };
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers };
 }
 
+
+/**
+ * The interpreted files' texts of the tree at `root` (tree-relative path → text), read
+ * without parsing: enough to tell whether a series applies (review/findTree.ts). Files
+ * the tree lacks are absent.
+ */
+export function interpretedTexts(root: string): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const rel of INTERPRETED_FILES) {
+    try {
+      texts.set(rel, readFileSync(join(root, rel), 'utf8'));
+    } catch {
+      // not in this tree
+    }
+  }
+  return texts;
+}

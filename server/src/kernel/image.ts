@@ -1,6 +1,7 @@
 import type { CFunction, CodeImage } from '../interp/interpreter';
 import type { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
+import type { HeaderCode, HeaderMacro } from './headerCode';
 
 /** The ext4 C files whose functions are interpreted (C-SURFACE.md: the write path lives here). */
 export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c'] as const;
@@ -20,6 +21,8 @@ export class KernelImage implements CodeImage {
     private readonly globals: ReadonlyMap<string, GlobalInit> = new Map(),
     /** Consulted last, for functions neither the overlay nor the files define (other hunks' new helpers, looked up lazily). */
     private readonly fallback?: (name: string) => CFunction | undefined,
+    /** The static inlines and macros of the headers the tree's files include (kernel/headerCode.ts); consulted after the model. */
+    readonly headers?: HeaderCode,
   ) {
     this.overlay = new Map(overlay);
   }
@@ -39,7 +42,7 @@ export class KernelImage implements CodeImage {
   lookupMacro(name: string): string | undefined {
     for (const f of this.files) {
       const m = f.macros.get(name);
-      if (m && !m.params) return m.body;
+      if (m && !m.params && m.active !== false) return m.body;
     }
     return undefined;
   }
@@ -52,8 +55,23 @@ export class KernelImage implements CodeImage {
     return this.globals.get(name)?.fields;
   }
 
+  /** A `static inline` function of the included headers (after the model, see `Interpreter.call()`). */
+  lookupHeaderFunction(name: string): CFunction | undefined {
+    return this.headers?.lookupFunction(name);
+  }
+
+  /** A `#define` of the included headers (function-like macros are expanded at the call). */
+  lookupHeaderMacro(name: string): HeaderMacro | undefined {
+    return this.headers?.lookupMacro(name);
+  }
+
+  /** The expansion of header macro `m` with the given argument texts. */
+  expandHeaderMacro(m: HeaderMacro, args: readonly string[]): CFunction | undefined {
+    return this.headers?.expand(m, args);
+  }
+
   /** A copy with extra functions layered on top (hunk-only mode). */
   withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
-    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals, this.fallback);
+    return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals, this.fallback, this.headers);
   }
 }

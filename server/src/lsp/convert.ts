@@ -6,7 +6,11 @@
  */
 import { pathToFileURL } from 'node:url';
 import {
+  ClientCapabilities,
+  CodeAction,
+  CodeActionKind,
   CodeLens,
+  Command,
   Diagnostic,
   DiagnosticRelatedInformation,
   DiagnosticSeverity,
@@ -20,8 +24,24 @@ import {
 import type { ScenarioResult } from '../engine/outcome';
 import type { TraceStep } from '../interp/trace';
 import type { Hunk, PatchDocument } from '../patch';
-import { CLIENT_COMMANDS, compactLockSequence, LOCK_SEQUENCE_LEGEND, MatrixHunk, ScenarioMatrixResponse, SourceTarget, StatusParams, TraceStepView } from '../protocol';
+import {
+  ClientExtras,
+  CLIENT_COMMANDS,
+  CLIENT_ID,
+  compactLockSequence,
+  LOCK_SEQUENCE_LEGEND,
+  MatrixHunk,
+  OPTIONAL_CLIENT_COMMANDS,
+  ScenarioMatrixResponse,
+  SERVER_COMMANDS,
+  SourceTarget,
+  StatusParams,
+  TextResponse,
+  TraceResponse,
+  TraceStepView,
+} from '../protocol';
 import { CHECKS, checkDocUrl } from '../review/checks';
+import { formatHunkComment, hunkForKey } from '../review/email';
 import { CHANGE_FIELDS, fieldText } from '../review/compare';
 import { groupChanges } from '../review/format';
 import type { BaseTree } from '../review/review';
@@ -70,9 +90,33 @@ const FIELD_LABEL: Record<ChangeField, string> = {
   orphan: 'orphan',
   bufferedWrite: 'buffered write',
   ret: 'ret',
-  convertContext: 'converted in',
-  ioEndAllocs: 'io_end allocated',
+  convertContext: 'unwritten conversion runs in',
+  ioEndAllocs: 'io_end structures allocated',
 };
+
+/**
+ * Reviewer words for the outcome-field ids the review's one-line summaries count
+ * (`convertContext ×3`): summaries are shown in lenses and diagnostics.
+ */
+const SUMMARY_WORD: Partial<Record<ChangeField, string>> = {
+  bufferedWrite: 'buffered write',
+  convertContext: 'unwritten conversion',
+  ioEndAllocs: 'io_end',
+  lockAcrossIo: 'lock',
+  lockSequence: 'lock',
+  dioUnwritten: 'unwritten',
+  unwrittenConverted: 'unwritten',
+  unwrittenLeft: 'unwritten',
+};
+
+/**
+ * Text the review produced, as a reviewer should read it: outcome-field ids in a
+ * summary's counts become words, and the internal `~graft` suffix of a grafted
+ * function's file (`file.c~graft:592`) is dropped.
+ */
+export function userText(s: string): string {
+  return s.replace(/(\.[ch])~[\w-]+/g, '$1').replace(/\b(\w+) ×/g, (m, id: string) => (SUMMARY_WORD[id as ChangeField] ? `${SUMMARY_WORD[id as ChangeField]} ×` : m));
+}
 const CHECK_IDS = new Set<string>(CHECKS.map((c) => c.code));
 
 // ---------------------------------------------------------------------------------------
@@ -115,6 +159,16 @@ export function hunkRange(v: PatchView, h: HunkReview): Range {
 /** The range of the `@@` header itself (code lenses, symbols' selection). */
 function headerRange(h: HunkReview): Range {
   return Range.create(h.docLine, h.docColumn, h.docLine, h.docColumn + h.header.length);
+}
+
+/**
+ * The range a hunk's diagnostics sit on: the header's leading `@@` only. Editors show
+ * the diagnostics under the mouse before the hover (VS Code always does), so a squiggle
+ * over the whole header would push the hunk's table below the fold; off the `@@` marker
+ * the header line shows the table first, with the findings after it.
+ */
+export function diagnosticRange(h: HunkReview): Range {
+  return Range.create(h.docLine, h.docColumn, h.docLine, h.docColumn + Math.min(2, h.header.length));
 }
 
 const contains = (r: Range, p: Position) =>
@@ -180,7 +234,7 @@ function findingGroups(fs: readonly HunkFinding[]): Array<{ f: HunkFinding; scen
 
 function changeLine(g: { field: string; before: string; after: string; scenarios: string[]; why?: string }, withWhy: boolean): string {
   const label = FIELD_LABEL[g.field as ChangeField] ?? g.field;
-  return `${label}: ${g.before} → ${g.after} in ${plural(g.scenarios.length, 'scenario')} (${someOf(g.scenarios)})${withWhy && g.why ? ` because ${g.why}` : ''}`;
+  return `${label}: ${g.before} → ${g.after} in ${plural(g.scenarios.length, 'scenario')} (${someOf(g.scenarios)})${withWhy && g.why ? ` because ${userText(g.why)}` : ''}`;
 }
 
 /**
@@ -194,6 +248,14 @@ function changeLine(g: { field: string; before: string; after: string; scenarios
  * review. The deciding C line is attached once per hunk (to its first diagnostic), so the
  * Problems panel does not repeat it under every row.
  */
+/** `cannot tell for N scenarios: <most common reason>` (review/types.ts HunkReview.unknown). */
+export function cannotTellText(unknown: NonNullable<HunkReview['unknown']>): string {
+  const by = new Map<string, number>();
+  for (const u of unknown) by.set(u.reason, (by.get(u.reason) ?? 0) + 1);
+  const [top] = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return `cannot tell for ${plural(unknown.length, 'scenario')}: ${top[0]}${by.size > 1 ? ` (and ${by.size - 1} other reason${by.size > 2 ? 's' : ''})` : ''}`;
+}
+
 export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const mk = (range: Range, severity: DiagnosticSeverity, code: string, message: string, related: DiagnosticRelatedInformation[] = []): Diagnostic => ({
@@ -205,14 +267,21 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
     message,
     ...(related.length ? { relatedInformation: related } : {}),
   });
+  const byKey = new Map(allHunks(v.result).map(({ h }) => [h.key, h]));
   for (const { path, h } of allHunks(v.result)) {
-    if (!h.scenariosChanged && !h.findings.length) continue;
-    const range = headerRange(h);
+    if (!h.scenariosChanged && !h.findings.length && !h.unknown?.length) continue;
+    const range = diagnosticRange(h);
     const hunk: Diagnostic[] = [];
+    // An unknown is never a result, but it is never hidden either (issue 13).
+    if (h.unknown?.length) hunk.push(mk(range, DiagnosticSeverity.Information, 'cannot-tell', `${path}: ${userText(cannotTellText(h.unknown))}; no change or finding is drawn from ${h.unknown.length === 1 ? 'it' : 'them'}`));
     for (const { f, scenarios } of findingGroups(h.findings)) {
       const sev = f.status === 'new' ? SEVERITY[f.severity] : DiagnosticSeverity.Information;
       const verb = f.status === 'new' ? 'breaks' : f.status === 'fixed' ? 'fixes' : 'still breaks';
-      hunk.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})`));
+      // Found by ablation to be caused here: the other hunks it showed on are related
+      // information of this one report, not reports of their own.
+      const also = (f.alsoIn ?? []).flatMap((k) => byKey.get(k) ?? []);
+      const related = also.map((o) => ({ location: { uri: v.uri, range: diagnosticRange(o) }, message: `also affected by ${f.code} (caused by the hunk at line ${h.line})` }));
+      hunk.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})${also.length ? `; caused by this hunk (without it the finding goes away), also seen on ${plural(also.length, 'other hunk')}` : ''}`, related));
     }
     const groups = groupChanges(h);
     for (const c of CATEGORIES) {
@@ -225,12 +294,12 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
       hunk.push(mk(range, DiagnosticSeverity.Warning, c.code, `${changeLine(gs[0], true)}${more}`));
     }
     if (h.scenariosChanged && !hunk.some((d) => d.severity !== DiagnosticSeverity.Information)) {
-      hunk.push(mk(range, DiagnosticSeverity.Information, 'write-path-change', `${path} ${h.functions.length ? `${h.functions.join(', ')}: ` : ''}${h.summary}`));
+      hunk.push(mk(range, DiagnosticSeverity.Information, 'write-path-change', `${path} ${h.functions.length ? `${h.functions.join(', ')}: ` : ''}${userText(h.summary)}`));
     }
     // Most severe first; it carries the deciding line.
     hunk.sort((a, b) => (a.severity ?? 4) - (b.severity ?? 4));
     const related = decidingInfo(v, h);
-    if (hunk.length && related.length) hunk[0].relatedInformation = related;
+    if (hunk.length && related.length) hunk[0].relatedInformation = [...related, ...(hunk[0].relatedInformation ?? [])];
     out.push(...hunk);
   }
   for (const p of v.result.problems) {
@@ -277,6 +346,27 @@ export interface RenderOptions {
   html?: boolean;
   /** `$(icon)` in code lens titles is drawn as an icon. */
   codicons?: boolean;
+  /**
+   * The client implements CLIENT_COMMANDS (the VS Code extension): hovers carry
+   * `command:` links, lenses and code actions run client commands. Else hovers are plain
+   * markdown and lenses and code actions run SERVER_COMMANDS text commands.
+   */
+  clientCommands?: boolean;
+  /** OPTIONAL_CLIENT_COMMANDS the client said it implements. */
+  optionalCommands?: readonly string[];
+}
+
+/**
+ * What a client renders and runs, from its `initialize` capabilities: the VS Code extras
+ * only when the client announces them (`experimental.ext4WritePath`, protocol.ts
+ * ClientExtras); HTML only for such a client whose markdown allows `<span>` (the colours
+ * are VS Code theme variables).
+ */
+export function renderOptions(caps: ClientCapabilities): RenderOptions {
+  const extras = (caps.experimental as Record<string, ClientExtras | undefined> | undefined)?.[CLIENT_ID];
+  if (!extras || typeof extras !== 'object') return {};
+  const commands = Array.isArray(extras.commands) ? extras.commands.filter((c): c is string => typeof c === 'string') : [];
+  return { html: !!caps.general?.markdown?.allowedTags?.includes('span'), codicons: !!extras.codicons, clientCommands: true, optionalCommands: commands };
 }
 
 /** What each outcome field means, for the hover's legend (only the fields a table shows). */
@@ -368,14 +458,16 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
   const md: string[] = [];
   md.push(`**ext4 write path** · ${code(path)} ${code(h.header)}${h.functions.length ? ` · ${h.functions.map((f) => code(`${f}()`)).join(', ')}` : ''}`);
   md.push('');
-  const trace = (scenario: string, side: 'before' | 'after' = 'after') => commandLink(scenario, CLIENT_COMMANDS.showTrace, [v.uri, h.docLine, scenario, side]);
+  // VS Code's hover wraps a cell at hyphens: non-breaking hyphens (U+2011) in the shown
+  // name keep each example on one line (the command gets the real id).
+  const trace = (scenario: string, side: 'before' | 'after' = 'after') => (o.clientCommands ? commandLink(scenario.replace(/-/g, '\u2011'), CLIENT_COMMANDS.showTrace, [v.uri, h.docLine, scenario, side]) : code(scenario));
   const rows = changeRows(h);
   const unchanged = Math.max(0, h.scenariosRun - h.scenariosChanged);
   if (rows.length) {
     // One deciding line for every row: say it once, above the table; else each row names its own.
     const oneWhy = new Set(rows.map((r) => r.why ?? '')).size === 1;
     const shared = oneWhy ? rows[0].why : undefined;
-    md.push(`**${h.scenariosChanged} of ${h.scenariosRun}** scenarios that run this code change, ${unchanged} unchanged${shared ? ` · decided at ${decidingCell(v, h, shared)}` : ''}`);
+    md.push(`**${h.scenariosChanged} of ${h.scenariosRun}** scenarios that run this code change, ${unchanged} unchanged${shared ? ` · decided at ${decidingCell(v, h, shared, o)}` : ''}`);
     md.push('');
     // Counts first and example scenarios last, so the changes get the width.
     md.push('| # | what changed: before → after | example |');
@@ -385,7 +477,7 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
     for (const r of rows.slice(0, room)) {
       const shown = (f: ChangeField, x: string) => (f === 'lockSequence' ? compactLockSequence(x) : x);
       const what = r.changes.map((c) => `${FIELD_LABEL[c.field] ?? c.field} ${beforeAfter(shown(c.field, c.before), shown(c.field, c.after), o)}`).join(' · ');
-      const at = oneWhy ? '' : ` · at ${decidingCell(v, h, r.why, false)}`;
+      const at = oneWhy ? '' : ` · at ${decidingCell(v, h, r.why, o, false)}`;
       md.push(`| **${r.scenarios.length}** | ${what}${at} | ${trace(r.scenarios[0])}${r.scenarios.length > 1 ? ` +${r.scenarios.length - 1}` : ''} |`);
     }
     if (rows.length > room) {
@@ -394,7 +486,7 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
     }
     md.push(`| ${unchanged} | *unchanged* | |`);
   } else {
-    md.push(h.summary);
+    md.push(userText(h.summary));
     if (h.scenariosRun) {
       md.push('');
       md.push(`${plural(h.scenariosRun, 'scenario')} run this code; ${unchanged === h.scenariosRun ? 'none changes' : `${unchanged} unchanged`}.`);
@@ -408,10 +500,12 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
   }
   const links: string[] = [];
   const first = h.changes[0]?.scenario;
-  if (h.scenariosRun) links.push(commandLink('Show trace', CLIENT_COMMANDS.showTrace, first ? [v.uri, h.docLine, first, 'after'] : [v.uri, h.docLine]));
-  if (h.scenariosRun) links.push(commandLink('Scenarios view', CLIENT_COMMANDS.showScenarios, [v.uri, h.docLine]));
+  if (h.scenariosRun && o.clientCommands) links.push(commandLink('Show trace', CLIENT_COMMANDS.showTrace, first ? [v.uri, h.docLine, first, 'after'] : [v.uri, h.docLine]));
+  if (h.scenariosRun && o.clientCommands) links.push(commandLink('Scenarios view', CLIENT_COMMANDS.showScenarios, [v.uri, h.docLine]));
   // The same target as the rows' links: the patch's own line when the patch adds it.
-  if (h.deciding) links.push(`Deciding line ${decidingLink(v, h, h.deciding, h.deciding.file)}`);
+  if (h.deciding) links.push(`Deciding line ${decidingLink(v, h, h.deciding, displayFile(h.deciding.file), o)}`);
+  // Other clients run the trace and the scenario list from the lenses and code actions.
+  if (h.scenariosRun && !o.clientCommands) links.push('trace and scenario list: the code lenses or code actions of the `@@` line');
   if (links.length) {
     md.push('');
     md.push(links.join(' · '));
@@ -419,7 +513,7 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
   if (rows.length) {
     const shown = new Set(rows.slice(0, MAX_ROWS).flatMap((r) => r.changes.map((c) => c.field)));
     md.push('');
-    md.push(`*Legend:* ${beforeAfter('before', 'after', o)} per scenario · ${ROW_ORDER.filter((f) => shown.has(f)).map((f) => `**${FIELD_LABEL[f]}**: ${FIELD_LEGEND[f]}`).join(' · ')} · a scenario name opens its trace`);
+    md.push(`*Legend:* ${beforeAfter('before', 'after', o)} per scenario · ${ROW_ORDER.filter((f) => shown.has(f)).map((f) => `**${FIELD_LABEL[f]}**: ${FIELD_LEGEND[f]}`).join(' · ')}${o.clientCommands ? ' · a scenario name opens its trace' : ''}`);
   }
   if (h.assumptions.length) {
     md.push('');
@@ -439,22 +533,37 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
  * A link to a deciding C line — the tree's line, or the patch line that adds it (`new`) —
  * labelled `file.c:N`, with its condition unless `withText` is false.
  */
-function decidingCell(v: PatchView, h: HunkReview, why: string | undefined, withText = true): string {
+function decidingCell(v: PatchView, h: HunkReview, why: string | undefined, o: RenderOptions, withText = true): string {
   const w = parseWhy(why);
-  if (!w) return why ? shortCode(why) : '';
-  const label = decidingLink(v, h, w, w.file.split('/').pop() ?? w.file);
+  if (!w) return why ? shortCode(userText(why)) : '';
+  // Plain clients: a table cell or the line above it holds the label only (a file URL would widen it).
+  const label = decidingLink(v, h, w, displayFile(w.file).split('/').pop() ?? w.file, o.clientCommands ? o : { ...o, fileLinks: false });
   return withText ? `${label} ${shortCode(w.text)}` : label;
+}
+
+/** A file name as the reviewer knows it (without the `~graft` of a grafted function's rebuilt file). */
+function displayFile(file: string): string {
+  return file.replace(/~[\w-]+$/, '');
 }
 
 /**
  * `[file.c:N](command:openLocation …)`: a deciding step's line in the tree (`(before)`
  * when it is a line of the pre-image), or in the patch when the patch adds it (`(new)`:
- * the line is not on disk). Plain text when it cannot be found.
+ * the line is not on disk). Clients without our commands get a `file://…#LN` link (what
+ * editors other than VS Code open), or, with `fileLinks: false`, the label alone. Plain
+ * text when it cannot be found.
  */
-function decidingLink(v: PatchView, h: HunkReview, w: { side: 'before' | 'after'; text: string; file: string; line: number }, name: string): string {
+function decidingLink(v: PatchView, h: HunkReview, w: { side: 'before' | 'after'; text: string; file: string; line: number }, name: string, o: RenderOptions & { fileLinks?: boolean }): string {
   const t = sourceTarget(v, h.key, w, w.side, h.functions);
   const label = `${name}:${t && t.how !== 'patch' ? t.line + 1 : w.line}${t?.how === 'patch' ? ' (new)' : w.side === 'before' ? ' (before)' : ''}`;
-  return t ? commandLink(label, CLIENT_COMMANDS.openLocation, [t.uri, t.line]) : label;
+  if (!t) return label;
+  if (o.clientCommands) return commandLink(label, CLIENT_COMMANDS.openLocation, [t.uri, t.line]);
+  return o.fileLinks !== false && t.uri.startsWith('file:') ? `[${label}](${lineUrl(t)})` : label;
+}
+
+/** `file:///…/fs/ext4/file.c#L427`: a target as a URL other editors open (1-based line fragment). */
+export function lineUrl(t: { uri: string; line: number }): string {
+  return `${t.uri}#L${t.line + 1}`;
 }
 
 /**
@@ -552,7 +661,7 @@ export function patchSymbols(v: PatchView): DocumentSymbol[] {
       fd.hunks.forEach((_, hi) => {
         const h = byKey.get(`${p.index}:${fi}:${hi}`);
         if (!h) return;
-        hunks.push({ name: h.header, detail: h.summary, kind: SymbolKind.Function, range: hunkRange(v, h), selectionRange: headerRange(h) });
+        hunks.push({ name: h.header, detail: userText(h.summary), kind: SymbolKind.Function, range: hunkRange(v, h), selectionRange: headerRange(h) });
       });
       // In a flattened document everything is on line 0: a file starts at its first hunk.
       const start = v.document.flattened && hunks.length ? hunks[0].range.start : Position.create(fd.docLine, 0);
@@ -570,16 +679,93 @@ export function patchSymbols(v: PatchView): DocumentSymbol[] {
 /**
  * A lens on every `@@` line with the hunk's one-line summary (it opens the hunk's trace),
  * and, on hunks that change something, a second one that opens the scenarios view there.
+ * For a client without our commands the lenses run the server's text commands instead
+ * (SERVER_COMMANDS.traceText / matrixText), which answer and show the trace and the
+ * changed scenarios as text.
  */
-export function patchCodeLenses(v: PatchView, o: RenderOptions = {}): CodeLens[] {
+export function patchCodeLenses(v: PatchView, o: RenderOptions = {}, mode: 'changes' | 'all' | 'off' = 'all'): CodeLens[] {
   const out: CodeLens[] = [];
+  if (mode === 'off') return out;
+  const traceCmd = o.clientCommands ? CLIENT_COMMANDS.showTrace : SERVER_COMMANDS.traceText;
+  const matrixCmd = o.clientCommands ? CLIENT_COMMANDS.showScenarios : SERVER_COMMANDS.matrixText;
   for (const { h } of allHunks(v.result)) {
-    const summary = h.summary.length > 200 ? `${h.summary.slice(0, 199)}…` : h.summary;
+    // Quiet by default (issue 13 §6): a lens where there is something to read.
+    if (mode === 'changes' && !h.scenariosChanged && !h.findings.length && !h.unknown?.length && !/time budget|not simulated|did not apply/.test(h.summary)) continue;
+    const text = userText(h.summary);
+    const summary = text.length > 200 ? `${text.slice(0, 199)}…` : text;
     const broken = h.findings.some((f) => f.status === 'new' && f.severity === 'error');
     const icon = !o.codicons ? '' : broken ? '$(error) ' : h.scenariosChanged ? '$(warning) ' : h.scenariosRun ? '$(check) ' : '$(circle-slash) ';
-    out.push({ range: headerRange(h), command: { title: `${icon}${summary}`, command: CLIENT_COMMANDS.showTrace, arguments: [v.uri, h.docLine] } });
+    out.push({ range: headerRange(h), command: { title: `${icon}${summary}`, command: traceCmd, arguments: [v.uri, h.docLine] } });
     if (h.scenariosChanged) {
-      out.push({ range: headerRange(h), command: { title: `${o.codicons ? '$(table) ' : ''}scenarios`, command: CLIENT_COMMANDS.showScenarios, arguments: [v.uri, h.docLine] } });
+      out.push({ range: headerRange(h), command: { title: `${o.codicons ? '$(table) ' : ''}scenarios`, command: matrixCmd, arguments: [v.uri, h.docLine] } });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Code actions
+
+/** The scenario and side "Show the trace" opens for a hunk: its first change, else its first finding. */
+function traceTarget(h: HunkReview): { scenario: string; side: 'before' | 'after' } | undefined {
+  const c = h.changes[0];
+  if (c) return { scenario: c.scenario, side: 'after' };
+  const f = h.findings[0];
+  return f ? { scenario: f.scenario, side: f.status === 'fixed' ? 'before' : 'after' } : undefined;
+}
+
+/** Where a hunk's deciding C line opens: the tree's line, or the patch's own line when the patch adds it. */
+export function decidingTarget(v: PatchView, h: HunkReview): SourceTarget | undefined {
+  return h.deciding ? sourceTarget(v, h.key, h.deciding, h.deciding.side, h.functions) : undefined;
+}
+
+/**
+ * The review comment of a hunk: its email text (review/email.ts `formatHunkComment`: the
+ * file's header and the trimmed hunk `> `-quoted, then the findings and changed outcomes
+ * in sentences), everything included whatever its severity. Undefined when the hunk's key
+ * does not resolve in the document.
+ */
+export function reviewComment(v: PatchView, h: HunkReview, scenarios: readonly Scenario[] = []): TextResponse | undefined {
+  const at = hunkForKey(v.document, h.key);
+  if (!at) return undefined;
+  const text = formatHunkComment(h, at.hunk, { file: at.file, fileHeader: true, scenarios: new Map(scenarios.map((s) => [s.id, s])) });
+  const path = at.file.newPath ?? at.file.oldPath ?? '';
+  return { title: `review comment on ${path} ${h.header}`, text };
+}
+
+/**
+ * Quick fixes on the hunks with diagnostics (changed outcomes or findings) whose `@@`
+ * line `range` touches: "Show the trace", "Go to the deciding line" and "Copy as review comment".
+ * Each carries the client's own command when it has ours (VS Code; copying only when it
+ * lists OPTIONAL_CLIENT_COMMANDS.copyText, the comment then in the arguments), else a
+ * SERVER_COMMANDS text command; `diagnostics` are the request's diagnostics of ours on
+ * that hunk's `@@` line. `scenarios` describe the scenarios in the comment's words.
+ */
+export function patchCodeActions(v: PatchView, range: Range, diagnostics: readonly Diagnostic[], o: RenderOptions = {}, scenarios: readonly Scenario[] = []): CodeAction[] {
+  const out: CodeAction[] = [];
+  for (const { h } of allHunks(v.result)) {
+    if (!h.scenariosChanged && !h.findings.length) continue;
+    // On the `@@` line (where the diagnostics are), not on every line of the hunk: a
+    // lightbulb on each line of the code under review would only be noise.
+    const ours = diagnostics.filter((d) => d.source === SOURCE && d.range.start.line === h.docLine);
+    if (!ours.length && (range.end.line < h.docLine || range.start.line > h.docLine)) continue;
+    const act = (title: string, command: Command): CodeAction => ({ title, kind: CodeActionKind.QuickFix, ...(ours.length ? { diagnostics: [...ours] } : {}), command });
+    const tr = traceTarget(h);
+    if (tr) {
+      const cmd = o.clientCommands ? CLIENT_COMMANDS.showTrace : SERVER_COMMANDS.traceText;
+      out.push(act(`Show the trace (${tr.scenario}, ${tr.side === 'after' ? 'after' : 'before'} the patch)`, { title: 'Show the trace', command: cmd, arguments: [v.uri, h.docLine, tr.scenario, tr.side] }));
+    }
+    const t = decidingTarget(v, h);
+    if (t) {
+      const where = `${displayFile(h.deciding!.file)}:${t.how === 'patch' ? `${h.deciding!.line}, in the patch` : t.line + 1}`;
+      const cmd = o.clientCommands ? CLIENT_COMMANDS.openLocation : SERVER_COMMANDS.openLocation;
+      out.push(act(`Go to the deciding line (${where})`, { title: 'Go to the deciding line', command: cmd, arguments: o.clientCommands ? [t.uri, t.line] : [t.uri, t.line, 'deciding line'] }));
+    }
+    if (o.clientCommands && o.optionalCommands?.includes(OPTIONAL_CLIENT_COMMANDS.copyText)) {
+      const c = reviewComment(v, h, scenarios);
+      if (c) out.push(act('Copy as review comment', { title: 'Copy as review comment', command: OPTIONAL_CLIENT_COMMANDS.copyText, arguments: [c.text, c.title] }));
+    } else if (hunkForKey(v.document, h.key)) {
+      out.push(act('Copy as review comment', { title: 'Copy as review comment', command: SERVER_COMMANDS.reviewComment, arguments: [v.uri, h.docLine] }));
     }
   }
   return out;
@@ -604,12 +790,13 @@ export function patchStatus(v: PatchView, noKernel: boolean): StatusParams {
   const md: string[] = [`**ext4 write path** — ${plural(hs.length, 'hunk')}, ${changed} with write-path changes`, ''];
   if (broken.size) md.push(`$(error) breaks ${[...broken].map((c) => code(c)).join(', ')}`, '');
   if (fixed.size) md.push(`$(pass) fixes ${[...fixed].map((c) => code(c)).join(', ')}`, '');
-  for (const { path, h } of all.filter((x) => x.h.scenariosChanged).slice(0, 8)) md.push(`* ${code(`${path.split('/').pop()} ${h.header}`)} ${h.summary}`);
+  for (const { path, h } of all.filter((x) => x.h.scenariosChanged).slice(0, 8)) md.push(`* ${code(`${path.split('/').pop()} ${h.header}`)} ${userText(h.summary)}`);
   if (changed > 8) md.push(`* … ${changed - 8} more`);
   md.push('', noKernel ? '*No kernel tree: each hunk was analysed on its own. Click to pick a tree.*' : `Tree ${code(k.tree ?? '?')} · profile **${k.profile}** · ${v.result.scenarios.count} scenarios · click for the scenarios view`);
   return { uri: v.uri, text, state, kind: 'patch', detail: md.join('\n') };
 }
 
+/** The status of a document being analysed, with the fraction of scenario runs done when known. */
 export function busyStatus(uri: string, kind?: 'patch' | 'c', progress?: number): StatusParams {
   const pct = progress !== undefined ? ` ${Math.round(progress * 100)}%` : '';
   return { uri, text: `ext4: analysing…${pct}`, state: 'busy', ...(kind ? { kind } : {}), ...(progress !== undefined ? { progress } : {}) };
@@ -619,9 +806,9 @@ export function busyStatus(uri: string, kind?: 'patch' | 'c', progress?: number)
 // Traces and the matrix
 
 /** One trace step as a text line: `file:line  text → result  [values]`, indented by depth. */
-function stepLine(st: TraceStep, depth0: number): string {
+function stepLine(st: Omit<TraceStep, 'guards'>, depth0: number): string {
   const indent = '  '.repeat(Math.max(0, st.depth - depth0));
-  const where = st.file === 'model' || !st.line ? `model ${st.fn}` : `${st.file}:${st.line}`;
+  const where = st.file === 'model' || !st.line ? `model ${st.fn}` : `${displayFile(st.file)}:${st.line}`;
   const what = st.kind === 'call' ? `${st.fn}()` : st.text;
   const result = st.result !== undefined ? ` → ${st.result}` : '';
   const values = st.values && Object.keys(st.values).length ? `  [${Object.entries(st.values).map(([k, x]) => `${k}=${x}`).join(', ')}]` : '';
@@ -657,6 +844,98 @@ export function traceMarkdown(t: ScenarioTrace, where: string, result?: Scenario
   return md.join('\n');
 }
 
+/**
+ * A trace as plain text, for clients without the trace view (SERVER_COMMANDS.traceText):
+ * what was traced, the request, the outcome (before → after where the other side
+ * differs), then one line per step.
+ */
+export function traceText(t: TraceResponse): TextResponse {
+  const sideText = t.hasOtherSide ? (t.side === 'after' ? 'after the patch' : 'before the patch') : 'current text';
+  const title = `trace of ${t.scenario}, ${sideText}${t.where ? ` — ${userText(t.where)}` : ''}`;
+  const out: string[] = [title];
+  if (t.dimensions) out.push(`request: ${Object.entries(t.dimensions).map(([k, x]) => `${k} ${x}`).join(', ')}`);
+  const labels = t.fieldLabels ?? fieldLabels();
+  if (t.outcome) {
+    const parts = Object.entries(t.outcome).map(([k, x]) => {
+      const other = t.otherOutcome?.[k];
+      const shown = (y: string) => (k === 'lockSequence' ? compactLockSequence(y) : y);
+      const val = other !== undefined && other !== x ? (t.side === 'after' ? `${shown(other)} → ${shown(x)}` : `${shown(x)} → ${shown(other)}`) : shown(x);
+      return `${labels[k] ?? k}: ${val}`;
+    });
+    out.push(`outcome${t.otherOutcome ? ' (before → after where they differ)' : ''}: ${parts.join('; ')}`);
+  }
+  const steps = t.steps ?? [];
+  const parting = steps.filter((x) => x.diverges);
+  if (parting.length) {
+    // What a reviewer looks for first, before the whole run (a message may show only the start).
+    out.push('', `where the run ${t.side === 'after' ? 'after the patch parts from the one before' : 'before the patch parts from the one after'}:`);
+    for (const st of parting.slice(0, 12)) out.push(`  ${stepLine({ ...st, depth: 0 }, 0)}`);
+    if (parting.length > 12) out.push(`  … ${parting.length - 12} more (marked * below)`);
+  }
+  if (steps.length) {
+    out.push('', `${plural(steps.length, 'step')}${parting.length ? ' (* where before and after part)' : ''}:`);
+    const depth0 = Math.min(...steps.map((x) => x.depth), 0);
+    for (const st of steps.slice(0, MAX_STEPS)) out.push(`${st.diverges ? '* ' : '  '}${stepLine(st, depth0)}`);
+    if (steps.length > MAX_STEPS) out.push(`… ${steps.length - MAX_STEPS} more steps`);
+  } else out.push('', t.markdown);
+  if (t.scenarios.length > 1) out.push('', `other scenarios of this code: ${someOf(t.scenarios.filter((x) => x !== t.scenario), 8)}`);
+  return { title, text: out.join('\n') };
+}
+
+/** Lines of a text command's answer shown in a message; the rest is in the log and the command's result. */
+const MAX_MESSAGE_LINES = 60;
+
+/** A text command's answer as one message: the title, then the text cut at MAX_MESSAGE_LINES lines. */
+export function messageText(r: TextResponse): string {
+  const lines = r.text.split('\n');
+  const shown = lines[0] === r.title ? lines.slice(1) : lines;
+  const cut = shown.length > MAX_MESSAGE_LINES ? [...shown.slice(0, MAX_MESSAGE_LINES), `… ${shown.length - MAX_MESSAGE_LINES} more lines in the server log`] : shown;
+  return [`ext4 write path: ${r.title}`, ...cut].join('\n');
+}
+
+/** `a, b, c` wrapped to lines of at most `width` columns, each indented by `indent`. */
+function wrapList(xs: readonly string[], width = 100, indent = '  '): string[] {
+  const lines: string[] = [];
+  let cur = indent;
+  for (const x of xs) {
+    const piece = cur.trim() ? `, ${x}` : x;
+    if (cur.length + piece.length > width && cur.trim()) {
+      lines.push(`${cur},`);
+      cur = indent + x;
+    } else cur += piece;
+  }
+  if (cur.trim()) lines.push(cur);
+  return lines;
+}
+
+/**
+ * The scenarios of a hunk as plain text, for clients without the scenarios view
+ * (SERVER_COMMANDS.matrixText): each scenario the review attributes to the hunk with its
+ * changed fields (before → after), then the unchanged ones by name.
+ */
+export function matrixText(m: ScenarioMatrixResponse): TextResponse {
+  const h = m.hunk;
+  const title = h ? `scenarios of ${h.path} ${h.header}${h.functions.length ? ` (${h.functions.map((f) => `${f}()`).join(', ')})` : ''}` : 'scenarios: no simulated hunk here';
+  const out: string[] = [title];
+  if (!h) return { title, text: out.join('\n') };
+  const labels = m.fieldLabels ?? fieldLabels();
+  const mine = new Set(m.hunkScenarios ?? []);
+  const changed = m.rows.filter((r) => mine.has(r.scenario));
+  const unchanged = m.rows.filter((r) => !mine.has(r.scenario));
+  out.push(`${userText(h.summary)}${m.profile ? ` · profile ${m.profile}` : ''}${m.scenarioSource ? ` · ${m.scenarioSource}` : ''}`);
+  if (changed.length) {
+    out.push('', `${changed.length} of ${m.rows.length} scenarios that run this code change (before → after):`);
+    const width = Math.min(48, Math.max(...changed.map((r) => r.scenario.length)));
+    for (const r of changed) {
+      const shown = (f: string, y: string) => (f === 'lockSequence' ? compactLockSequence(y) : y);
+      const what = r.changed.map((f) => `${labels[f] ?? f} ${shown(f, r.before[f])} → ${shown(f, r.after[f])}`).join('; ');
+      out.push(`  ${r.scenario.padEnd(width)}  ${what || '(changed only with the rest of the patch)'}`);
+    }
+  }
+  if (unchanged.length) out.push('', `${unchanged.length} unchanged:`, ...wrapList(unchanged.map((r) => r.scenario)));
+  return { title, text: out.join('\n') };
+}
+
 /** Steps a trace view receives at most (a run keeps at most TRACE_LIMIT = 2000; no reader wants those all). */
 const MAX_VIEW_STEPS = 3000;
 
@@ -670,7 +949,7 @@ export function traceStepViews(steps: readonly TraceStep[], target: (st: TraceSt
     return {
       kind: st.kind,
       fn: st.fn,
-      file: st.file,
+      file: displayFile(st.file),
       line: st.line,
       text: st.text,
       ...(st.result !== undefined ? { result: st.result } : {}),
@@ -690,7 +969,7 @@ export function fieldLabels(): Record<string, string> {
 
 /** A hunk as the scenarios view lists it. */
 export function matrixHunk(path: string, h: HunkReview): MatrixHunk {
-  return { line: h.docLine, path, header: h.header, functions: h.functions, summary: h.summary, scenariosRun: h.scenariosRun, scenariosChanged: h.scenariosChanged };
+  return { line: h.docLine, path, header: h.header, functions: h.functions, summary: userText(h.summary), scenariosRun: h.scenariosRun, scenariosChanged: h.scenariosChanged };
 }
 
 /** The request dimensions of a scenario, for the matrix view. */
@@ -764,44 +1043,82 @@ export function cFileDiagnostics(uri: string, a: CFileAnalysis, lines: readonly 
   return out;
 }
 
-/** The short unwritten-handling text of an outcome. */
+/**
+ * Quick fixes on the findings of a C document whose function's first line `range`
+ * touches: "Show the trace" of the finding's first scenario and "Go to the deciding line"
+ * (the last decision that scenario took in this file), with the client's commands or the
+ * server's text commands as in patchCodeActions.
+ */
+export function cFileCodeActions(uri: string, a: CFileAnalysis, range: Range, diagnostics: readonly Diagnostic[], o: RenderOptions = {}): CodeAction[] {
+  const out: CodeAction[] = [];
+  for (const f of a.findings) {
+    const fn = a.functions.find((x) => x.name === f.function);
+    if (!fn || range.end.line < fn.startRow || range.start.line > fn.startRow) continue;
+    const ours = diagnostics.filter((d) => d.source === SOURCE && d.code === f.code && d.range.start.line === fn.startRow);
+    const act = (title: string, command: Command): CodeAction => ({ title, kind: CodeActionKind.QuickFix, ...(ours.length ? { diagnostics: [...ours] } : {}), command });
+    const sc = f.scenarios[0];
+    if (sc) out.push(act(`Show the trace (${sc}, ${f.code})`, { title: 'Show the trace', command: o.clientCommands ? CLIENT_COMMANDS.showTrace : SERVER_COMMANDS.traceText, arguments: [uri, fn.startRow, sc, 'after'] }));
+    const last = f.decisions[f.decisions.length - 1];
+    if (last?.line) out.push(act(`Go to the deciding line (${a.rel}:${last.line}, ${f.code})`, { title: 'Go to the deciding line', command: o.clientCommands ? CLIENT_COMMANDS.openLocation : SERVER_COMMANDS.openLocation, arguments: o.clientCommands ? [uri, last.line - 1] : [uri, last.line - 1, 'deciding line'] }));
+  }
+  return out;
+}
+
+/** The short unwritten-handling text of an outcome (the C-function hover's legend explains the words). */
 function unwrittenText(r: ScenarioResult): string {
   const o = r.outcome;
-  const parts = [o.dioUnwritten ? 'IOMAP_DIO_UNWRITTEN' : '', o.unwrittenConverted ? 'converted' : '', o.unwrittenLeft ? 'LEFT unwritten' : ''].filter(Boolean);
+  const parts = [o.dioUnwritten ? 'flagged' : '', o.unwrittenConverted ? 'converted' : '', o.unwrittenLeft ? 'LEFT' : ''].filter(Boolean);
   return parts.join(', ') || '—';
 }
 
-/** The hover of a C function the matrix runs: scenarios grouped by outcome. */
-export function cFunctionHover(uri: string, a: CFileAnalysis, name: string): MarkupContent | undefined {
+/** `inode_dio_wait` / `IOMAP_DIO_FORCE_WAIT` / `wait-after-EIOCBQUEUED`, short enough for a table cell. */
+const WAIT_SHORT: Record<string, string> = { inode_dio_wait: 'inode_dio_wait', IOMAP_DIO_FORCE_WAIT: 'FORCE_WAIT', 'wait-after-EIOCBQUEUED': 'after queued' };
+
+/** Row labels of the C-function hover's outcome groups: A, B, … Z, then A2, B2, … */
+const groupLabel = (i: number) => `${String.fromCharCode(65 + (i % 26))}${i >= 26 ? Math.floor(i / 26) + 1 : ''}`;
+
+/**
+ * The hover of a C function the matrix runs: scenarios grouped by outcome. The table is
+ * narrow enough for a default-size hover (about 500 px): each group is a letter with its
+ * count, and the scenario names (long, hyphenated: they would wrap a word per line in a
+ * table cell) are listed under the table by letter. Scenario names open their trace in a
+ * client with our commands.
+ */
+export function cFunctionHover(uri: string, a: CFileAnalysis, name: string, o: RenderOptions = {}): MarkupContent | undefined {
   const ids = a.runs.get(name);
   const fn = a.functions.find((f) => f.name === name);
   if (!ids?.length || !fn) return undefined;
   const groups = new Map<string, { row: string[]; scenarios: string[] }>();
   for (const id of ids) {
     const r = a.results.get(id)!;
-    const o = r.outcome;
-    const row = o.inconclusive ? ['inconclusive', '', '', '', ''] : [o.path, o.fallback, o.lockAcrossIo, o.waits.join(', ') || '—', unwrittenText(r)];
+    const out = r.outcome;
+    const path = out.path === 'error' ? `error ${out.ret}` : out.fallback && out.fallback !== 'none' ? `${out.path} (fallback: ${out.fallback})` : out.path;
+    const row = out.inconclusive ? ['inconclusive', '', '', ''] : out.unknowns?.length ? ['cannot tell', '', '', ''] : [path, out.lockAcrossIo, out.waits.map((w) => WAIT_SHORT[w] ?? w).join(', ') || '—', unwrittenText(r)];
     const k = row.join('\u0000');
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { row, scenarios: [] }));
     g.scenarios.push(id);
   }
   const sorted = [...groups.values()].sort((x, y) => y.scenarios.length - x.scenarios.length);
-  const trace = (id: string) => commandLink(id, CLIENT_COMMANDS.showTrace, [uri, fn.startRow, id, 'after']);
+  const trace = (id: string) => (o.clientCommands ? commandLink(id, CLIENT_COMMANDS.showTrace, [uri, fn.startRow, id, 'after']) : code(id));
   const md: string[] = [];
   md.push(`**${name}()** · run by ${ids.length} of ${a.scenarios.length} scenarios (${a.scenarioSource})${a.partial ? ' — partial: time budget' : ''}`);
   md.push('');
-  md.push('| scenarios | path | fallback | lock across IO | waits | unwritten |');
-  md.push('|---|---|---|---|---|---|');
-  for (const g of sorted.slice(0, MAX_ROWS)) {
-    md.push(`| ${g.scenarios.length}: ${g.scenarios.slice(0, 2).map(trace).join(', ')}${g.scenarios.length > 2 ? ', …' : ''} | ${g.row.map(cell).join(' | ')} |`);
-  }
-  if (sorted.length > MAX_ROWS) md.push(`| … ${sorted.length - MAX_ROWS} more outcome groups | | | | | |`);
+  md.push('| | # | path | lock across IO | waits | unwritten |');
+  md.push('|---|--:|---|---|---|---|');
+  const shownGroups = sorted.slice(0, MAX_ROWS);
+  shownGroups.forEach((g, i) => md.push(`| **${groupLabel(i)}** | ${g.scenarios.length} | ${g.row.map(cell).join(' | ')} |`));
+  if (sorted.length > MAX_ROWS) md.push(`| | ${sorted.slice(MAX_ROWS).reduce((n, g) => n + g.scenarios.length, 0)} | … ${sorted.length - MAX_ROWS} more outcome groups | | | |`);
+  md.push('');
+  // One line per group, outside the table: the names get the hover's whole width.
+  for (const [i, g] of shownGroups.entries()) md.push(`* **${groupLabel(i)}**: ${g.scenarios.slice(0, 2).map(trace).join(', ')}${g.scenarios.length > 2 ? ` +${g.scenarios.length - 2}` : ''}`);
   const broken = a.findings.filter((f) => f.function === name);
   for (const f of broken) {
     md.push('');
     md.push(`**Breaks** ${code(f.code)} in ${someOf(f.scenarios, 3)}: ${f.message}`);
   }
+  md.push('');
+  md.push(`*Legend:* **lock across IO**: ${FIELD_LEGEND.lockAcrossIo} · **waits**: \`inode_dio_wait\`, FORCE_WAIT = \`IOMAP_DIO_FORCE_WAIT\`, after queued = waited after \`-EIOCBQUEUED\` · **unwritten**: flagged = the IO asks \`->end_io\` to convert (\`IOMAP_DIO_UNWRITTEN\`), converted = converted after the IO, LEFT = written blocks left unwritten${o.clientCommands ? ' · a scenario name opens its trace' : ''}`);
   const assumptions = [...new Set(ids.flatMap((id) => a.results.get(id)!.outcome.assumptions))];
   if (assumptions.length) {
     md.push('');
@@ -812,6 +1129,7 @@ export function cFunctionHover(uri: string, a: CFileAnalysis, name: string): Mar
   return { kind: MarkupKind.Markdown, value: md.join('\n') };
 }
 
+/** The status-bar summary of an fs/ext4 C document: how many of its functions the matrix runs, invariants broken. */
 export function cStatus(uri: string, a: CFileAnalysis): StatusParams {
   if (!a.interpreted) return { uri, text: `ext4: ${a.rel} is not simulated`, state: 'ok', kind: 'c' };
   const run = [...a.runs.keys()].length;

@@ -1,4 +1,4 @@
-import { CancellationToken, LSPErrorCodes, ResponseError } from 'vscode-languageserver';
+import { CancellationToken, ErrorCodes, LSPErrorCodes, ResponseError } from 'vscode-languageserver';
 import { errorText } from './analysis';
 
 /**
@@ -21,10 +21,15 @@ export function guard<P, R>(
   log: (message: string) => void,
   fallback: R,
   fn: (params: P, token: CancellationToken) => R | Promise<R>,
+  check?: (params: unknown) => string | undefined,
 ): (params: P, token?: CancellationToken) => Promise<R | ResponseError<never>> {
   // Notifications have no token.
   return async (params, token = CancellationToken.None) => {
     if (token.isCancellationRequested) return cancelledError();
+    // Malformed params are the client's mistake: InvalidParams (-32602) with what is
+    // wrong, not a logged stack trace and a silent fallback.
+    const bad = check?.(params);
+    if (bad) return new ResponseError(ErrorCodes.InvalidParams, `${name}: ${bad}`);
     try {
       const r = await fn(params, token);
       return token.isCancellationRequested ? cancelledError() : r;
@@ -34,4 +39,15 @@ export function guard<P, R>(
       return fallback;
     }
   };
+}
+
+/**
+ * `check` for requests on a document (`textDocument/hover`, `…/codeLens`, …): their params
+ * must carry `textDocument.uri` as a string (LSP TextDocumentIdentifier).
+ */
+export function needsDocument(params: unknown): string | undefined {
+  const td = (params as { textDocument?: { uri?: unknown } } | null | undefined)?.textDocument;
+  if (!td || typeof td !== 'object') return 'params.textDocument: expected a TextDocumentIdentifier';
+  if (typeof td.uri !== 'string') return 'params.textDocument.uri: expected a string';
+  return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  CodeActionKind,
   CodeLensRefreshRequest,
   Connection,
   createConnection,
@@ -16,18 +17,40 @@ import {
   FileSystemWatcher,
   InitializeParams,
   InitializeResult,
+  MessageType,
   ProposedFeatures,
+  ShowMessageNotification,
   TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { docsBase } from '../io/docs';
 import { getParser } from '../io/grammar';
-import { ClientExtras, CLIENT_ID, DEFAULT_SETTINGS, Ext4WritePathSettings, SERVER_COMMANDS, STATUS_NOTIFICATION } from '../protocol';
-import { Analysis, Analyzer, errorText } from './analysis';
+import { CLIENT_ID, DEFAULT_SETTINGS, Ext4WritePathSettings, SERVER_COMMANDS, STATUS_NOTIFICATION, TextResponse } from '../protocol';
+import { Analysis, Analyzer, errorText, hunkOnLine } from './analysis';
 import { hoverFunction } from './cfile';
-import { busyStatus, cFileDiagnostics, cFunctionHover, cStatus, hunkAt, patchCodeLenses, patchDiagnostics, patchHover, patchStatus, patchSymbols, RenderOptions } from './convert';
-import { guard } from './guard';
+import {
+  busyStatus,
+  cFileCodeActions,
+  cFileDiagnostics,
+  cFunctionHover,
+  cStatus,
+  hunkAt,
+  lineUrl,
+  matrixText,
+  messageText,
+  patchCodeActions,
+  patchCodeLenses,
+  patchDiagnostics,
+  patchHover,
+  patchStatus,
+  patchSymbols,
+  RenderOptions,
+  renderOptions,
+  reviewComment,
+  traceText,
+} from './convert';
+import { guard, needsDocument } from './guard';
 import { readSettings, sameSettings } from './settings';
 import { exitOnReaderError, openTransport, stdioHousekeeping, transportArg } from './transport';
 
@@ -76,7 +99,8 @@ export function startServer(connection: Connection): ServerState {
     settings: () => settings,
     folders: () => folders,
     log,
-    notify: (m) => void connection.window.showWarningMessage(`ext4 write path: ${m}`),
+    // A notification, not showWarningMessage's request: Neovim answers a request with a blocking prompt.
+    notify: (m) => void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Warning, message: `ext4 write path: ${m}` }),
     started: (st) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri, st.kind === 'ignored' ? undefined : st.kind)),
     progress: (st, f) => void connection.sendNotification(STATUS_NOTIFICATION, busyStatus(st.uri, st.kind === 'ignored' ? undefined : st.kind, f)),
     finished: (st, a) => {
@@ -92,8 +116,10 @@ export function startServer(connection: Connection): ServerState {
   });
 
   function diagnosticsOf(uri: string, a: Analysis) {
-    if (a.kind === 'patch') return patchDiagnostics(a.view, docs);
-    return a.data ? cFileDiagnostics(uri, a.data, a.lines, docs) : [];
+    const all = a.kind === 'patch' ? patchDiagnostics(a.view, docs) : a.data ? cFileDiagnostics(uri, a.data, a.lines, docs) : [];
+    // ext4WritePath.minSeverity: 1 error … 3 information (LSP DiagnosticSeverity).
+    const least = settings.minSeverity === 'error' ? 1 : settings.minSeverity === 'warning' ? 2 : 3;
+    return all.filter((d) => (d.severity ?? 1) <= least);
   }
 
   function statusOf(uri: string, a: Analysis) {
@@ -130,19 +156,19 @@ export function startServer(connection: Connection): ServerState {
   connection.onInitialize((params): InitializeResult => {
     caps = params.capabilities ?? {};
     pull = !!caps.textDocument?.diagnostic;
-    const extras = (caps.experimental as Record<string, ClientExtras | undefined> | undefined)?.[CLIENT_ID];
-    render = { html: !!caps.general?.markdown?.allowedTags?.includes('span'), codicons: !!extras?.codicons };
+    render = renderOptions(caps);
     settings = readSettings(params.initializationOptions, DEFAULT_SETTINGS);
     folders = (params.workspaceFolders ?? []).map((f) => pathOf(f.uri)).filter((p): p is string => !!p);
     if (!folders.length && params.rootUri) folders = [pathOf(params.rootUri)].filter((p): p is string => !!p);
-    log.info(`ext4 write-path server: ${pull ? 'pull' : 'push'} diagnostics; settings ${JSON.stringify(settings)}; folders ${folders.join(', ') || '(none)'}`);
+    log.info(`ext4 write-path server: ${pull ? 'pull' : 'push'} diagnostics; ${render.clientCommands ? 'client commands' : 'plain client: text commands'}; settings ${JSON.stringify(settings)}; folders ${folders.join(', ') || '(none)'}`);
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         hoverProvider: true,
         documentSymbolProvider: true,
         codeLensProvider: { resolveProvider: false },
-        executeCommandProvider: { commands: [SERVER_COMMANDS.trace, SERVER_COMMANDS.matrix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: false },
+        executeCommandProvider: { commands: [SERVER_COMMANDS.trace, SERVER_COMMANDS.matrix, SERVER_COMMANDS.traceText, SERVER_COMMANDS.matrixText, SERVER_COMMANDS.openLocation, SERVER_COMMANDS.reviewComment] },
         // Inter-file: editing fs/ext4 C changes the diagnostics of open patches.
         ...(pull ? { diagnosticProvider: { identifier: CLIENT_ID, interFileDependencies: true, workspaceDiagnostics: false } } : {}),
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -215,7 +241,7 @@ export function startServer(connection: Connection): ServerState {
       const resultId = `${a.version}.${a.epoch}`;
       if (params.previousResultId === resultId) return { kind: 'unchanged', resultId };
       return { kind: 'full', resultId, items: diagnosticsOf(params.textDocument.uri, a) };
-    }),
+    }, needsDocument),
   );
 
   connection.onHover(
@@ -228,38 +254,94 @@ export function startServer(connection: Connection): ServerState {
       }
       if (!a.data) return null;
       const name = hoverFunction(a.data, a.lines, params.position.line, params.position.character);
-      const contents = name ? cFunctionHover(params.textDocument.uri, a.data, name) : undefined;
+      const contents = name ? cFunctionHover(params.textDocument.uri, a.data, name, render) : undefined;
       return contents ? { contents } : null;
-    }),
+    }, needsDocument),
   );
 
   connection.onDocumentSymbol(
     guard('documentSymbol', log.error, null, async (params, token) => {
       const a = await analyzer.current(params.textDocument.uri, token);
       return a?.kind === 'patch' ? patchSymbols(a.view) : null;
-    }),
+    }, needsDocument),
   );
 
   connection.onCodeLens(
     guard('codeLens', log.error, null, async (params, token) => {
       const a = await analyzer.current(params.textDocument.uri, token);
-      return a?.kind === 'patch' ? patchCodeLenses(a.view, render) : null;
-    }),
+      return a?.kind === 'patch' ? patchCodeLenses(a.view, render, settings.codeLens) : null;
+    }, needsDocument),
   );
+
+  connection.onCodeAction(
+    guard('codeAction', log.error, null, async (params, token) => {
+      const only = params.context.only;
+      if (only?.length && !only.some((k) => k === CodeActionKind.Empty || k === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(`${k}.`))) return null;
+      const a = await analyzer.current(params.textDocument.uri, token);
+      if (!a || (a.kind === 'c' && !a.data)) return null;
+      const diagnostics = params.context.diagnostics ?? [];
+      const actions = a.kind === 'patch' ? patchCodeActions(a.view, params.range, diagnostics, render, a.scenarios) : cFileCodeActions(params.textDocument.uri, a.data!, params.range, diagnostics, render);
+      // A client without CodeAction literals takes the commands alone.
+      return caps.textDocument?.codeAction?.codeActionLiteralSupport ? actions : actions.flatMap((x) => (x.command ? [{ ...x.command, title: x.title }] : []));
+    }, needsDocument),
+  );
+
+  /** A `window/showMessage` notification (`showInformationMessage` would be a showMessageRequest, which Neovim answers with a prompt). */
+  function say(message: string): void {
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Info, message });
+  }
+
+  /** Show a text command's answer (most clients drop an executeCommand result): the start as a message, all of it in the log. */
+  function show(r: TextResponse | null): TextResponse | null {
+    if (!r) return null;
+    say(messageText(r));
+    connection.console.log(`${r.title}\n${r.text}`);
+    return r;
+  }
 
   connection.onExecuteCommand(
     guard('executeCommand', log.error, null, async (params, token) => {
       const args = params.arguments ?? [];
       const uri = typeof args[0] === 'string' ? args[0] : undefined;
       if (!uri) return null;
-      if (params.command === SERVER_COMMANDS.trace) {
-        const line = typeof args[1] === 'number' && args[1] >= 0 ? Math.floor(args[1]) : 0;
-        const scenario = typeof args[2] === 'string' && args[2] ? args[2] : undefined;
-        const side = args[3] === 'before' || args[3] === 'after' ? args[3] : undefined;
-        return analyzer.trace(uri, line, scenario, side, token);
+      const line = typeof args[1] === 'number' && args[1] >= 0 ? Math.floor(args[1]) : undefined;
+      const scenario = typeof args[2] === 'string' && args[2] ? args[2] : undefined;
+      const side = args[3] === 'before' || args[3] === 'after' ? args[3] : undefined;
+      switch (params.command) {
+        case SERVER_COMMANDS.trace:
+          return analyzer.trace(uri, line ?? 0, scenario, side, token);
+        case SERVER_COMMANDS.matrix:
+          return analyzer.matrix(uri, line, token);
+        case SERVER_COMMANDS.traceText: {
+          const t = await analyzer.trace(uri, line ?? 0, scenario, side, token);
+          return show(t ? traceText(t) : null);
+        }
+        case SERVER_COMMANDS.matrixText: {
+          const m = await analyzer.matrix(uri, line, token);
+          return show(m ? matrixText(m) : null);
+        }
+        case SERVER_COMMANDS.reviewComment: {
+          const a = await analyzer.current(uri, token, true);
+          const hit = a?.kind === 'patch' && line !== undefined ? hunkOnLine(a, line) : undefined;
+          return show(a?.kind === 'patch' && hit ? reviewComment(a.view, hit.h, a.scenarios) ?? null : null);
+        }
+        case SERVER_COMMANDS.openLocation: {
+          if (line === undefined) return null;
+          const where = uri.startsWith('file:') ? lineUrl({ uri, line }) : `${uri} line ${line + 1}`;
+          const r: TextResponse = { title: `open ${where}`, text: where, uri, line };
+          if (caps.window?.showDocument?.support) {
+            const shown = await connection.window.showDocument({ uri, takeFocus: true, selection: { start: { line, character: 0 }, end: { line, character: 0 } } });
+            if (shown.success) return r;
+          }
+          // No window/showDocument (Neovim 0.7): say where, as a path:line an editor can jump to (gF).
+          const path = pathOf(uri);
+          const what = typeof args[2] === 'string' && /^[\w -]{1,40}$/.test(args[2]) ? args[2] : 'line';
+          say(`ext4 write path: ${what} ${path ? `${path}:${line + 1}` : where}`);
+          return r;
+        }
+        default:
+          return null;
       }
-      if (params.command === SERVER_COMMANDS.matrix) return analyzer.matrix(uri, typeof args[1] === 'number' && args[1] >= 0 ? Math.floor(args[1]) : undefined, token);
-      return null;
     }),
   );
 

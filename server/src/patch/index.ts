@@ -3,5 +3,5 @@
 export type { FileDiff, Hunk, HunkLine, Patch, PatchDocument, Problem } from './types';
 export { parsePatchDocument } from './parse';
 export { decodeDocument } from './decode';
-export { applySeries, hunkSides, NOT_APPLICABLE } from './apply';
+export { applySeries, hunkSides, NOT_APPLICABLE, OUT_OF_TIME } from './apply';
 export type { AppliedHunk, FailedHunk, SeriesResult } from './apply';

@@ -2,7 +2,7 @@
 // markers) and what their headers say. Every regex here is anchored and applied only to
 // short lines so that hostile input cannot make matching super-linear.
 
-import type { LineTable } from './lines';
+import { LineTable } from './lines';
 
 /** Header values of one message (unfolded, trimmed). */
 export interface MailMeta {
@@ -10,7 +10,14 @@ export interface MailMeta {
   from?: string;
   date?: string;
   messageId?: string;
+  /** `In-Reply-To:`: the parent's Message-ID, without angle brackets. */
+  inReplyTo?: string;
+  /** `References:`: the thread's Message-IDs, oldest first, without angle brackets (at most `MAX_REFERENCES`). */
+  references?: string[];
 }
+
+/** Most Message-IDs kept from one `References:` header (a thread's ancestors; longer lists are cut from the front). */
+export const MAX_REFERENCES = 64;
 
 const SHORT = 300;
 
@@ -74,8 +81,69 @@ function assignHeader(meta: MailMeta, name: string, value: string): void {
     case 'message-id':
       meta.messageId ??= stripAngles(firstToken(value));
       break;
+    case 'in-reply-to': {
+      const ids = messageIds(value);
+      if (ids.length) meta.inReplyTo ??= ids[0];
+      break;
+    }
+    case 'references': {
+      const ids = messageIds(value);
+      if (ids.length) meta.references ??= ids.slice(-MAX_REFERENCES);
+      break;
+    }
   }
 }
+
+const MSG_ID_TOKEN = /^<[^<>\s]{1,995}>$/;
+
+/**
+ * The `<id>` tokens of an `In-Reply-To:` / `References:` value, brackets removed, in
+ * order. Tokens are split on whitespace and each is tested with an anchored pattern, so
+ * the cost is linear in the value; text between ids (comments, a flattened body) is
+ * skipped. Only the first 64 KiB of a value are looked at.
+ */
+export function messageIds(value: string): string[] {
+  const out: string[] = [];
+  for (const tok of value.slice(0, 65536).split(/\s+/)) {
+    if (tok.length < 3 || tok[0] !== '<') continue;
+    if (MSG_ID_TOKEN.test(tok)) out.push(tok.slice(1, -1));
+  }
+  return out;
+}
+
+/**
+ * The mail headers of the message starting at 0-based document line `line` (a `Patch`'s
+ * `docLine`): the header block after an mbox `From ` line there, or one that opens on that
+ * line. Reads at most `MAX_HEADER_LINES` lines; undefined when no header block starts
+ * there (a plain diff, a patchwork page, a quoted copy). For a flattened one-line
+ * message, the headers found on that line (`extractFlatHeaders`).
+ */
+export function messageHeadersAt(text: string, line: number, flattened = false): MailMeta | undefined {
+  let at = 0;
+  for (let k = 0; k < line && at >= 0; k++) {
+    const nl = text.indexOf('\n', at);
+    at = nl < 0 ? -1 : nl + 1;
+  }
+  if (at < 0) return undefined;
+  const table = new LineTable(MAX_HEADER_LINES);
+  for (let k = 0; k < MAX_HEADER_LINES && at < text.length; k++) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    // A flattened message is one very long line; header blocks are short lines.
+    table.pushPhysical(flattened || end - at > 65536 ? text.slice(at, Math.min(end, at + FLAT_HEADER_SCAN)) : text.slice(at, end), line + k);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  if (!table.length) return undefined;
+  const first = table.text(0);
+  if (flattened) return extractFlatHeaders(first);
+  const start = isMboxFromLine(first) ? 1 : 0;
+  if (start >= table.length || !looksLikeHeaderStart(table.text(start))) return undefined;
+  return readHeaderBlock(table, start).meta;
+}
+
+/** Lines `messageHeadersAt` reads: a header block with long folded `References:` fits. */
+export const MAX_HEADER_LINES = 400;
 
 /** A Message-ID is one token; in flattened text the body may follow it directly. */
 function firstToken(v: string): string {

@@ -17,14 +17,33 @@ export function fieldText(o: Outcome, f: ChangeField): string {
   return String(v);
 }
 
-/** Fields whose rendering differs between `a` (before) and `b` (after). */
-export function diffOutcomes(a: Outcome, b: Outcome): Array<{ field: ChangeField; before: string; after: string }> {
+/**
+ * Waits that only say *how* a synchronous request waits for its own IO, not *whether*:
+ * __iomap_dio_rw() (fs/iomap/direct-io.c, 6.1–7.2) sets `wait_for_completion =
+ * is_sync_kiocb(iocb) || (dio_flags & IOMAP_DIO_FORCE_WAIT)`, so for a sync kiocb the flag
+ * changes nothing, and a sync request never gets -EIOCBQUEUED to wait after.
+ */
+const SYNC_NO_OP_WAITS: ReadonlySet<string> = new Set(['IOMAP_DIO_FORCE_WAIT', 'wait-after-EIOCBQUEUED']);
+
+/** The `waits` cell compared for a request: for a sync one, without SYNC_NO_OP_WAITS. */
+function waitsBehaviour(o: Outcome, sync: boolean): string {
+  if (o.inconclusive || !sync) return fieldText(o, 'waits');
+  const w = o.waits.filter((x) => !SYNC_NO_OP_WAITS.has(x));
+  return w.length ? w.join(' ') : 'none';
+}
+
+/**
+ * Fields whose rendering differs between `a` (before) and `b` (after). Behaviour, not
+ * spelling: with `sync` (the request is not AIO), `waits` compares whether the syscall
+ * waited, not which flag asked for it (SYNC_NO_OP_WAITS).
+ */
+export function diffOutcomes(a: Outcome, b: Outcome, opts: { sync?: boolean } = {}): Array<{ field: ChangeField; before: string; after: string }> {
   const out: Array<{ field: ChangeField; before: string; after: string }> = [];
   for (const f of CHANGE_FIELDS) {
     // Whether a buffered write happened at all is `path`/`fallback`'s to say; this field compares two buffered writes.
     if (f === 'bufferedWrite' && (!a.bufferedWrite || !b.bufferedWrite)) continue;
-    const before = fieldText(a, f);
-    const after = fieldText(b, f);
+    const before = f === 'waits' ? waitsBehaviour(a, !!opts.sync) : fieldText(a, f);
+    const after = f === 'waits' ? waitsBehaviour(b, !!opts.sync) : fieldText(b, f);
     if (before !== after) out.push({ field: f, before, after });
   }
   return out;
@@ -59,9 +78,9 @@ export function stepText(st: TraceStep): string {
   return `${st.text}${st.result !== undefined ? ` → ${st.result}` : ''} @ ${st.file}:${st.line}`;
 }
 
-/** Changes for one scenario, with the deciding condition attached. */
-export function changesFor(scenario: string, a: ScenarioResult, b: ScenarioResult, why: string | undefined): HunkChange[] {
-  return diffOutcomes(a.outcome, b.outcome).map((d) => ({ scenario, ...d, ...(why ? { why } : {}) }));
+/** Changes for one scenario (`sync`: the request is not AIO), with the deciding condition attached. */
+export function changesFor(scenario: string, a: ScenarioResult, b: ScenarioResult, why: string | undefined, sync = false): HunkChange[] {
+  return diffOutcomes(a.outcome, b.outcome, { sync }).map((d) => ({ scenario, ...d, ...(why ? { why } : {}) }));
 }
 
 /**

@@ -5,20 +5,22 @@ import { CHECKS, checkDocUrl } from './checks';
  * The review as plain text: one block per hunk with its one-line summary and a compact
  * before → after table of the changed scenarios (the README walkthrough shows it).
  */
-export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRows?: number } = {}): string {
+export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRows?: number; changedOnly?: boolean } = {}): string {
   const maxRows = opts.maxRows ?? 12;
   const out: string[] = [];
   out.push(`${docName}: kernel ${r.kernel.version ?? '(none)'} profile ${r.kernel.profile} (${r.kernel.profileWhy}); ${r.scenarios.count} scenarios (${r.scenarios.source})${r.partial ? '; PARTIAL (see the problems)' : ''}`);
   for (const p of r.problems) out.push(`  ${p.severity}${p.line !== undefined ? ` line ${p.line + 1}` : ''}: ${p.message}`);
   // The per-hunk table: one line per hunk, then the details of the hunks that change something.
   out.push('');
-  const table = r.files.flatMap((f) => f.hunks.map((h) => [`${f.path}:${h.line}`, h.header.replace(/^(@@[^@]*@@).*/, '$1'), h.functions.slice(0, 3).join(', ') + (h.functions.length > 3 ? ', …' : ''), h.summary]));
+  // --changed-only: the table lists only hunks with a change, a finding or an unknown.
+  const listed = (h: HunkReview) => !opts.changedOnly || h.changes.length > 0 || h.findings.length > 0 || !!h.unknown?.length;
+  const table = r.files.flatMap((f) => f.hunks.filter(listed).map((h) => [`${f.path}:${h.line}`, h.header.replace(/^(@@[^@]*@@).*/, '$1'), h.functions.slice(0, 3).join(', ') + (h.functions.length > 3 ? ', …' : ''), h.summary]));
   const widths = [0, 1, 2].map((i) => Math.min(48, Math.max(...table.map((row) => row[i].length), 4)));
   out.push(['hunk'.padEnd(widths[0]), '@@'.padEnd(widths[1]), 'functions'.padEnd(widths[2]), 'write-path effect'].join('  '));
   for (const row of table) out.push([row[0].padEnd(widths[0]), row[1].padEnd(widths[1]), row[2].slice(0, 48).padEnd(widths[2]), row[3]].join('  '));
   for (const f of r.files) {
     for (const h of f.hunks) {
-      if (!h.changes.length && !h.findings.length) continue;
+      if (!h.changes.length && !h.findings.length && !h.unknown?.length) continue;
       out.push('');
       out.push(`${f.path}:${h.line} ${h.header}`);
       out.push(`  ${h.functions.length ? `[${h.functions.join(', ')}] ` : ''}${h.summary}`);
@@ -26,11 +28,16 @@ export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRo
       const rows = hunkRows(h);
       for (const row of rows.slice(0, maxRows)) out.push(`    ${row}`);
       if (rows.length > maxRows) out.push(`    … ${rows.length - maxRows} more`);
+      if (h.unknown?.length) {
+        out.push(`  cannot tell for ${h.unknown.length} scenario(s) (no change or finding drawn from them):`);
+        for (const u of h.unknown.slice(0, maxRows)) out.push(`    ${u.scenario} (${u.side}): ${u.reason}`);
+        if (h.unknown.length > maxRows) out.push(`    … ${h.unknown.length - maxRows} more`);
+      }
       if (h.note) out.push(`  note: ${h.note}`);
     }
   }
   out.push('');
-  out.push(`${r.files.reduce((n, f) => n + f.hunks.length, 0)} hunks; ${r.newErrors} newly broken invariant(s)`);
+  out.push(`${r.files.reduce((n, f) => n + f.hunks.length, 0)} hunks; ${r.newErrors} newly broken invariant(s)${r.unknownScenarios ? `; cannot tell for ${r.unknownScenarios} scenario(s)` : ''}`);
   return out.join('\n');
 }
 
@@ -66,6 +73,7 @@ export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string
       for (const x of h.findings) {
         results.push({ ruleId: x.code, level: x.status === 'new' ? 'error' : x.status === 'still' ? 'warning' : 'note', message: { text: `${x.message} (scenario ${x.scenario})` }, locations: [loc(h)] });
       }
+      if (h.unknown?.length) results.push({ ruleId: 'cannot-tell', level: 'note', message: { text: `${f.path} ${h.header}: cannot tell for ${h.unknown.length} scenario(s): ${h.unknown[0].reason}` }, locations: [loc(h)] });
       if (h.scenariosChanged) results.push({ ruleId: 'write-path-change', level: 'warning', message: { text: `${f.path} ${h.header}: ${h.summary}` }, locations: [loc(h)] });
     }
   }
@@ -80,6 +88,7 @@ export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string
             version: toolVersion,
             rules: [
               ...CHECKS.map((c) => ({ id: c.code, shortDescription: { text: c.title }, helpUri: checkDocUrl(c.code, docsBase) })),
+              { id: 'cannot-tell', shortDescription: { text: 'Scenarios the tool cannot tell about: a run went past code with no C and no model, or was cut by a bound; no change or finding is drawn from them' } },
               { id: 'write-path-change', shortDescription: { text: 'A hunk changes simulated write-path behaviour (fallback, lock, unwritten, waits, orphan, ret)' } },
             ],
           },

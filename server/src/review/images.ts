@@ -1,3 +1,4 @@
+import type { HeaderCode } from '../kernel/headerCode';
 import type { CFunction } from '../interp/interpreter';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import type { KernelProfile } from '../model/profiles';
@@ -34,8 +35,9 @@ export class ImageSide {
     config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
     globals: ReadonlyMap<string, GlobalInit> = new Map(),
     fallback?: (name: string) => CFunction | undefined,
+    headers?: HeaderCode,
   ) {
-    this.image = new KernelImage([...files.values()], overlay, config, globals, fallback);
+    this.image = new KernelImage([...files.values()], overlay, config, globals, fallback, headers);
   }
 
   /** Simulate every scenario (memoised). `budget` returns false once time is up: remaining scenarios are skipped. */
@@ -89,20 +91,38 @@ export class ImageFactory {
    */
   private readonly parsed = new Map<string, Map<string, SourceFile>>();
 
-  constructor(private readonly parser: CParser, private readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG, seed: readonly SourceFile[] = []) {
+  constructor(
+    private readonly parser: CParser,
+    private readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
+    seed: readonly SourceFile[] = [],
+    /** The tree's header code (static inlines, macros), shared by every image built here. */
+    private readonly headers?: HeaderCode,
+  ) {
     // Files already parsed by the caller (the base tree) are reused, not re-parsed.
     for (const f of seed) this.byPath(f.path).set(f.text, f);
   }
 
-  /** The image of `texts` (only interpreted files are parsed), with an optional overlay of functions and initialised globals. */
-  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>, fallback?: (name: string) => CFunction | undefined): ImageSide {
+  /**
+   * Object-like `#define`s the reviewed document adds (its hunks' `+` lines), parsed as one
+   * file; laid after the tree's files in hunk-only images, so a constant the patch defines
+   * next to the code using it is known there (`#define DIO_UNWRITTEN 0x1` of seed 003)
+   * while every name the tree defines keeps the tree's value. Set by the review.
+   */
+  patchDefines?: SourceFile;
+
+  /**
+   * The image of `texts` (only interpreted files are parsed), with an optional overlay of
+   * functions and initialised globals; `withPatchDefines` for hunk-only images.
+   */
+  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>, fallback?: (name: string) => CFunction | undefined, withPatchDefines = false): ImageSide {
     const files = new Map<string, SourceFile>();
     for (const path of INTERPRETED_FILES) {
       const text = texts.get(path);
       if (text === undefined) continue;
       files.set(path, this.file(path, text));
     }
-    return new ImageSide(texts, files, overlay, this.config, globals, fallback);
+    if (withPatchDefines && this.patchDefines) files.set(this.patchDefines.path, this.patchDefines);
+    return new ImageSide(texts, files, overlay, this.config, globals, fallback, this.headers);
   }
 
   /** Parse (or reuse) one file. */
@@ -133,5 +153,7 @@ export class ImageFactory {
     const keepSet = new Set(keep);
     for (const byText of this.parsed.values()) for (const f of byText.values()) if (!keepSet.has(f)) f.dispose();
     this.parsed.clear();
+    this.patchDefines?.dispose();
+    this.patchDefines = undefined;
   }
 }

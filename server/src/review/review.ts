@@ -4,9 +4,9 @@ import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import { PROFILES, KernelProfile } from '../model/profiles';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { inferProfile } from './inferProfile';
-import { applySeries, parsePatchDocument } from '../patch';
+import { applySeries, OUT_OF_TIME, parsePatchDocument } from '../patch';
 import type { FileDiff, Hunk, Patch, PatchDocument } from '../patch';
-import type { ScenarioResult } from '../engine/outcome';
+import type { Outcome, ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
 import { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { modelledBy } from '../model/host';
@@ -18,6 +18,8 @@ import { graftHunk } from './graft';
 import { addedIdentifiers, featureGroups, placeExactly } from './feature';
 import { eraReference } from './eraReference';
 import { joinSides } from './join';
+import type { HeaderCode } from '../kernel/headerCode';
+import { findTree } from './findTree';
 import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -30,6 +32,11 @@ export interface BaseTree {
   profile: KernelProfile;
   profileWhy: string;
   constant: (name: string) => bigint | undefined;
+  /**
+   * The static inlines and macros of the tree's headers (kernel/headerCode.ts): every image
+   * a review builds over this tree runs them, as `simulate` does.
+   */
+  headers?: HeaderCode;
   /**
    * The unpatched tree's image and its results for one scenario list, kept on the base so
    * that the next review of the same document (an edit) does not simulate the tree again:
@@ -76,6 +83,14 @@ export interface ReviewOptions {
    * unchanged (`RunCache`). Used for the post-image of patches applied to `base`.
    */
   runCache?: RunCache;
+  /**
+   * Without `base` and without `profileOverride`: the cached trees to try, newest first
+   * (called once, only then), each with its file texts and a loader of the parsed tree
+   * (run only for the match). The first the series applies to becomes the base; else the
+   * first it applies to in reverse, minus the series (findTree.ts). Hunk-only mode only
+   * when none takes the whole series.
+   */
+  candidates?: () => ReadonlyArray<{ name: string; texts: ReadonlyMap<string, string>; load: () => BaseTree }>;
 }
 
 /** A hunk being reviewed, with its place on both sides. */
@@ -102,6 +117,8 @@ interface Job {
   assumptions: Set<string>;
   run: Set<string>;
   changed: Set<string>;
+  /** Scenarios that ran this hunk's functions but are unknown on a side: scenario → why. */
+  unknown: Map<string, { side: 'before' | 'after' | 'both'; reason: string }>;
   deciding?: { file: string; line: number; text: string; side: 'before' | 'after' };
   /** When this hunk is a quoted copy of another, the job it shares results with. */
   aliasOf?: Job;
@@ -121,6 +138,12 @@ interface Unit {
   done: boolean;
   /** Built on first attribution (unitIndex()); jobs do not change after that. */
   index?: UnitIndex;
+  /**
+   * Functions that hunks of this patch would have changed but that did not apply, with
+   * the hunk (`path @@ … @@`): the post image is the patch half-applied there, so a
+   * scenario entering one of them cannot tell (attribute()).
+   */
+  failed?: Map<string, string>;
 }
 
 /**
@@ -209,9 +232,25 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const hasTime = opts.hasTime ?? (() => true);
   const doc = parsePatchDocument(text);
   const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
-  const base = opts.base;
+  let base = opts.base;
+  if (!base && opts.candidates && !opts.profileOverride) {
+    const trees = opts.candidates();
+    const match = findTree(doc, trees);
+    if (match) {
+      const t = match.tree.load();
+      // In reverse the pre-image is the tree minus the series: its C files are parsed anew.
+      if (match.direction === 'forward') base = t;
+      else {
+        const changed = [...match.texts].filter(([p, txt]) => p.endsWith('.c') && t.texts.get(p) !== txt);
+        const files = [...t.files.filter((f) => match.texts.get(f.path) === t.texts.get(f.path)), ...changed.map(([p, txt]) => new SourceFile(p, txt, opts.parser))];
+        base = { ...t, texts: match.texts, files, memo: undefined, profileWhy: `${t.profileWhy}; the series taken out` };
+      }
+      problems.push({ message: match.why, severity: 'information' });
+    }
+  }
   const reference = base ? undefined : chooseReference(doc, text, opts);
-  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])]);
+  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])], (base ?? reference)?.headers);
+  factory.patchDefines = patchDefinesOf(doc, opts.parser);
   const jobs = new Map<string, Job>();
   const units: Unit[] = [];
 
@@ -231,6 +270,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       changes: [],
       findings: [],
       assumptions: new Set(),
+      unknown: new Map(),
       run: new Set(),
       changed: new Set(),
     };
@@ -249,6 +289,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const hunkSlot = (path: string | null, h: Hunk) => `${path}\0${h.oldStart}\0${h.newStart}\0${h.lines.length ? bodyLine(h.lines[0]) : ''}`;
 
   // 1. The series, in order, each patch against the tree the previous ones produced.
+  let budgetCut = false;
   let cur: ReadonlyMap<string, string> | undefined = base?.texts;
   const pending: Job[] = [];
   for (const p of doc.patches) {
@@ -258,19 +299,39 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       for (const js of fileJobs) for (const j of js) if (isInterpreted(j.path)) pending.push(markHunkOnly(j, 'no kernel tree: hunk-only mode'));
       continue;
     }
-    const res = applySeries(cur, [{ ...p, index: 0 }]);
+    const res = applySeries(cur, [{ ...p, index: 0 }], hasTime);
     const post = new Map(cur);
     for (const [k, v] of res.files) post.set(k, v);
     const unit: Unit = { pre: cur === base.texts ? baseSide(base, factory, opts.scenarios) : factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
     unit.post.cache = opts.runCache;
     units.push(unit);
+    let outOfTime = 0;
     for (const f of res.failed) {
       const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
-      if (j && isInterpreted(j.path)) pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
+      if (j && isInterpreted(j.path)) {
+        for (const name of failedHunkFunctions(unit, j)) (unit.failed ??= new Map()).set(name, `${j.path} ${atHeader(j.hunk)}`);
+        // Out of time: not a hunk that does not fit, and no time to rebuild it either.
+        if (f.reason === OUT_OF_TIME) {
+          markHunkOnly(j, 'not analysed: time budget exhausted before it was applied');
+          outOfTime++;
+          continue;
+        }
+        pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
+      }
+      if (j && f.reason === OUT_OF_TIME) {
+        outOfTime++;
+        continue;
+      }
       if (j) problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
     }
+    if (outOfTime) {
+      budgetCut = true;
+      problems.push({ message: `time budget exhausted while applying the series: ${outOfTime} hunk(s) not applied or analysed`, severity: 'warning' });
+    }
     placeApplied(unit, fileJobs, p, res.applied);
-    cur = post;
+    // A patch that changed no file leaves the tree as it was: the next patch's pre-image
+    // stays the base's (and its memoised runs) instead of a copy simulated anew.
+    if (res.files.size) cur = post;
   }
 
   // 2. Quoted hunks: share the analysis of an identical hunk of the series, else apply alone.
@@ -353,7 +414,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     });
     // A hunk inside a function it does not contain whole: graft its change onto the reference.
     if (r.partial.length) {
-      const g = graftHunk(j.hunk, j.key, r.partial[0], factory.image(ref.texts, pre, undefined, fallback).image, factory.image(ref.texts, post, undefined, fallback).image, factory, (n) => modelledBy(n)?.kind !== 'boundary');
+      const g = graftHunk(j.hunk, j.key, r.partial[0], factory.image(ref.texts, pre, undefined, fallback, true).image, factory.image(ref.texts, post, undefined, fallback, true).image, factory, (n) => modelledBy(n)?.kind !== 'boundary');
       if (g) {
         pre.set(g.target, g.before);
         post.set(g.target, g.after);
@@ -365,16 +426,22 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       }
     }
     if (!r.pre.size && !r.post.size && !j.graftTarget) continue;
-    const unit: Unit = { pre: factory.image(ref.texts, pre, undefined, fallback), post: factory.image(ref.texts, post, undefined, fallback), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
+    const unit: Unit = { pre: factory.image(ref.texts, pre, undefined, fallback, true), post: factory.image(ref.texts, post, undefined, fallback, true), jobs: [j], profile: ref.profile, constant: ref.constant, done: false };
     j.unit = unit;
     units.push(unit);
   }
 
   // 4. Simulate and attribute, unit by unit, within the time budget.
-  let partial = false;
+  let partial = budgetCut;
   const total = units.length * opts.scenarios.length;
   let done = 0;
   for (const u of units) {
+    // Nothing of the patch landed in an interpreted function: nothing to compare (a
+    // document of 5,000 patches that apply nowhere cost 1 GB simulating them; issue 16).
+    if (!u.jobs.length) {
+      u.done = true;
+      continue;
+    }
     if (!hasTime()) {
       partial = true;
       break;
@@ -391,6 +458,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const b = u.post.run([], u.profile, u.constant, () => false);
     if (a.size < opts.scenarios.length || b.size < opts.scenarios.length) partial = true;
     attribute(u, opts.scenarios, a, b);
+    if (hasTime()) ablateFindings(u, opts.scenarios, factory);
     u.pre.dropTraces();
     u.post.dropTraces();
     u.done = true;
@@ -406,7 +474,9 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       if (hunks.length) files.push({ path: fd.newPath ?? fd.oldPath ?? '(unknown file)', hunks });
     });
   }
-  const newErrors = files.reduce((n, f) => n + f.hunks.reduce((m, h) => m + h.findings.filter((x) => x.status === 'new' && x.severity === 'error').length, 0), 0);
+  // One newly broken invariant is one count wherever it is shown (CLI, status bar,
+  // Problems): distinct check codes per hunk, not scenarios.
+  const newErrors = files.reduce((n, f) => n + f.hunks.reduce((m, h) => m + new Set(h.findings.filter((x) => x.status === 'new' && x.severity === 'error').map((x) => x.code)).size, 0), 0);
   const profile = (base ?? reference)?.profile;
   const result: ReviewResult = {
     files,
@@ -420,6 +490,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     scenarios: { count: opts.scenarios.length, source: opts.scenarioSource },
     partial,
     newErrors,
+    unknownScenarios: new Set(files.flatMap((f) => f.hunks.flatMap((h) => (h.unknown ?? []).map((x) => x.scenario)))).size,
   };
   return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(reference?.files ?? [])], cur, opts.scenarios);
 }
@@ -456,6 +527,46 @@ function chooseReference(doc: PatchDocument, text: string, opts: ReviewOptions):
 
 /** A hunk's `@@ -a,b +c,d @@`, without its section text. */
 const atHeader = (h: Hunk) => h.header.replace(/ @@.*/, ' @@');
+
+/**
+ * The object-like `#define NAME value` lines the document's hunks add (`+` lines, outside
+ * quotes of other hunks too), as one parsed file for hunk-only images
+ * (ImageFactory.patchDefines); undefined when there are none. Function-like macros and
+ * continued lines are left out: only constants are wanted here.
+ */
+function patchDefinesOf(doc: PatchDocument, parser: CParser): SourceFile | undefined {
+  const defs = new Map<string, string>();
+  for (const p of doc.patches) {
+    for (const fd of p.files) {
+      for (const h of fd.hunks) {
+        for (const l of h.lines) {
+          if (l.kind !== '+') continue;
+          const m = /^\s*#\s*define\s+([A-Za-z_]\w*)\s+([^\\/]*?)\s*(?:\/\*.*)?$/.exec(l.text);
+          if (m && m[2] && !defs.has(m[1])) defs.set(m[1], m[2]);
+        }
+      }
+    }
+  }
+  if (!defs.size) return undefined;
+  return new SourceFile('(patch #defines)', [...defs].map(([n, v]) => `#define ${n} ${v}`).join('\n') + '\n', parser);
+}
+
+/**
+ * The functions a hunk that did not apply was aimed at: those of the pre-image overlapping
+ * its `-` range, and the one its `@@` section names. Conservative on purpose: a scenario
+ * entering any of them runs code the patch meant to change.
+ */
+function failedHunkFunctions(unit: Unit, j: Job): string[] {
+  const names = new Set<string>();
+  const f = j.path ? unit.pre.files.get(j.path) : undefined;
+  const lo = j.hunk.oldStart;
+  const hi = j.hunk.oldStart + Math.max(j.hunk.oldLines, 1) - 1;
+  if (f) for (const e of f.functions.values()) if (e.startRow + 1 <= hi && e.endRow + 1 >= lo) names.add(e.name);
+  const section = /@@[^@]*@@\s*(.*)$/.exec(j.hunk.header)?.[1] ?? '';
+  const named = /\b([A-Za-z_]\w*)\s*\(/.exec(section)?.[1];
+  if (named) names.add(named);
+  return [...names];
+}
 
 function markHunkOnly(j: Job, note: string): Job {
   j.mode = 'hunk-only';
@@ -624,7 +735,7 @@ function featureUnits(pending: readonly Job[], rebuilt: ReadonlyMap<Job, ReturnT
         if (r.partial.length && !placed) j.assumptions.add(`${r.partial[0]}() is only partly in this hunk and its context is not in the reference tree: this hunk's change is not simulated (a model stands in where one exists)`);
         j.assumptions.add(`simulated together with the hunks that add or reach this patch's new code: ${where}`);
       }
-      const unit: Unit = { pre: factory.image(ref.texts, pre), post: factory.image(postTexts, post, globals), jobs: members, profile: ref.profile, constant: ref.constant, done: false };
+      const unit: Unit = { pre: factory.image(ref.texts, pre, undefined, undefined, true), post: factory.image(postTexts, post, globals, undefined, true), jobs: members, profile: ref.profile, constant: ref.constant, done: false };
       for (const j of members) j.unit = unit;
       out.push(unit);
     }
@@ -758,8 +869,29 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
       if (ra.outcome.inconclusive) j.assumptions.add(`${s.id} before: inconclusive (${ra.outcome.inconclusive})`);
       if (rb.outcome.inconclusive) j.assumptions.add(`${s.id} after: inconclusive (${rb.outcome.inconclusive})`);
     }
+    // A patch half-applied: a scenario running a function one of its failed hunks aimed at
+    // would compare the base with a tree the patch never produces.
+    const blocked = u.failed ? [...entered].find((f) => u.failed!.has(f)) : undefined;
+    if (blocked) {
+      const reason = `hunk ${u.failed!.get(blocked)} of this patch did not apply and ${blocked}() runs in this scenario: the after side would be the patch half-applied`;
+      for (const j of ran.length ? ran : u.jobs.slice(0, 1)) j.unknown.set(s.id, { side: 'after', reason });
+      continue;
+    }
+    // An unknown is never a result: a side that went past an unknown or was cut by a bound
+    // gives no change row, no finding (new, fixed or still) and no exit status; the hunks
+    // that ran say "cannot tell" instead (issue 13, ARCHITECTURE.md "Invariants").
+    const ua = unknownReason(ra.outcome);
+    const ub = unknownReason(rb.outcome);
+    if (ua || ub) {
+      const side = ua && ub ? 'both' : ua ? 'before' : 'after';
+      const reason = ub && !ua ? ub : ua!;
+      // Nothing of the patch ran in this scenario: the first hunk of the unit carries it,
+      // so the unknown is still visible somewhere.
+      for (const j of ran.length ? ran : u.jobs.slice(0, 1)) j.unknown.set(s.id, { side, reason });
+      continue;
+    }
     const findings = diffFindings(s.id, ra.outcome, rb.outcome);
-    const probe = changesFor(s.id, ra, rb, undefined);
+    const probe = changesFor(s.id, ra, rb, undefined, !s.request.aio);
     // Broken before and after in a scenario that ran a hunk's changed lines: the change did not help.
     const hitChanged = (lines: Record<string, number[]>, path: string | null, set: Set<number>) => !!path && (lines[path] ?? []).some((l) => set.has(l));
     const stillCodes = rb.outcome.findings.filter((f) => ra.outcome.findings.some((x) => x.code === f.code));
@@ -789,13 +921,85 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
       const step = d?.step ?? decidingStep(rb.trace, j.path ?? '', range(j.postRange)) ?? decidingStep(ra.trace, j.path ?? '', range(j.preRange));
       // Before-side lines are pre-image lines: say so, they differ from the post-image's.
       const why = step ? `${d?.side === 'before' ? 'before: ' : ''}${stepText(step)}` : undefined;
-      const ch = changesFor(s.id, ra, rb, why);
+      const ch = changesFor(s.id, ra, rb, why, !s.request.aio);
       for (const c of ch) if (c.field === 'fallback' && rb.outcome.fallbackReason) c.why = `${c.why ? `${c.why}; ` : ''}${rb.outcome.fallbackReason}`;
       j.changes.push(...ch);
       j.findings.push(...findings);
       j.changed.add(s.id);
       j.run.add(s.id);
       if (!j.deciding && step) j.deciding = { file: step.file, line: step.line, text: step.text, side: d?.side ?? (decidingStep(rb.trace, j.path ?? '', range(j.postRange)) === step ? 'after' : 'before') };
+    }
+  }
+}
+
+/**
+ * The post image's text of `j.path` with hunk `j` taken back out (its `+` lines dropped,
+ * its `-` lines restored, the tree's own context kept): the patch minus this hunk.
+ * Undefined when the hunk's place in the post image is not known exactly.
+ */
+function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
+  if (j.mode !== 'applied' || !j.path || !j.postRange) return undefined;
+  const text = u.post.texts.get(j.path);
+  if (text === undefined) return undefined;
+  const lines = text.split('\n');
+  const out: string[] = lines.slice(0, j.postRange[0] - 1);
+  let at = j.postRange[0] - 1;
+  for (const l of j.hunk.lines) {
+    if (l.kind === ' ') out.push(lines[at++]);
+    else if (l.kind === '+') at++;
+    else if (l.kind === '-') out.push(l.text);
+  }
+  if (at > lines.length) return undefined;
+  out.push(...lines.slice(at));
+  const texts = new Map(u.post.texts);
+  texts.set(j.path, out.join('\n'));
+  return texts;
+}
+
+/**
+ * Cause, not first divergence (issue 13 §3), for invariants: a finding (newly broken or
+ * fixed) placed on several hunks of a unit is re-decided by ablation — the scenario is
+ * re-run on the post image minus one hunk; a hunk whose removal makes the finding go
+ * away is a cause. The finding then stays on its cause(s) only, each naming the other
+ * hunks it was seen on (`alsoIn`), so one broken invariant is one report. When no single
+ * hunk's removal computably clears it (causes that need each other, or re-runs that
+ * cannot tell), the finding stays where it was.
+ */
+function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory): void {
+  const byKey = new Map<string, Job[]>();
+  for (const j of u.jobs) {
+    for (const f of j.findings) {
+      if (f.status === 'still') continue;
+      const k = `${f.scenario}\0${f.code}\0${f.status}`;
+      const js = byKey.get(k) ?? [];
+      if (!js.includes(j)) js.push(j);
+      byKey.set(k, js);
+    }
+  }
+  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  for (const [k, owners] of byKey) {
+    if (owners.length < 2) continue;
+    const [scenario, code, status] = k.split('\0');
+    const s = byId.get(scenario);
+    if (!s) continue;
+    const causes = owners.filter((j) => {
+      // A hunk is a cause only when its removal computably clears the finding: a re-run
+      // that cannot tell (the hunk declares what others use) decides nothing.
+      const texts = withoutHunk(u, j);
+      if (!texts) return false;
+      const r = factory.image(texts).run([s], u.profile, u.constant, () => true).get(scenario);
+      if (!r || unknownReason(r.outcome)) return false;
+      const has = r.outcome.findings.some((f) => f.code === code);
+      return status === 'new' ? !has : has;
+    });
+    if (!causes.length || causes.length === owners.length) continue;
+    for (const j of owners) {
+      if (causes.includes(j)) {
+        // Findings objects are shared between the hunks they were pushed to: copy, then mark.
+        j.findings = j.findings.map((f) => (f.scenario === scenario && f.code === code && f.status === status ? { ...f, alsoIn: owners.filter((o) => o !== j).map((o) => o.key) } : f));
+      } else {
+        j.findings = j.findings.filter((f) => !(f.scenario === scenario && f.code === code && f.status === status));
+      }
     }
   }
 }
@@ -883,6 +1087,25 @@ function unitIndex(u: Unit): UnitIndex {
   return index;
 }
 
+/**
+ * Why a run's outcome is not behaviour, or undefined when it is: cut by a bound
+ * (`inconclusive`) or past an unknown (`unknowns`, see Interpreter.unknown()).
+ */
+export function unknownReason(o: Outcome): string | undefined {
+  if (o.inconclusive) return `inconclusive: ${o.inconclusive}`;
+  if (o.unknowns?.length) return o.unknowns[0] + (o.unknowns.length > 1 ? ` (and ${o.unknowns.length - 1} more)` : '');
+  return undefined;
+}
+
+/** `cannot tell for N scenarios: <most common reason>` for summaries, or '' when none. */
+function cannotTell(unknown: ReadonlyMap<string, { reason: string }>): string {
+  if (!unknown.size) return '';
+  const by = new Map<string, number>();
+  for (const { reason } of unknown.values()) by.set(reason, (by.get(reason) ?? 0) + 1);
+  const [top] = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return `cannot tell for ${unknown.size} scenario${unknown.size === 1 ? '' : 's'}: ${top[0]}${by.size > 1 ? ` (and ${by.size - 1} other reason${by.size > 2 ? 's' : ''})` : ''}`;
+}
+
 function toReview(j: Job): HunkReview {
   const src = j.aliasOf ?? j;
   const h = j.hunk;
@@ -897,8 +1120,12 @@ function toReview(j: Job): HunkReview {
   const about = new Set([...newCodes, ...fixed]);
   const findings = src.findings.filter((f) => f.status !== 'still' || about.has(f.code));
   const still = [...new Set(findings.filter((f) => f.status === 'still').map((f) => f.code))];
+  // Scenarios whose both sides are behaviour: the denominator of every count shown.
+  let known = 0;
+  for (const id of src.run) if (!src.unknown.has(id)) known++;
   let summary: string;
-  if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
+  if (src.note?.startsWith('not analysed: time budget')) summary = 'not analysed: time budget exhausted';
+  else if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
   else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
   else if (!src.unit.done) summary = 'not analysed: time budget exhausted';
   else if (!src.run.size) {
@@ -908,15 +1135,14 @@ function toReview(j: Job): HunkReview {
       ? `modelled, not interpreted: ${modelled.join(', ')} (a TypeScript model stands in for this C, so this change is not simulated)`
       : `no write-path change: no scenario runs ${src.functions.join(', ') || 'this code'}`;
   }
-  else if (!src.changed.size) summary = `no write-path change in ${src.run.size} scenarios`;
+  else if (!src.changed.size) summary = `no write-path change in ${known} scenarios`;
   else {
     const parts = [...counts].map(([g, n]) => `${g} ×${n}`);
-    summary = `${src.changed.size}/${src.run.size} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
+    summary = `${src.changed.size}/${known} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
   }
   if (still.length) summary += `; still broken: ${still.join(', ')}`;
-  // Outcomes that rest on a function nobody could run deserve a warning in the summary.
-  const unknown = [...new Set([...src.assumptions].flatMap((a) => /^(\w+)\(\): no C and no model/.exec(a)?.[1] ?? []))];
-  if (unknown.length && src.changed.size) summary += `; depends on unknown ${unknown.map((u) => `${u}()`).join(', ')}`;
+  const unknownText = cannotTell(src.unknown);
+  if (unknownText) summary = known || src.changed.size ? `${summary}; ${unknownText}` : unknownText;
   if (src.mode === 'hunk-only' && src.unit) summary = `hunk-only: ${summary}`;
   return {
     header: h.header,
@@ -931,6 +1157,7 @@ function toReview(j: Job): HunkReview {
     assumptions: [...src.assumptions],
     scenariosRun: src.run.size,
     scenariosChanged: src.changed.size,
+    ...(src.unknown.size ? { unknown: [...src.unknown].map(([scenario, u]) => ({ scenario, ...u })) } : {}),
     summary,
     ...(src.deciding ? { deciding: src.deciding } : {}),
     key: j.key,

@@ -1,4 +1,4 @@
-import type { CFunction, CodeImage } from '../interp/interpreter';
+import type { CFunction, CMacro, CodeImage } from '../interp/interpreter';
 import type { PreprocConfig } from '../syntax/preproc';
 import type { KernelProfile } from '../model/profiles';
 import type { ScenarioResult } from '../engine/outcome';
@@ -48,6 +48,30 @@ class RecordingImage implements CodeImage {
     if (!this.deps.has(k)) this.deps.set(k, g === undefined ? '' : JSON.stringify(g));
     return g;
   }
+
+  // The tree's header code: recorded like the image's own C, so a run is reused only over
+  // the same headers (another tree's may define the same name differently).
+  lookupHeaderFunction(name: string): CFunction | undefined {
+    const fn = this.inner.lookupHeaderFunction?.(name);
+    const k = `h:${name}`;
+    if (!this.deps.has(k)) this.deps.set(k, fingerprint(fn));
+    return fn;
+  }
+
+  lookupHeaderMacro(name: string): CMacro | undefined {
+    const m = this.inner.lookupHeaderMacro?.(name);
+    const k = `d:${name}`;
+    if (!this.deps.has(k)) this.deps.set(k, macroKey(m));
+    return m;
+  }
+
+  expandHeaderMacro(m: CMacro, args: readonly string[]): CFunction | undefined {
+    return this.inner.expandHeaderMacro?.(m, args);
+  }
+}
+
+function macroKey(m: CMacro | undefined): string {
+  return m === undefined ? '' : `${m.path}:${m.line}(${m.params?.join(',') ?? ''})`;
 }
 
 /** Does `image` answer every recorded lookup the way the recorded run's image did? */
@@ -56,6 +80,8 @@ function sameAnswers(deps: Deps, image: CodeImage): boolean {
     const name = k.slice(2);
     let now: string;
     if (k[0] === 'f') now = fingerprint(image.lookupFunction(name));
+    else if (k[0] === 'h') now = fingerprint(image.lookupHeaderFunction?.(name));
+    else if (k[0] === 'd') now = macroKey(image.lookupHeaderMacro?.(name));
     else if (k[0] === 'm') {
       const m = image.lookupMacro(name);
       now = m === undefined ? '' : `=${m}`;

@@ -20,8 +20,16 @@ export interface ReviewResult {
   scenarios: { count: number; source: string };
   /** True when the time budget ran out: hunks after that point are not annotated. */
   partial: boolean;
-  /** Number of error-severity findings newly broken by the patch (CLI exit status). */
+  /**
+   * Error-severity invariants newly broken by the patch, counted once per hunk and check
+   * (however many scenarios show it); exit status 1 when non-zero.
+   */
   newErrors: number;
+  /**
+   * Distinct scenarios that some hunk cannot tell about (HunkReview.unknown): never
+   * counted as changes or findings; `review --strict` fails on them.
+   */
+  unknownScenarios: number;
 }
 
 export interface FileReview {
@@ -52,6 +60,11 @@ export interface HunkFinding {
    * sides in a scenario that ran this hunk's changed lines — the change did not help there.
    */
   status: 'new' | 'fixed' | 'still';
+  /**
+   * Keys (`HunkReview.key`) of the other hunks this finding was seen on: re-running the
+   * scenario without each showed this hunk is its cause and they are not (ablation).
+   */
+  alsoIn?: string[];
 }
 
 /** How a hunk was analysed. */
@@ -81,6 +94,13 @@ export interface HunkReview {
   scenariosRun: number;
   /** Distinct scenarios with a change attributed to this hunk. */
   scenariosChanged: number;
+  /**
+   * Scenarios that ran this hunk's code but cannot be compared: on `side` the run went
+   * past an unknown (a callee with no C and no model, an undeclared identifier, C not
+   * executed) or was cut by a bound. They contribute no change and no finding; absent
+   * when there are none.
+   */
+  unknown?: Array<{ scenario: string; side: 'before' | 'after' | 'both'; reason: string }>;
   /** One line, for CodeLens and text output. */
   summary: string;
   /**

@@ -35,6 +35,8 @@ export interface MacroDef {
   params?: string[];
   body: string;
   row: number;
+  /** False when its `#if…` guard is false under the preprocessor config. */
+  active?: boolean;
 }
 
 /**
@@ -135,7 +137,7 @@ export class SourceFile {
           break;
         case 'preproc_def':
         case 'preproc_function_def':
-          this.addMacro(child);
+          this.addMacro(child, active);
           break;
         case 'declaration':
           this.addGlobal(child);
@@ -200,12 +202,14 @@ export class SourceFile {
     this.lowered.delete(name);
   }
 
-  private addMacro(node: Node): void {
+  private addMacro(node: Node, active: boolean): void {
     const name = node.childForFieldName('name')?.text;
     if (!name) return;
+    const existing = this.macros.get(name);
+    if (existing && existing.active !== false && !active) return; // keep the active alternative
     const params = node.childForFieldName('parameters')?.namedChildren.map((p) => p?.text ?? '');
     const body = (node.childForFieldName('value')?.text ?? '').replace(/\\\n/g, ' ').trim();
-    this.macros.set(name, { name, params, body, row: node.startPosition.row });
+    this.macros.set(name, { name, params, body, row: node.startPosition.row, active });
   }
 
   private addGlobal(node: Node): void {

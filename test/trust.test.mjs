@@ -1,0 +1,173 @@
+// Issue 13, "an unknown is never a result": a scenario whose before or after run went
+// past code nobody can answer (a callee with no C and no model, an undeclared identifier)
+// gives no change row and no finding, never sets exit status 1, and is reported as
+// "cannot tell" with its reason. Patches are made at test time from the fetched 6.12
+// tree; nothing of the kernel is committed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, kernel, kernelDiff, kernelDir, need, parser, ROOT, toBase } from './helpers.mjs';
+
+const FILE = 'fs/ext4/file.c';
+
+/** A unified diff of `FILE` in `tree` against the same file with `edit` applied to its text. */
+function patchOf(t, tree, edit) {
+  const before = readFileSync(join(tree, FILE), 'utf8');
+  const after = edit(before);
+  assert.notEqual(after, before, 'the edit changes the file');
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-trust-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'after.c'), after);
+  const r = spawnSync('diff', ['-u', '--label', `a/${FILE}`, '--label', `b/${FILE}`, join(tree, FILE), join(dir, 'after.c')], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  const file = join(dir, 'edit.patch');
+  writeFileSync(file, r.stdout);
+  return { text: r.stdout, file };
+}
+
+async function review(text, base) {
+  return api.reviewPatch(text, { parser: await parser(), base, scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' }).result;
+}
+
+const allHunks = (r) => r.files.flatMap((f) => f.hunks);
+
+test('a call to a function with no C and no model: cannot tell, no change, no finding, exit 0', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  // The decision ext4_dio_write_checks() takes from ext4_overwrite_io() now comes from a
+  // helper this tree has no C for: every DIO scenario's after side runs past an unknown.
+  const { text, file } = patchOf(t, tree, (c) => c.replace('overwrite = ext4_overwrite_io(inode, offset, count, unwritten);', 'overwrite = ext4_overwrite_io_elsewhere(inode, offset, count, unwritten);'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const [h] = allHunks(r);
+  assert.ok(h.unknown?.length > 10, `${h.unknown?.length} scenarios cannot tell`);
+  assert.ok(h.unknown.every((u) => u.side === 'after' && /ext4_overwrite_io_elsewhere\(\): no C and no model/.test(u.reason)), JSON.stringify(h.unknown[0]));
+  assert.equal(h.changes.length, 0, 'no change row from an unknown run');
+  assert.equal(h.findings.length, 0, 'no finding from an unknown run');
+  assert.equal(h.scenariosChanged, 0);
+  assert.match(h.summary, /cannot tell for \d+ scenarios: ext4_overwrite_io_elsewhere\(\): no C and no model/);
+  assert.doesNotMatch(h.summary, /fixes|breaks|scenarios change/);
+  assert.equal(r.newErrors, 0);
+  assert.equal(r.unknownScenarios, h.unknown.length);
+  // Buffered scenarios never reach the call: they stay known and unchanged.
+  assert.ok(h.scenariosRun > h.unknown.length || h.unknown.length === h.scenariosRun);
+
+  const cli = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'review', file, '--kernel', tree, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(cli.status, 0, cli.stderr);
+  const j = JSON.parse(cli.stdout);
+  assert.equal(j.unknownScenarios, h.unknown.length, 'the JSON carries the unknowns under their own key');
+  assert.deepEqual(allHunks(j)[0].unknown.map((u) => u.scenario), h.unknown.map((u) => u.scenario));
+});
+
+test('an undeclared identifier in a condition: cannot tell, not "assumed 0" behaviour', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  // `ext4_unaligned_io_enabled` is declared nowhere: the interpreter cannot evaluate the
+  // condition, so whether the exclusive lock is taken is not known.
+  const { text } = patchOf(t, tree, (c) => c.replace('overwrite = ext4_overwrite_io(inode, offset, count, unwritten);', 'overwrite = ext4_unaligned_io_enabled && ext4_overwrite_io(inode, offset, count, unwritten);'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const [h] = allHunks(r);
+  assert.ok(h.unknown?.length, 'some scenarios cannot tell');
+  assert.ok(h.unknown.every((u) => /identifier ext4_unaligned_io_enabled unknown/.test(u.reason)), h.unknown[0]?.reason);
+  assert.equal(h.changes.length + h.findings.length, 0);
+});
+
+test('the same edit, spelled with a function the tree has: a real change is still reported', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  // Control for the tests above: overwrite forced false is computed behaviour (every
+  // overwrite DIO now takes i_rwsem exclusive), so the rule must not hide it.
+  const { text } = patchOf(t, tree, (c) => c.replace('overwrite = ext4_overwrite_io(inode, offset, count, unwritten);', 'overwrite = false && ext4_overwrite_io(inode, offset, count, unwritten);'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const [h] = allHunks(r);
+  assert.equal(h.unknown, undefined);
+  assert.ok(h.changes.some((c) => c.field === 'lockAcrossIo' && c.before === 'shared' && c.after === 'exclusive'), h.summary);
+});
+
+test('behaviour, not spelling: dropping IOMAP_DIO_FORCE_WAIT changes waits only where a request could stop waiting (AIO)', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  const { text } = patchOf(t, tree, (c) => c.replace(/\n\t\t\*dio_flags = IOMAP_DIO_FORCE_WAIT;/, '\n'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const waits = allHunks(r).flatMap((h) => h.changes).filter((c) => c.field === 'waits');
+  const scenarios = api.defaultMatrix();
+  const aio = new Set(scenarios.filter((s) => s.request.aio).map((s) => s.id));
+  assert.ok(waits.some((c) => aio.has(c.scenario)), 'an AIO scenario stops waiting');
+  // __iomap_dio_rw(): wait_for_completion = is_sync_kiocb(iocb) || FORCE_WAIT.
+  assert.deepEqual(waits.filter((c) => !aio.has(c.scenario)).map((c) => `${c.scenario}: ${c.before} → ${c.after}`), []);
+});
+
+test('finding a tree: the real 6.1 → 6.12 diff applies to 6.1, and in reverse to 6.12 (whose reverse-applied texts are 6.1\'s)', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const k61 = await kernel('6.1');
+  const k612 = await kernel('6.12');
+  const files = ['fs/ext4/file.c', 'fs/ext4/inode.c'];
+  const doc = api.parsePatchDocument(kernelDiff(kernelDir('6.1'), kernelDir('6.12'), files));
+  const c61 = { name: '6.1', texts: k61.texts };
+  const c612 = { name: '6.12', texts: k612.texts };
+  const fwd = api.findTree(doc, [c612, c61]);
+  assert.equal(fwd?.tree, c61);
+  assert.equal(fwd.direction, 'forward');
+  assert.match(fwd.why, /applies to the cached 6\.1 tree/);
+  const rev = api.findTree(doc, [c612]);
+  assert.equal(rev?.direction, 'reverse');
+  for (const f of files) assert.ok(rev.texts.get(f) === k61.texts.get(f), `${f}: 6.12 minus the series is 6.1`);
+  assert.match(rev.why, /already contains this series/);
+  // A patch none of the trees takes.
+  const bogus = api.parsePatchDocument(['--- a/fs/ext4/file.c', '+++ b/fs/ext4/file.c', '@@ -1,3 +1,3 @@', ' no such', '-line in', '+any tree', ' at all', ''].join('\n'));
+  assert.equal(api.findTree(bogus, [c612, c61]), undefined);
+});
+
+test('cause, not first divergence: the real 6.1 → 6.12 diff reports its newly broken nowait-blocks once, at the hunk whose removal clears it', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const diff = kernelDiff(kernelDir('6.1'), kernelDir('6.12'));
+  const r = await review(diff, toBase(await kernel('6.1')));
+  const hunks = allHunks(r);
+  const at = hunks.filter((h) => h.findings.some((f) => f.status === 'new' && f.code === 'nowait-blocks'));
+  assert.equal(at.length, 1, at.map((h) => `${h.line} ${h.functions}`).join('; '));
+  const [cause] = at;
+  const f = cause.findings.find((x) => x.code === 'nowait-blocks');
+  assert.ok(f.alsoIn?.length >= 1, 'the other hunks it showed on are named');
+  for (const k of f.alsoIn) assert.ok(hunks.some((h) => h.key === k) && k !== cause.key);
+  // The ablation's claim, checked independently: the series without the cause hunk does
+  // not break nowait-blocks in those scenarios.
+  const lines = diff.split('\n');
+  const start = cause.docLine;
+  let end = start + 1;
+  while (end < lines.length && !/^(@@ |--- |\+\+\+ )/.test(lines[end])) end++;
+  // Drop the hunk's changes: '-' lines become context, '+' lines disappear.
+  const without = [...lines.slice(0, start), lines[start].replace(/^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/, (_m, a, b) => `@@ -${a},${b ?? 1} +${a},${b ?? 1} @@`), ...lines.slice(start + 1, end).flatMap((l) => (l.startsWith('+') ? [] : l.startsWith('-') ? [` ${l.slice(1)}`] : [l])), ...lines.slice(end)].join('\n');
+  const r2 = await review(without, toBase(await kernel('6.1')));
+  assert.ok(!allHunks(r2).some((h) => h.findings.some((x) => x.status === 'new' && x.code === 'nowait-blocks')), 'without the cause hunk, nowait-blocks is not newly broken');
+  // Counts agree: one hunk, one check.
+  assert.equal(r.newErrors, new Set(hunks.flatMap((h) => h.findings.filter((x) => x.status === 'new' && x.severity === 'error').map((x) => `${h.key} ${x.code}`))).size);
+});
+
+test('review --strict fails on scenarios that cannot tell; --changed-only lists only hunks with something to say', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  const { file } = patchOf(t, tree, (c) => c.replace('overwrite = ext4_overwrite_io(inode, offset, count, unwritten);', 'overwrite = ext4_overwrite_io_elsewhere(inode, offset, count, unwritten);'));
+  const cli = (...a) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'review', file, '--kernel', tree, ...a], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.equal(cli().status, 0);
+  const strict = cli('--strict');
+  assert.equal(strict.status, 1);
+  assert.match(strict.stderr, /--strict: \d+ scenario\(s\) cannot tell/);
+  const text = cli('--changed-only').stdout;
+  assert.match(text, /cannot tell for \d+ scenario/);
+});
+
+test('review without --kernel finds the cached tree the series applies to (the real 6.1 → 6.12 diff: 6.1)', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-find-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'real.diff');
+  writeFileSync(file, kernelDiff(kernelDir('6.1'), kernelDir('6.12')));
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'review', file, '--format', 'json', '--scenarios', 'core'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  assert.ok(r.status === 0 || r.status === 1, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.match(j.kernel.version, /^6\.1\./);
+  assert.ok(j.problems.some((p) => /series applies to the cached 6\.1(\.\d+)? tree/.test(p.message)), JSON.stringify(j.problems.slice(0, 3)));
+  assert.ok(allHunks(j).every((h) => h.mode !== 'hunk-only'), 'reviewed against the tree, not hunk-only');
+});
