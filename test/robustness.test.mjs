@@ -324,3 +324,13 @@ test('a file diff with no hunks changes nothing (it used to rewrite the file: 5,
   const moved = api.applySeries(base, rename.patches);
   assert.equal(moved.files.get('fs/ext4/inode2.c'), base.get('fs/ext4/inode.c'));
 });
+
+test('finding a tree honours the time budget: a series cut short while applying is no match (the --short fuzz sentinel "2.5 MB of repeated real hunks" took over 20 s)', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const diff = api.parsePatchDocument(kernelDiff(kernelDir('6.1'), kernelDir('6.12')));
+  const k61 = await kernel('6.1');
+  let calls = 0;
+  // Out of time after 3 checks: the series that applies to 6.1 in full is not matched.
+  assert.equal(api.findTree(diff, [{ name: '6.1', texts: k61.texts }], undefined, () => ++calls <= 3), undefined);
+  assert.ok(api.findTree(diff, [{ name: '6.1', texts: k61.texts }])?.direction === 'forward');
+});

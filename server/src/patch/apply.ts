@@ -136,6 +136,12 @@ function applyFile(
     else usable.push(k);
   });
   if (p.quoted || fd.binary) return;
+  // Out of time before this file diff: not even its split (each costs the file's size, and
+  // a series can repeat the same file diff thousands of times).
+  if (!hasTime()) {
+    for (const k of usable) fail(job, k, OUT_OF_TIME);
+    return;
+  }
   const start = startingContent(tree, fd);
   if (typeof start !== 'string') {
     for (const k of usable) fail(job, k, start.reason);

@@ -68,10 +68,10 @@ function reverseSeries(patches: readonly Patch[]): Patch[] {
  * to with every hunk on a file the tree holds, else the first it applies to in reverse.
  * `maxFuzzOffset` bounds how far (in lines) a hunk may have moved for the match to count
  * (jsdiff also tolerates a little context fuzz, see patch/apply.ts). Undefined when no
- * tree takes the whole series either way, or the series touches none of the trees' files.
- * Pure: no I/O.
+ * tree takes the whole series either way, the series touches none of the trees' files, or
+ * `hasTime` ran out while applying (a 2.5 MB series of repeated hunks). Pure: no I/O.
  */
-export function findTree<T extends CandidateTree>(doc: PatchDocument, trees: readonly T[], maxFuzzOffset = 400): TreeMatch<T> | undefined {
+export function findTree<T extends CandidateTree>(doc: PatchDocument, trees: readonly T[], maxFuzzOffset = 400, hasTime: () => boolean = () => true): TreeMatch<T> | undefined {
   const series = seriesOf(doc);
   if (!series.length) return undefined;
   const tryTree = (tree: T, direction: 'forward' | 'reverse'): TreeMatch<T> | undefined => {
@@ -82,8 +82,9 @@ export function findTree<T extends CandidateTree>(doc: PatchDocument, trees: rea
     // A quick reject first: the first hunk of every file diff alone. A series meant for
     // another tree fails there, before thousands of fuzzy whole-file searches.
     const firsts = patches.map((p) => ({ ...p, files: p.files.map((fd) => ({ ...fd, hunks: fd.hunks.slice(0, 1) })) }));
-    if (applySeries(tree.texts, firsts).failed.length) return undefined;
-    const r = applySeries(tree.texts, patches);
+    if (applySeries(tree.texts, firsts, hasTime).failed.length) return undefined;
+    // Under the review's time budget: a series cut short by it is no match (hunk-only then).
+    const r = applySeries(tree.texts, patches, hasTime);
     if (r.failed.length || r.applied.length !== hunks) return undefined;
     const maxOffset = Math.max(0, ...r.applied.map((a) => Math.abs(a.offset)));
     if (maxOffset > maxFuzzOffset) return undefined;

@@ -235,7 +235,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   let base = opts.base;
   if (!base && opts.candidates && !opts.profileOverride) {
     const trees = opts.candidates();
-    const match = findTree(doc, trees);
+    const match = findTree(doc, trees, undefined, hasTime);
     if (match) {
       const t = match.tree.load();
       // In reverse the pre-image is the tree minus the series: its C files are parsed anew.
