@@ -43,7 +43,7 @@ import {
 import { CHECKS, checkDocUrl } from '../review/checks';
 import { formatHunkComment, hunkForKey } from '../review/email';
 import { CHANGE_FIELDS, fieldText } from '../review/compare';
-import { groupChanges } from '../review/format';
+import { cannotTellText, groupChanges } from '../review/format';
 import type { BaseTree } from '../review/review';
 import type { ChangeField, HunkFinding, HunkReview, ReviewResult, ScenarioTrace } from '../review/types';
 import type { Scenario } from '../scenario/types';
@@ -248,14 +248,6 @@ function changeLine(g: { field: string; before: string; after: string; scenarios
  * review. The deciding C line is attached once per hunk (to its first diagnostic), so the
  * Problems panel does not repeat it under every row.
  */
-/** `cannot tell for N scenarios: <most common reason>` (review/types.ts HunkReview.unknown). */
-export function cannotTellText(unknown: NonNullable<HunkReview['unknown']>): string {
-  const by = new Map<string, number>();
-  for (const u of unknown) by.set(u.reason, (by.get(u.reason) ?? 0) + 1);
-  const [top] = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return `cannot tell for ${plural(unknown.length, 'scenario')}: ${top[0]}${by.size > 1 ? ` (and ${by.size - 1} other reason${by.size > 2 ? 's' : ''})` : ''}`;
-}
-
 export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const mk = (range: Range, severity: DiagnosticSeverity, code: string, message: string, related: DiagnosticRelatedInformation[] = []): Diagnostic => ({

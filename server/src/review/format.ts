@@ -41,6 +41,22 @@ export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRo
   return out.join('\n');
 }
 
+/**
+ * `cannot tell for N scenarios: <most common reason>` (HunkReview.unknown), for summaries,
+ * diagnostics and text; '' when there are none.
+ */
+export function cannotTellText(unknown: Iterable<{ reason: string }>): string {
+  const by = new Map<string, number>();
+  let n = 0;
+  for (const { reason } of unknown) {
+    by.set(reason, (by.get(reason) ?? 0) + 1);
+    n++;
+  }
+  if (!n) return '';
+  const [top] = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  return `cannot tell for ${n} scenario${n === 1 ? '' : 's'}: ${top[0]}${by.size > 1 ? ` (and ${by.size - 1} other reason${by.size > 2 ? 's' : ''})` : ''}`;
+}
+
 /** Group a hunk's changes by (field, before → after): one row per group, with its scenarios. */
 export function groupChanges(h: HunkReview): Array<{ field: string; before: string; after: string; scenarios: string[]; why?: string }> {
   const groups = new Map<string, { field: string; before: string; after: string; scenarios: string[]; why?: string }>();

@@ -20,6 +20,7 @@ import { eraReference } from './eraReference';
 import { joinSides } from './join';
 import type { HeaderCode } from '../kernel/headerCode';
 import { findTree } from './findTree';
+import { cannotTellText } from './format';
 import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -308,21 +309,17 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     let outOfTime = 0;
     for (const f of res.failed) {
       const j = fileJobs[f.fileIndex]?.[f.hunkIndex];
-      if (j && isInterpreted(j.path)) {
-        for (const name of failedHunkFunctions(unit, j)) (unit.failed ??= new Map()).set(name, `${j.path} ${atHeader(j.hunk)}`);
-        // Out of time: not a hunk that does not fit, and no time to rebuild it either.
-        if (f.reason === OUT_OF_TIME) {
-          markHunkOnly(j, 'not analysed: time budget exhausted before it was applied');
-          outOfTime++;
-          continue;
-        }
-        pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
-      }
-      if (j && f.reason === OUT_OF_TIME) {
+      if (!j) continue;
+      const interpreted = isInterpreted(j.path);
+      if (interpreted) for (const name of failedHunkFunctions(unit, j)) (unit.failed ??= new Map()).set(name, `${j.path} ${atHeader(j.hunk)}`);
+      // Out of time: not a hunk that does not fit, and no time to rebuild it either.
+      if (f.reason === OUT_OF_TIME) {
+        if (interpreted) markHunkOnly(j, 'not analysed: time budget exhausted before it was applied');
         outOfTime++;
         continue;
       }
-      if (j) problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
+      if (interpreted) pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
+      problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
     }
     if (outOfTime) {
       budgetCut = true;
@@ -871,10 +868,13 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     }
     // A patch half-applied: a scenario running a function one of its failed hunks aimed at
     // would compare the base with a tree the patch never produces.
+    // Nothing of the patch ran in this scenario: the unit's first hunk carries the
+    // unknown, so it is still visible somewhere.
+    const holders = ran.length ? ran : u.jobs.slice(0, 1);
     const blocked = u.failed ? [...entered].find((f) => u.failed!.has(f)) : undefined;
     if (blocked) {
       const reason = `hunk ${u.failed!.get(blocked)} of this patch did not apply and ${blocked}() runs in this scenario: the after side would be the patch half-applied`;
-      for (const j of ran.length ? ran : u.jobs.slice(0, 1)) j.unknown.set(s.id, { side: 'after', reason });
+      for (const j of holders) j.unknown.set(s.id, { side: 'after', reason });
       continue;
     }
     // An unknown is never a result: a side that went past an unknown or was cut by a bound
@@ -885,9 +885,7 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     if (ua || ub) {
       const side = ua && ub ? 'both' : ua ? 'before' : 'after';
       const reason = ub && !ua ? ub : ua!;
-      // Nothing of the patch ran in this scenario: the first hunk of the unit carries it,
-      // so the unknown is still visible somewhere.
-      for (const j of ran.length ? ran : u.jobs.slice(0, 1)) j.unknown.set(s.id, { side, reason });
+      for (const j of holders) j.unknown.set(s.id, { side, reason });
       continue;
     }
     const findings = diffFindings(s.id, ra.outcome, rb.outcome);
@@ -966,20 +964,19 @@ function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
  * cannot tell), the finding stays where it was.
  */
 function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory): void {
-  const byKey = new Map<string, Job[]>();
+  const byKey = new Map<string, { scenario: string; code: string; status: HunkFinding['status']; owners: Job[] }>();
   for (const j of u.jobs) {
     for (const f of j.findings) {
       if (f.status === 'still') continue;
       const k = `${f.scenario}\0${f.code}\0${f.status}`;
-      const js = byKey.get(k) ?? [];
-      if (!js.includes(j)) js.push(j);
-      byKey.set(k, js);
+      const g = byKey.get(k) ?? { scenario: f.scenario, code: f.code, status: f.status, owners: [] };
+      if (!g.owners.includes(j)) g.owners.push(j);
+      byKey.set(k, g);
     }
   }
   const byId = new Map(scenarios.map((s) => [s.id, s]));
-  for (const [k, owners] of byKey) {
+  for (const { scenario, code, status, owners } of byKey.values()) {
     if (owners.length < 2) continue;
-    const [scenario, code, status] = k.split('\0');
     const s = byId.get(scenario);
     if (!s) continue;
     const causes = owners.filter((j) => {
@@ -1097,15 +1094,6 @@ export function unknownReason(o: Outcome): string | undefined {
   return undefined;
 }
 
-/** `cannot tell for N scenarios: <most common reason>` for summaries, or '' when none. */
-function cannotTell(unknown: ReadonlyMap<string, { reason: string }>): string {
-  if (!unknown.size) return '';
-  const by = new Map<string, number>();
-  for (const { reason } of unknown.values()) by.set(reason, (by.get(reason) ?? 0) + 1);
-  const [top] = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return `cannot tell for ${unknown.size} scenario${unknown.size === 1 ? '' : 's'}: ${top[0]}${by.size > 1 ? ` (and ${by.size - 1} other reason${by.size > 2 ? 's' : ''})` : ''}`;
-}
-
 function toReview(j: Job): HunkReview {
   const src = j.aliasOf ?? j;
   const h = j.hunk;
@@ -1141,7 +1129,7 @@ function toReview(j: Job): HunkReview {
     summary = `${src.changed.size}/${known} scenarios change: ${parts.join(', ')}${newCodes.length ? `; breaks ${newCodes.join(', ')}` : ''}${fixed.length ? `; fixes ${fixed.join(', ')}` : ''}`;
   }
   if (still.length) summary += `; still broken: ${still.join(', ')}`;
-  const unknownText = cannotTell(src.unknown);
+  const unknownText = cannotTellText(src.unknown.values());
   if (unknownText) summary = known || src.changed.size ? `${summary}; ${unknownText}` : unknownText;
   if (src.mode === 'hunk-only' && src.unit) summary = `hunk-only: ${summary}`;
   return {
