@@ -59,7 +59,8 @@ for (const f of ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
   const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(tree61, f), join(tree, f)], { encoding: 'utf8', maxBuffer: 1 << 26 });
   diffText += r.stdout;
 }
-const toBase = (kk) => ({ root: kk.root, version: '6.1', texts: kk.texts, files: kk.files, profile: kk.profile, profileWhy: kk.profileWhy, constant: kk.constant });
+// The product's own adapter (headers' C included), as the CLI passes it.
+const toBase = (kk) => api.toBase(kk);
 const reviewOpts = (base) => ({ parser, base, scenarios: matrix, scenarioSource: 'default matrix' });
 const cold = time(() => {
   const kk = api.loadKernelTree(tree61, parser);

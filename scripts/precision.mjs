@@ -3,7 +3,11 @@
 // its own tree. A behaviour-preserving edit must report no change and no finding in any
 // scenario; every one that does is a false change, and the target is zero.
 //
-//   npm run precision [-- --per-kind N] [--trees 6.1,6.12,7.2] [--json]
+//   npm run precision [-- --per-kind N] [--trees 6.1,6.12,7.2] [--json] [--no-recall]
+//
+// Then the recall half: every real per-function change between consecutive trees
+// (realChangeEdits), applied alone to the older tree, should report a change; each that
+// does not is listed with whether any scenario ran it.
 //
 // Edit kinds (each applied to one function the default matrix runs, in fs/ext4/file.c or
 // fs/ext4/inode.c):
@@ -238,6 +242,8 @@ export function reviewEdits({ api, parser, base, edits }) {
         changes: hunks.reduce((n, h) => n + h.changes.length, 0),
         findings: hunks.reduce((n, h) => n + h.findings.filter((x) => x.status !== 'still').length, 0),
         unknown: session.result.unknownScenarios,
+        // Scenarios that ran the edited code (0: no scenario reaches it).
+        ran: Math.max(0, ...hunks.map((h) => h.scenariosRun ?? 0)),
         problems: session.result.problems.filter((p) => p.severity !== 'information').map((p) => p.message),
         summary: hunks.find((h) => h.changes.length || h.findings.length)?.summary ?? hunks[0]?.summary ?? '(no hunk)',
       };
@@ -247,19 +253,90 @@ export function reviewEdits({ api, parser, base, edits }) {
   });
 }
 
-function toBase(k) {
-  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers };
+/** A function's text with comments and whitespace runs removed: what a real change must differ in. */
+function normalised(text) {
+  return text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Names called in a node's text (identifiers before `(`), a superset of its callees. */
+function calledNames(text) {
+  return new Set([...text.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)].map((m) => m[1]));
+}
+
+/**
+ * The recall half of the suite: the real per-function changes between two Debian trees.
+ * Every write-path function (run by the default matrix on either tree) of FILES that both
+ * trees define and whose text differs beyond comments and whitespace is changed; changed
+ * functions joined by a call to one whose parameter count changed form one group (6.12's
+ * ext4_dio_write_checks() takes 4 arguments where 6.1's took 6, so its caller changes with
+ * it: either alone does not build). One edit per group: the older file with the group's
+ * functions replaced by the newer tree's versions, plus the newer file's functions they call
+ * that the older file lacks (transitively), inserted before the first of them.
+ * Returns `{ file, kind: 'real', fn, fns, what, before, after, added }[]`.
+ */
+export function realChangeEdits({ api, parser, older, newer, onPath }) {
+  const edits = [];
+  const arity = (f) => paramNames(f.decl)?.length ?? -1;
+  for (const file of FILES) {
+    const oldText = older.texts.get(file);
+    const newText = newer.texts.get(file);
+    if (!oldText || !newText) continue;
+    const po = parser.parse(oldText);
+    const pn = parser.parse(newText);
+    try {
+      const oldFns = new Map(functionsOf(po).map((f) => [f.name, f]));
+      const newFns = new Map(functionsOf(pn).map((f) => [f.name, f]));
+      const changed = [...newFns.keys()].filter((n) => oldFns.has(n) && onPath.has(n) && normalised(oldFns.get(n).node.text) !== normalised(newFns.get(n).node.text));
+      // Union-find over "calls a changed function whose parameter count changed".
+      const parent = new Map(changed.map((n) => [n, n]));
+      const find = (n) => (parent.get(n) === n ? n : find(parent.get(n)));
+      for (const f of changed) {
+        for (const g of calledNames(newFns.get(f).node.text)) {
+          if (g !== f && parent.has(g) && arity(oldFns.get(g)) !== arity(newFns.get(g))) parent.set(find(f), find(g));
+        }
+      }
+      const groups = new Map();
+      for (const f of changed) groups.set(find(f), [...(groups.get(find(f)) ?? []), f]);
+      for (const members of groups.values()) {
+        // New helpers the newer versions call, in the newer file's order.
+        const need = new Set();
+        const queue = members.flatMap((m) => [...calledNames(newFns.get(m).node.text)]);
+        while (queue.length) {
+          const c = queue.shift();
+          if (need.has(c) || oldFns.has(c) || !newFns.has(c)) continue;
+          need.add(c);
+          queue.push(...calledNames(newFns.get(c).node.text));
+        }
+        const helpers = [...newFns.values()].filter((f) => need.has(f.name)).map((f) => f.node.text);
+        // Replace from the end so earlier offsets stay valid; helpers go before the first member.
+        const spans = members.map((m) => oldFns.get(m).node).sort((x, y) => y.startIndex - x.startIndex);
+        let after = oldText;
+        spans.forEach((n, i) => {
+          const first = i === spans.length - 1;
+          const name = members.find((m) => oldFns.get(m).node === n);
+          after = splice(after, n.startIndex, n.endIndex, [...(first ? helpers : []), newFns.get(name).node.text].join('\n\n'));
+        });
+        const label = newer.version ? `${newer.version.version}.${newer.version.patchlevel}` : 'the newer tree';
+        const names = members.map((m) => `${m}()`).join(' + ');
+        edits.push({ file, kind: 'real', fn: members[0], fns: members, what: `${file} ${names} as in ${label}${helpers.length ? ` (+${helpers.length} new helper${helpers.length === 1 ? '' : 's'})` : ''}`, before: oldText, after, added: [...need] });
+      }
+    } finally {
+      po.delete();
+      pn.delete();
+    }
+  }
+  return edits;
 }
 
 async function main(argv) {
-  const opt = { perKind: 25, trees: ['6.1', '6.12', '7.2'], json: false };
+  const opt = { perKind: 25, trees: ['6.1', '6.12', '7.2'], json: false, recall: true };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--per-kind') opt.perKind = Number(argv[++i]);
     else if (argv[i] === '--trees') opt.trees = argv[++i].split(',');
     else if (argv[i] === '--json') opt.json = true;
+    else if (argv[i] === '--no-recall') opt.recall = false;
     else {
-      process.stderr.write(`usage: node scripts/precision.mjs [--per-kind N] [--trees 6.1,6.12,7.2] [--json]\n`);
+      process.stderr.write(`usage: node scripts/precision.mjs [--per-kind N] [--trees 6.1,6.12,7.2] [--json] [--no-recall]\n`);
       return 2;
     }
   }
@@ -284,13 +361,30 @@ async function main(argv) {
       continue;
     }
     const edits = generateEdits({ api, parser, tree, perKind: opt.perKind, results });
-    const reviewed = reviewEdits({ api, parser, base: toBase(tree), edits });
+    const reviewed = reviewEdits({ api, parser, base: api.toBase(tree), edits });
     for (const r of reviewed) rows.push({ tree: v, ...r });
     const bad = reviewed.filter((r) => r.changes || r.findings).length;
     perTree.push({ tree: v, edits: reviewed.length, falseChanges: bad, unknown: reviewed.filter((r) => r.unknown).length, seconds: (Date.now() - t0) / 1000 });
   }
   const falseChanges = rows.filter((r) => r.changes || r.findings);
-  if (opt.json) process.stdout.write(`${JSON.stringify({ perTree, rows }, null, 1)}\n`);
+  // The recall half: each real per-function change between consecutive trees, alone.
+  const recall = [];
+  if (opt.recall) {
+    for (let i = 0; i + 1 < opt.trees.length; i++) {
+      const [a, b] = [opt.trees[i], opt.trees[i + 1]];
+      const [da, db] = [api.cachedKernel(a), api.cachedKernel(b)];
+      if (!da || !db) continue;
+      const older = api.loadKernelTree(da, parser);
+      const newer = api.loadKernelTree(db, parser);
+      const onPath = new Set([...matrixOn(api, older), ...matrixOn(api, newer)].flatMap((r) => r.functions));
+      const edits = realChangeEdits({ api, parser, older, newer, onPath });
+      for (const r of reviewEdits({ api, parser, base: api.toBase(older), edits })) {
+        const verdict = r.changes || r.findings ? 'change' : r.unknown ? 'cannot tell' : r.ran ? 'no change (ran)' : 'no change (not run)';
+        recall.push({ pair: `${a}→${b}`, verdict, ...r });
+      }
+    }
+  }
+  if (opt.json) process.stdout.write(`${JSON.stringify({ perTree, rows, recall }, null, 1)}\n`);
   else {
     process.stdout.write('precision suite: behaviour-preserving edits of the write-path C, each reviewed against its own tree\n\n');
     process.stdout.write('tree   edits  false changes  with unknowns  seconds\n');
@@ -299,6 +393,16 @@ async function main(argv) {
     process.stdout.write(`\nby kind: ${byKind.join(', ')}\n`);
     process.stdout.write(`total: ${rows.length} edits, ${falseChanges.length} false changes (target 0)\n`);
     for (const r of falseChanges) process.stdout.write(`  FALSE CHANGE ${r.tree} ${r.what}: ${r.summary}\n`);
+    if (opt.recall) {
+      process.stdout.write('\nrecall: each real per-function change between the trees, applied alone to the older tree\n\n');
+      process.stdout.write('pair        functions  change  cannot tell  no change (ran)  no change (not run)\n');
+      for (const pair of [...new Set(recall.map((r) => r.pair))]) {
+        const rs = recall.filter((r) => r.pair === pair);
+        const n = (v) => String(rs.filter((r) => r.verdict === v).length);
+        process.stdout.write(`${pair.padEnd(10)}  ${String(rs.length).padStart(9)}  ${n('change').padStart(6)}  ${n('cannot tell').padStart(11)}  ${n('no change (ran)').padStart(15)}  ${n('no change (not run)').padStart(19)}\n`);
+      }
+      for (const r of recall.filter((x) => x.verdict !== 'change')) process.stdout.write(`  ${r.verdict.toUpperCase()} ${r.pair} ${r.what}: ${r.summary}\n`);
+    }
   }
   return falseChanges.length ? 1 : 0;
 }

@@ -110,8 +110,7 @@ export function hunksOf(diff, file, after, name) {
 
 /** A loaded tree as review's BaseTree (what the CLI passes as the reference). */
 export function toBase(k) {
-  const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers };
+  return api.toBase(k);
 }
 
 /** The first hunk of a review whose header contains `header`. */
@@ -155,4 +154,21 @@ export function editedTree(t, version, rel, edit) {
   link('');
   writeFileSync(join(dir, rel), edit(readFileSync(join(src, rel), 'utf8')));
   return dir;
+}
+
+/**
+ * The one report of finding (`code`, `status`, `scenario`) in hunk `h`'s patch, checked to
+ * be reported once there (issue 13 §3) and to take in hunk `h`: reported on it, or on another
+ * hunk that names it among the hunks it also shows on (`alsoIn`). Returns the finding.
+ */
+export function reportedOnceCovering(session, h, { code, status, scenario }) {
+  // Within h's own patch (`<patch>:<file>:<hunk>` keys): a quoted copy in a reply is a patch of its own.
+  const patch = (k) => k.split(':')[0];
+  const all = session.result.files.flatMap((f) => f.hunks).filter((x) => patch(x.key) === patch(h.key)).flatMap((x) => x.findings.filter((f) => f.code === code && f.status === status && (!scenario || f.scenario === scenario)).map((f) => ({ x, f })));
+  const perScenario = new Map();
+  for (const { x, f } of all) perScenario.set(f.scenario, [...(perScenario.get(f.scenario) ?? []), x.line]);
+  for (const [sc, lines] of perScenario) assert.equal(lines.length, 1, `${code} ${status} for ${sc} reported on hunks at lines ${lines}`);
+  const hit = all.find(({ x, f }) => x.key === h.key || (f.alsoIn ?? []).includes(h.key));
+  assert.ok(hit, `${code} ${status}${scenario ? ` (${scenario})` : ''} neither on hunk ${h.header} nor naming it: ${JSON.stringify(all.map(({ x, f }) => [x.header, f.scenario, f.alsoIn]))}`);
+  return hit.f;
 }

@@ -472,7 +472,10 @@ for (const pull of [true, false]) {
       const partial = items.find((d) => d.code === 'time-budget');
       assert.equal(partial.severity, 3);
       assert.equal(partial.range.start.line, 0);
-      await poll(() => srv.statuses.slice(n).some((s) => s.uri === fx.uri && /partial/.test(s.text)), 'a partial status');
+      // Incomplete, with how far it got — never "no write-path change" (issue 13).
+      const st = await poll(() => srv.statuses.slice(n).find((s) => s.uri === fx.uri && /incomplete: \d+ of \d+ scenarios \(time budget\)/.test(s.text)), 'an incomplete status');
+      assert.doesNotMatch(st.text, /no write-path change/);
+      assert.match(partial.message, /^incomplete: \d+ of \d+ scenarios simulated/);
       if (pull) assert.ok(srv.refreshes > 0, 'pull clients are asked to refresh');
     });
     assert.doesNotMatch(srv.stderr, /Error/);
@@ -530,6 +533,20 @@ test('seed 000 in hunk-only mode: user-facing names only (no field ids, no ~graf
   assert.doesNotMatch(tr.title + tr.text, INTERNAL);
   const syms = await srv.request('textDocument/documentSymbol', { textDocument: { uri } });
   for (const d of JSON.stringify(syms).match(/"detail":"[^"]*"/g) ?? []) assert.doesNotMatch(d, INTERNAL, d);
+});
+
+test('no tree configured: the editor reviews a series against the cached tree it applies to, as the CLI does (the real 6.1 → 6.12 diff: 6.1)', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'the Debian 6.1 and 6.12 trees')) return;
+  const srv = await startServer({ pull: false, settings: { kernelTree: '', timeBudget: 120_000 } });
+  t.after(() => srv.stop());
+  const uri = 'untitled:forward.diff';
+  srv.open(uri, kernelDiff(kernelDir('6.1'), kernelDir('6.12')));
+  const st = await poll(() => srv.statuses.find((s) => s.uri === uri && s.state !== 'busy'), 'a status', 120_000);
+  assert.notEqual(st.state, 'no-kernel', st.text);
+  assert.match(st.text, /ext4: \d+ hunks? changed/);
+  assert.doesNotMatch(st.text, /hunk-only/);
+  const items = await srv.diagnostics(uri, (xs) => xs.some((d) => /applies to the cached 6\.1 tree/.test(d.message)), 'the tree it was reviewed against, said once');
+  assert.ok(items.some((d) => d.code === 'lock-change'), 'reviewed: the lock changes of 6.12 show');
 });
 
 test('without a kernel tree: hunk-only mode and the no-kernel status', async (t) => {

@@ -201,6 +201,15 @@ test('seed 001 with the 6.12-atomic profile: the WARN/-EIO fixes the -ENOTBLK fa
   assert.equal(fixed?.scenario, 'dio-atomic-invalidate-fails');
   const ret = h.changes.find((c) => c.scenario === 'dio-atomic-invalidate-fails' && c.field === 'ret');
   assert.deepEqual([ret.before, ret.after], ['4096', '-EIO']);
+  // Wong's point in the thread: the "safety net" WARN is reachable — page-cache
+  // invalidation failing is where this iomap still returns -ENOTBLK for an atomic write.
+  // A newly reachable WARN is a finding (warning severity), and the outcome says which.
+  const warn = h.findings.find((f) => f.code === 'warn-reached' && f.status === 'new');
+  assert.equal(warn?.scenario, 'dio-atomic-invalidate-fails', JSON.stringify(h.findings));
+  assert.equal(warn.severity, 'warning');
+  assert.match(warn.message, /WARN_ON_ONCE\(iocb->ki_flags & IOCB_ATOMIC\) in ext4_dio_write_iter\(\)/);
+  const warns = h.changes.find((c) => c.scenario === 'dio-atomic-invalidate-fails' && c.field === 'warns');
+  assert.deepEqual([warns.before, warns.after], ['none', 'WARN_ON_ONCE(iocb->ki_flags & IOCB_ATOMIC) in ext4_dio_write_iter()']);
   // A hole of a block-mapped file: iomap returns 0 (not -ENOTBLK), the remainder goes buffered — the added check cannot help.
   const still = h.findings.find((f) => f.code === 'atomic-fallback' && f.status === 'still');
   assert.equal(still?.scenario, 'dio-atomic-ind-hole');
@@ -208,6 +217,8 @@ test('seed 001 with the 6.12-atomic profile: the WARN/-EIO fixes the -ENOTBLK fa
   const r13 = (await review(text, { ...toBase(k), profile: api.PROFILES['6.13'], profileWhy: 'test' })).result;
   const h13 = r13.files.flatMap((f) => f.hunks).find((x) => x.line === 18);
   assert.ok(!h13.findings.some((f) => f.status === 'fixed'), JSON.stringify(h13.findings));
+  // …and Chinner's "impossible to hit" holds there: no scenario reaches the WARN.
+  assert.ok(!h13.findings.some((f) => f.code === 'warn-reached'), JSON.stringify(h13.findings));
 });
 
 test('profiles are inferred from the patch without a tree: identifiers and dates, and the result says why', async (t) => {

@@ -6,7 +6,7 @@
 // or with one token of its C edited to show a check bites.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { api, findingCodes, hunkOf, kernel, kernelDir, need, parser, readSeed, sidesOf, toBase } from './helpers.mjs';
+import { api, findingCodes, hunkOf, kernel, kernelDir, need, parser, readSeed, reportedOnceCovering, sidesOf, toBase } from './helpers.mjs';
 
 const SEED = '000_5e32f489a77d5aed.txt';
 
@@ -82,7 +82,9 @@ test('seed 000: unaligned AIO is serialised on both sides, and the extending AIO
   const e = await review(edited);
   const eh = writeIterHunk(e);
   assert.ok(findingCodes(sidesOf(e, eh, 'dio-aio-al-beyond-warm').after).includes('extend-unwaited'));
-  assert.ok(eh.findings.some((f) => f.code === 'extend-unwaited' && f.status === 'new'));
+  // Reported once (the patch's hunks act together), at or naming the hunk whose
+  // ext4_dio_write_iter() lost `|| extend`.
+  reportedOnceCovering(e, hunkOf(e, '@@ -284,6 +321,128 @@'), { code: 'extend-unwaited', status: 'new', scenario: 'dio-aio-al-beyond-warm' });
 });
 
 test('seed 000: buffered IOCB_NOWAIT — -EOPNOTSUPP before any lock in 5.3; the patch takes the lock first (Chinner)', async (t) => {

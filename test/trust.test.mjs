@@ -99,6 +99,52 @@ test('behaviour, not spelling: dropping IOMAP_DIO_FORCE_WAIT changes waits only 
   assert.deepEqual(waits.filter((c) => !aio.has(c.scenario)).map((c) => `${c.scenario}: ${c.before} → ${c.after}`), []);
 });
 
+test('behaviour reviewers order-check: raising i_disksize before the DIO is submitted moves it ahead of ->end_io in the timeline', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  // Against 6.12's ext4_dio_write_iter(): an extending DIO raises i_disksize up front
+  // instead of at completion (the ordering ext4_handle_inode_extension() exists to keep).
+  const { text } = patchOf(t, tree, (c) => c.replace('\tif (ilock_shared && !unwritten)\n\t\tiomap_ops = &ext4_iomap_overwrite_ops;', '\tif (extend)\n\t\text4_update_i_disksize(inode, offset + count);\n\tif (ilock_shared && !unwritten)\n\t\tiomap_ops = &ext4_iomap_overwrite_ops;'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const changes = allHunks(r).flatMap((h) => h.changes);
+  const tl = changes.find((c) => c.scenario === 'dio-sync-al-beyond-warm' && c.field === 'timeline');
+  assert.ok(tl, `the extending DIO's timeline changes (${JSON.stringify(changes.filter((c) => c.scenario === 'dio-sync-al-beyond-warm'))})`);
+  const at = (s, token) => s.split(' → ').findIndex((x) => x.startsWith(token));
+  assert.ok(at(tl.before, 'i_disksize=') > at(tl.before, 'end_io'), `before: raised after ->end_io (${tl.before})`);
+  assert.ok(at(tl.after, 'i_disksize=') >= 0 && at(tl.after, 'i_disksize=') < at(tl.after, 'end_io'), `after: raised before ->end_io (${tl.after})`);
+  // The sizes the request ends with are the same: only *when* changed.
+  assert.ok(!changes.some((c) => c.scenario === 'dio-sync-al-beyond-warm' && c.field === 'finalSize'));
+  // Writes inside i_size never reach the new line.
+  assert.ok(!changes.some((c) => c.scenario === 'dio-sync-al-written-warm'));
+});
+
+test('a profile the tree\'s Makefile contradicts is refused: CLI exit 2 with one line, the API and the editor review with the tree\'s own profile and say so', async (t) => {
+  const tree = kernelDir('6.1');
+  if (!need(t, tree, 'Debian 6.1 tree')) return;
+  const cli = (args) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // 2.6.31 on a 6.1 tree: the issue's "no write-path change, 0 problems" case.
+  const sim = cli(['simulate', '--kernel', tree, '--kernel-version', '2.6.31', '--only', 'dio-sync-al-written-warm']);
+  assert.equal(sim.status, 2, sim.stdout);
+  assert.match(sim.stderr, /^simulate: --kernel-version 2\.6\.31: profile 2\.6\.31 contradicts the tree: its Makefile says 6\.1\.\d+, whose write path is profile 6\.1/);
+  assert.equal(sim.stderr.trim().split('\n').length, 1);
+  const { file } = patchOf(t, tree, (c) => c.replace('!ext4_overwrite_io(inode, offset, count)))', 'ext4_overwrite_io(inode, offset, count)))'));
+  const rev = cli(['review', file, '--kernel', tree, '--kernel-version', '6.12']);
+  assert.equal(rev.status, 2);
+  assert.match(rev.stderr, /profile 6\.12 contradicts the tree/);
+  assert.match(cli(['review', file, '--kernel-version', '9.9']).stderr, /unknown kernel version profile "9\.9"/);
+  // A compatible choice still works: 6.12-atomic on a 6.12 tree.
+  const t612 = kernelDir('6.12');
+  if (t612) assert.equal(cli(['simulate', '--kernel', t612, '--kernel-version', '6.12-atomic', '--only', 'dio-sync-al-written-warm']).status, 0);
+  // The API (what the language server calls): the tree's profile, and a warning problem.
+  const k = api.loadKernelTree(tree, await parser(), { profile: '2.6.31' });
+  assert.equal(k.profile.id, '6.1');
+  assert.match(k.profileConflict, /contradicts/);
+  const r = await review(readFileSync(file, 'utf8'), toBase(k));
+  const p = r.problems.find((x) => /contradicts the tree/.test(x.message));
+  assert.equal(p?.severity, 'warning', JSON.stringify(r.problems));
+  assert.match(p.message, /reviewed with profile 6\.1/);
+});
+
 test('finding a tree: the real 6.1 → 6.12 diff applies to 6.1, and in reverse to 6.12 (whose reverse-applied texts are 6.1\'s)', async (t) => {
   if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
   const k61 = await kernel('6.1');
@@ -143,6 +189,45 @@ test('cause, not first divergence: the real 6.1 → 6.12 diff reports its newly 
   assert.ok(!allHunks(r2).some((h) => h.findings.some((x) => x.status === 'new' && x.code === 'nowait-blocks')), 'without the cause hunk, nowait-blocks is not newly broken');
   // Counts agree: one hunk, one check.
   assert.equal(r.newErrors, new Set(hunks.flatMap((h) => h.findings.filter((x) => x.status === 'new' && x.severity === 'error').map((x) => `${h.key} ${x.code}`))).size);
+});
+
+test('once, even when no single hunk is the cause: the reversed diff (6.12 → 6.1 against 6.12) fixes nowait-blocks on five hunks that need each other, and says so once', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const r = await review(kernelDiff(kernelDir('6.12'), kernelDir('6.1')), toBase(await kernel('6.12')));
+  const hunks = allHunks(r);
+  const fixed = hunks.flatMap((h) => h.findings.filter((f) => f.status === 'fixed' && f.code === 'nowait-blocks').map((f) => ({ h, f })));
+  assert.ok(fixed.length >= 1, 'the reversed diff fixes nowait-blocks');
+  // One report per scenario, on one hunk; the others are related.
+  const perScenario = new Map();
+  for (const { h, f } of fixed) perScenario.set(f.scenario, [...(perScenario.get(f.scenario) ?? []), h.line]);
+  for (const [sc, lines] of perScenario) assert.equal(lines.length, 1, `${sc}: reported on hunks ${lines}`);
+  const { h, f } = fixed[0];
+  assert.ok(f.alsoIn?.length >= 1, 'the other hunks are named');
+  assert.ok(f.alsoIn.every((k) => hunks.some((x) => x.key === k) && k !== h.key), 'the others are other hunks of the diff');
+  assert.equal(f.joint, true, 'said to be joint: no one hunk alone computably makes the difference');
+});
+
+test('an exhausted time budget says "incomplete: N of M scenarios", never "no write-path change", in the CLI and the JSON', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ext4wp-budget-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'forward.diff');
+  writeFileSync(file, kernelDiff(kernelDir('6.1'), kernelDir('6.12')));
+  const run = (format) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'review', file, '--kernel', kernelDir('6.1'), '--time-budget', '1', '--format', format], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const text = run('text');
+  assert.ok(text.status === 0 || text.status === 1, text.stderr);
+  const header = text.stdout.split('\n')[0];
+  assert.match(header, /INCOMPLETE: (\d+) of (\d+) scenarios simulated \(time budget\)/);
+  const [, done, total] = /INCOMPLETE: (\d+) of (\d+)/.exec(header).map(Number);
+  assert.ok(done < total, header);
+  assert.match(text.stdout, /warning: time budget exhausted: incomplete, \d+ of \d+ scenarios simulated/);
+  const j = JSON.parse(run('json').stdout);
+  assert.equal(j.partial, true);
+  assert.ok(j.simulated.done < j.simulated.total, JSON.stringify(j.simulated));
+  // A hunk the budget did not reach says so; it does not claim "no write-path change".
+  const hunks = j.files.flatMap((f) => f.hunks);
+  assert.ok(hunks.some((h) => /not analysed: time budget exhausted/.test(h.summary)));
+  for (const h of hunks.filter((x) => /no write-path change in/.test(x.summary))) assert.ok(h.scenariosRun > 0, h.summary);
 });
 
 test('review --strict fails on scenarios that cannot tell; --changed-only lists only hunks with something to say', async (t) => {

@@ -128,14 +128,22 @@ export function displayFile(file: string): string {
   return (file.split('/').pop() ?? file).replace(/~[\w-]+$/, '');
 }
 
+/** Outcome fields whose values run to a sentence: one line in the matrix, the rest in a tooltip. */
+const LONG_FIELDS: ReadonlySet<string> = new Set(['timeline', 'bufferedWrite', 'warns', 'finalSize']);
+
 /** One outcome cell: the value when unchanged, `before → after` coloured when changed. */
 function outcomeCell(field: string, rawBefore: string | undefined, rawAfter: string | undefined): string {
   const before = rawBefore === undefined ? undefined : shownValue(field, rawBefore);
   const after = rawAfter === undefined ? undefined : shownValue(field, rawAfter);
-  const cls = `f-${field}`;
+  // Long values (the event timeline, the buffered-write summary) stay on one line, cut
+  // with an ellipsis, the whole value in the tooltip: a wrapped timeline made one row
+  // taller than the panel.
+  const long = LONG_FIELDS.has(field);
+  const cls = `f-${field}${long ? ' long' : ''}`;
   if (before === undefined && after === undefined) return `<td class="same muted ${cls}">—</td>`;
-  if (before === after || before === undefined || after === undefined) return `<td class="same ${cls}">${escapeHtml(after ?? before ?? '')}</td>`;
-  return `<td class="chg ${cls}"><span class="b">${escapeHtml(before)}</span><span class="arrow">→</span><span class="a">${escapeHtml(after)}</span></td>`;
+  const title = (text: string) => (long ? ` title="${escapeHtml(text)}"` : '');
+  if (before === after || before === undefined || after === undefined) return `<td class="same ${cls}"${title(after ?? before ?? '')}>${escapeHtml(after ?? before ?? '')}</td>`;
+  return `<td class="chg ${cls}"${title(`${before} → ${after}`)}><span class="b">${escapeHtml(before)}</span><span class="arrow">→</span><span class="a">${escapeHtml(after)}</span></td>`;
 }
 
 function hunkOption(h: MatrixHunk, selected: boolean): string {
@@ -238,6 +246,7 @@ table { border-collapse: collapse; width: 100%; }
 thead th { text-align: left; position: sticky; top: var(--header-height, 0px); background: var(--vscode-editorGroupHeader-tabsBackground); font-weight: 600; z-index: 1; }
 th, td { padding: 1px 8px; border-bottom: 1px solid var(--vscode-panel-border); vertical-align: top; }
 td.sc, td.f-lockSequence, td.f-path, td.f-lockAcrossIo { white-space: nowrap; }
+td.long { white-space: nowrap; max-width: 24em; overflow: hidden; text-overflow: ellipsis; }
 .mark { color: var(--vscode-charts-orange); display: inline-block; width: 1.1em; }
 td.chg { background: var(--vscode-diffEditor-insertedTextBackground); }
 td.same { color: var(--vscode-descriptionForeground); }

@@ -21,7 +21,7 @@ export { defaultMatrix, coreGrid, extraScenarios, DEFAULT_LAYOUT, TARGETS } from
 export { simulate, ENTRY } from './engine/simulate';
 export { simulateAll } from './engine/run';
 export { findGrammarPaths, getParser } from './io/grammar';
-export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree } from './io/kernelTree';
+export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree, toBase } from './io/kernelTree';
 export { reviewPatch, ReviewSession } from './review/review';
 export { RunCache } from './review/runCache';
 export { formatReviewText, formatSarif, groupChanges } from './review/format';

@@ -20,7 +20,8 @@
 // With EXT4WP_E2E=1 a missing bed skips locally and fails under CI=true.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelDir, need, readSeed, ROOT } from '../helpers.mjs';
@@ -32,8 +33,41 @@ const REVERSED = '6.12-to-6.1.diff';
 const SEED = '001-atomic-fallback-warn.mbox';
 /** The same diff under another name, opened for the first time after the server restarts. */
 const AFTER_RESTART = 'restart-check.diff';
+/** The reversed diff with one write-path hunk whose context is in no tree: a series that applies in part. */
+const HALF = 'half-applied.diff';
+/** REVERSED, for code evaluated in the page. */
+const REVERSED_NAME = REVERSED;
+
+/**
+ * `diff` with the context lines of its ext4_dio_write_iter() hunk at `header` changed so
+ * that it applies nowhere, and only fs/ext4/file.c kept.
+ */
+function halfApplied(diff, header) {
+  const file = diff.slice(0, diff.indexOf('--- a/fs/ext4/inode.c'));
+  const at = file.indexOf(header);
+  assert.ok(at > 0, `hunk ${header} in the diff`);
+  const end = file.indexOf('\n@@ ', at + 1);
+  const hunk = file.slice(at, end < 0 ? file.length : end).split('\n').map((l, i) => (i > 0 && l.startsWith(' ') ? ` /* in no tree */ ${l.slice(1)}` : l)).join('\n');
+  return file.slice(0, at) + hunk + (end < 0 ? '' : file.slice(end));
+}
+
+/**
+ * Set workspace settings of the window (`<ws>/.vscode/settings.json`, which VS Code
+ * watches; an edit of the user settings file from outside was not picked up by this
+ * code-server), or remove them with `undefined`: the folder goes, so the later check that
+ * nothing writes into the tree still holds.
+ */
+function setWorkspaceSettings(ws, settings) {
+  const dir = join(ws, '.vscode');
+  if (!settings) {
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2));
+}
 /** Check ids a diagnostic of ours may carry (docs/checks/ plus the change categories). */
-const CODES = new Set(['lock-change', 'fallback-change', 'unwritten-change', 'write-path-change', 'patch-problem', 'time-budget', 'atomic-fallback', 'delalloc-leak', 'endio-blocks', 'extend-unwaited', 'lock-imbalance', 'lock-order', 'nowait-blocks', 'orphan-missing', 'stale-data', 'unaligned-shared', 'unwritten-unconverted']);
+const CODES = new Set(['lock-change', 'fallback-change', 'unwritten-change', 'write-path-change', 'patch-problem', 'time-budget', 'cannot-tell', 'warn-reached', 'atomic-fallback', 'delalloc-leak', 'endio-blocks', 'extend-unwaited', 'lock-imbalance', 'lock-order', 'nowait-blocks', 'orphan-missing', 'stale-data', 'unaligned-shared', 'unwritten-unconverted']);
 
 /** User settings of the isolated profile: quick hovers, no distractions, a generous budget. */
 const SETTINGS = {
@@ -97,7 +131,7 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
   mkdirSync(ARTIFACTS, { recursive: true });
   const run = mkdtempSync(join(tmpdir(), 'ext4wp-e2e-'));
   const diff = kernelDiff(k612, k61, ['fs/ext4/file.c', 'fs/ext4/inode.c']);
-  const ws = makeWorkspace(run, k612, { [REVERSED]: diff, [SEED]: seed, [AFTER_RESTART]: diff });
+  const ws = makeWorkspace(run, k612, { [REVERSED]: diff, [SEED]: seed, [AFTER_RESTART]: diff, [HALF]: halfApplied(diff, '@@ -510,') });
   const p = profile(run, SETTINGS);
   const installed = installExtension(p, VSIX);
   assert.match(installed, /successfully installed/);
@@ -459,6 +493,113 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
     await page.keyboard.press('Control+Shift+M');
   });
   mark('restart');
+
+  /** The ext4 status-bar text once it matches `re`. */
+  const statusMatching = (re, what, ms = 90_000) =>
+    poll(async () => {
+      const item = page.locator('.statusbar-item', { hasText: 'ext4:' });
+      const text = (await item.count()) ? await item.first().innerText() : '';
+      return re.test(text) ? text : undefined;
+    }, what, ms);
+  /** Problems rows (text) of the current filter that contain `text`. */
+  const problemRows = async (filterText, want) => {
+    const filter = await w.problems(true);
+    await filter.fill(filterText);
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    const got = await poll(async () => {
+      const texts = await rows.allInnerTexts();
+      return want.every((re) => texts.some((x) => re.test(x))) ? texts : undefined;
+    }, `Problems rows ${want.join(', ')} for "${filterText}"`, 60_000);
+    await filter.fill('');
+    await w.problems(false);
+    return got;
+  };
+
+  await check('counts agree: the status bar and the Problems panel say what `review --format json` says', async () => {
+    const cli = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'review', join(ws, 'review', REVERSED), '--kernel', ws, '--format', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.ok(cli.status === 0 || cli.status === 1, cli.stderr);
+    const j = JSON.parse(cli.stdout);
+    const hunks = j.files.flatMap((f) => f.hunks);
+    const changed = hunks.filter((h) => h.scenariosChanged > 0).length;
+    // One Problems row per hunk and check for what the patch breaks or fixes (issue 13 §3).
+    const perHunk = (status) => new Set(hunks.flatMap((h) => h.findings.filter((f) => f.status === status).map((f) => `${h.key} ${f.code}`))).size;
+    await w.problems(false);
+    await w.open(REVERSED);
+    const status = await statusMatching(/ext4: \d+ hunks? changed/, `the status bar of ${REVERSED}`);
+    assert.match(status, new RegExp(`ext4: ${changed} hunks? changed`), `status bar "${status}", CLI ${changed} hunks changed`);
+    const filter = await w.problems(true);
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    const count = async (text) => {
+      await filter.fill(text.trim());
+      // The filter applies after a short debounce: wait for the rows to settle.
+      let last = -1;
+      return poll(async () => {
+        // This document's rows only (restart-check.diff holds the same diff): the marker rows
+        // (tree level 2) under its file row (level 1). A row of ours starts with its message
+        // ("fixes nowait-blocks: …"); a hunk summary mentioning "fixes" midway is another.
+        const tree = await rows.evaluateAll((rs) => rs.map((r) => ({ level: r.getAttribute('aria-level'), text: r.innerText })));
+        let mine = false;
+        let n = 0;
+        for (const r of tree) {
+          if (r.level === '1') mine = r.text.includes(REVERSED_NAME);
+          else if (mine && r.text.trimStart().startsWith(text)) n++;
+        }
+        const settled = n === last;
+        last = n;
+        return settled ? n + 1 : undefined;
+      }, `Problems rows matching "${text}"`, 15_000, 400).then((n) => n - 1);
+    };
+    assert.equal(await count('fixes '), perHunk('fixed'), 'one "fixes" row per hunk and check, as in the JSON');
+    assert.equal(await count('breaks '), perHunk('new'), 'one "breaks" row per hunk and check, as in the JSON');
+    await filter.fill('');
+    await w.problems(false);
+  });
+
+
+  await check('degraded looks degraded: a series that applies in part says which hunk did not apply and what cannot be told', async () => {
+    await w.problems(false);
+    await w.open(HALF);
+    const text = await statusMatching(/did not apply/, `the status bar of ${HALF}`);
+    assert.match(text, /1 hunk did not apply; cannot tell for \d+ scenarios/);
+    await problemRows('did not apply', [/@@ -510,\d+ \+\d+,\d+ @@: did not apply/]);
+    await problemRows('cannot tell', [/cannot tell for \d+ scenarios?: hunk fs\/ext4\/file\.c @@ -510/]);
+    await w.shot('degraded-half-applied');
+  });
+  mark('half-applied');
+
+  await check('degraded looks degraded: a kernelVersion the tree\'s Makefile contradicts is not used, and says so', async () => {
+    await w.problems(false);
+    await w.open(REVERSED);
+    setWorkspaceSettings(ws, { 'ext4WritePath.kernelVersion': '2.6.31' });
+    try {
+      await statusMatching(/kernelVersion setting not used/, 'the status bar says the setting is not used');
+      await problemRows('contradicts', [/profile 2\.6\.31 contradicts the tree: its Makefile says 6\.12\.\d+/]);
+      await w.shot('degraded-profile');
+    } finally {
+      setWorkspaceSettings(ws, {});
+    }
+    // (The item's text starts with its icon.)
+    await statusMatching(/ext4: \d+ hunks? changed(?!.*not used)/, 'the status bar back to normal');
+  });
+  mark('profile');
+
+  await check('degraded looks degraded: an exhausted time budget says "incomplete: N of M scenarios", never "no change"', async () => {
+    await w.problems(false);
+    await w.open(REVERSED);
+    setWorkspaceSettings(ws, { 'ext4WritePath.timeBudget': 1 });
+    try {
+      const text = await statusMatching(/incomplete: \d+ of \d+ scenarios \(time budget\)/, 'an incomplete status');
+      assert.doesNotMatch(text, /no write-path change/);
+      await problemRows('incomplete', [/incomplete: \d+ of \d+ scenarios simulated/]);
+      await w.shot('degraded-budget');
+    } finally {
+      setWorkspaceSettings(ws, {});
+    }
+    await statusMatching(/ext4: \d+ hunks? changed(?!.*incomplete)/, 'the status bar back to complete');
+  });
+  mark('budget');
+  // The degraded checks' workspace settings go, whatever happened in them.
+  setWorkspaceSettings(ws, undefined);
 
   await check('Choose Scenario Set writes nothing into the kernel tree: the choice goes to the user settings', async () => {
     await w.command('ext4 Write-Path: Choose Scenario Set');

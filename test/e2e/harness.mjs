@@ -234,6 +234,13 @@ export function workbench(page) {
     },
     /** Quick Open a file of the workspace by name and wait for its editor tab. */
     async open(name) {
+      // Already open: its tab, clicked, is the surest way back to it.
+      const tab = page.locator('.tab', { hasText: name }).first();
+      if (await tab.count()) {
+        await tab.click();
+        await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
+        return;
+      }
       await quickInput('Control+P', name);
       await poll(async () => (await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).count()) > 0, `Quick Open to list ${name}`);
       await page.keyboard.press('Enter');
@@ -274,6 +281,24 @@ export function workbench(page) {
         }
         return undefined;
       }, what, 30_000, 200);
+    },
+    /**
+     * Show (`open`) or hide the Problems panel, whatever state it is in: Ctrl+Shift+M
+     * toggles, and focus in the panel's filter box decides which way, so check and retry.
+     */
+    async problems(open) {
+      const filter = page.locator('.part.panel input[placeholder^="Filter"]').first();
+      const shown = async () => (await page.locator('.part.panel').isVisible().catch(() => false)) && (await filter.isVisible().catch(() => false));
+      for (let attempt = 0; attempt < 4; attempt++) {
+        if ((await shown()) === open) return filter;
+        await page.keyboard.press('Escape');
+        // Ctrl+J toggles the panel (workbench.action.togglePanel): pressed only while it shows.
+        if (open) await page.keyboard.press('Control+Shift+M');
+        else if (await page.locator('.part.panel').isVisible().catch(() => false)) await page.keyboard.press('Control+J');
+        await poll(async () => (await shown()) === open, `the Problems panel ${open ? 'shown' : 'hidden'}`, 3000).catch(() => undefined);
+      }
+      if ((await shown()) !== open) throw new Error(`could not ${open ? 'show' : 'hide'} the Problems panel`);
+      return filter;
     },
     async shot(name) {
       await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });

@@ -2,6 +2,7 @@ import { MAX_SCENARIO_FILE_BYTES, readInputFile } from '../io/inputFile';
 import { parseArgs } from 'node:util';
 import { getParser } from '../io/grammar';
 import { isKernelTree, loadKernelTree } from '../io/kernelTree';
+import { profileConflict } from '../model/profiles';
 import { defaultMatrix } from '../scenario/matrix';
 import { parseScenarioFile } from '../scenario/normalize';
 import type { Scenario } from '../scenario/types';
@@ -62,6 +63,11 @@ async function simulateCmd(args: string[]): Promise<number> {
     process.stderr.write(`simulate: --format must be text or json, not ${JSON.stringify(values.format)}\n`);
     return 2;
   }
+  const unknownProfile = profileConflict(undefined, values['kernel-version']);
+  if (unknownProfile) {
+    process.stderr.write(`simulate: --kernel-version: ${unknownProfile}\n`);
+    return 2;
+  }
   if (!values.kernel) {
     process.stderr.write(`simulate: --kernel DIR is required\n${USAGE}`);
     return 2;
@@ -89,6 +95,10 @@ async function simulateCmd(args: string[]): Promise<number> {
   }
   const parser = await getParser();
   const k = loadKernelTree(values.kernel, parser, { profile: values['kernel-version'] });
+  if (k.profileConflict) {
+    process.stderr.write(`simulate: --kernel-version ${values['kernel-version']}: ${k.profileConflict} (without --kernel-version the tree's own profile is used)\n`);
+    return 2;
+  }
   for (const p of k.problems) process.stderr.write(`warning: ${p}\n`);
   const ctx = { image: k.image, profile: k.profile, constant: k.constant };
   const kernel = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : 'unknown';

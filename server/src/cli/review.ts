@@ -9,7 +9,7 @@ import { cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, toBase } 
 import { docsBase } from '../io/docs';
 import { reviewPatch, BaseTree } from '../review/review';
 import { referenceTreeFor } from '../review/inferProfile';
-import type { KernelProfile } from '../model/profiles';
+import { profileConflict, type KernelProfile } from '../model/profiles';
 import { formatReviewText, formatSarif } from '../review/format';
 import type { ReviewResult } from '../review/types';
 import { formatEmail, type Severity } from '../review/email';
@@ -103,6 +103,11 @@ export async function reviewCmd(args: string[]): Promise<number> {
       return 2;
     }
   }
+  const unknownProfile = profileConflict(undefined, values['kernel-version']);
+  if (unknownProfile) {
+    process.stderr.write(`review: --kernel-version: ${unknownProfile}\n`);
+    return 2;
+  }
   let inputs: Array<{ path: string; name: string }>;
   try {
     inputs = expandInputs(positionals);
@@ -124,6 +129,10 @@ export async function reviewCmd(args: string[]): Promise<number> {
   let base: BaseTree | undefined;
   if (values.kernel) {
     const k = loadKernelTree(values.kernel, parser, { profile: values['kernel-version'] });
+    if (k.profileConflict) {
+      process.stderr.write(`review: --kernel-version ${values['kernel-version']}: ${k.profileConflict} (without --kernel-version the tree's own profile is used)\n`);
+      return 2;
+    }
     for (const p of k.problems) process.stderr.write(`warning: ${p}\n`);
     base = toBase(k);
   }

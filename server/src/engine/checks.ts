@@ -91,5 +91,17 @@ export function checkInvariants(s: Scenario, w: World, o: Outcome): Finding[] {
   const inverted = ev.find((e) => e.e === 'folio-lock' && e.handleOpen && e.via !== 'buffer_head');
   if (inverted) add('lock-order', 'iomap buffered write took a folio lock while a journal handle is open (the iomap order is folio lock → transaction start; ->iomap_begin must stop its handle)');
 
+  // 12. warn-reached: a WARN_ON/WARN/BUG_ON whose condition held. The kernel author wrote
+  // each as "cannot happen"; reaching one is a bug report (include/asm-generic/bug.h: WARN*
+  // taints and prints a stack, BUG_ON oopses). One finding per site.
+  const seen = new Set<string>();
+  for (const e of ev) {
+    if (e.e !== 'warn') continue;
+    const site = e.fn ? `${e.text} in ${e.fn}()` : `${e.text} (${e.where})`;
+    if (seen.has(site)) continue;
+    seen.add(site);
+    out.push({ code: 'warn-reached', severity: e.text.startsWith('BUG') ? 'error' : 'warning', message: `${site} fired: the kernel treats this state as impossible` });
+  }
+
   return out;
 }

@@ -1,5 +1,5 @@
 import type { TraceStep } from '../interp/trace';
-import type { LockOp, WorldEvent } from '../model/world';
+import type { ExecContext, LockMode, LockOp, WorldEvent } from '../model/world';
 
 /** The check ids of BRIEF.md "Invariants reviewers enforce". */
 export type CheckCode =
@@ -13,7 +13,8 @@ export type CheckCode =
   | 'orphan-missing'
   | 'endio-blocks'
   | 'delalloc-leak'
-  | 'lock-order';
+  | 'lock-order'
+  | 'warn-reached';
 
 /** An invariant a scenario broke. */
 export interface Finding {
@@ -69,6 +70,17 @@ export interface Outcome {
   convertContext?: string;
   /** Legacy DIO: ext4_io_end_t structures allocated for this request. */
   ioEndAllocs?: number;
+  /** i_size and i_disksize (bytes) when the request is over: after the syscall returned and any queued completion ran. */
+  finalSize?: { iSize: number; disksize: number };
+  /**
+   * What reviewers order-check, in the order it happened (`timelineOf`): block allocation,
+   * journal handles, unwritten conversion, ->end_io, i_size/i_disksize raises,
+   * generic_write_sync() writing back, the orphan list, WARNs, and `return` (the syscall
+   * returned; what follows ran at AIO completion).
+   */
+  timeline?: string[];
+  /** WARN_ON/WARN/BUG_ON conditions that held, as `WARN_ON_ONCE(cond) in fn()`, deduplicated. */
+  warns?: string[];
   /** The buffered write, when one ran (seed 002: buffer_head vs iomap). See BufferedWrite. */
   bufferedWrite?: BufferedWrite;
   findings: Finding[];
@@ -115,4 +127,78 @@ export interface ScenarioResult {
   linesRun: Record<string, number[]>;
   /** Interpreted functions entered. */
   functions: string[];
+}
+
+/**
+ * The `timeline` outcome field from the event log and its stamps (`World.events` /
+ * `World.stamps`, same index). One token per event reviewers order-check; where it ran is
+ * added when it is not the submitting task (`[workqueue]`, `[irq]`), and for journal
+ * handles and size raises in that task, the i_rwsem mode held (`[i_rwsem shared]`).
+ * `end_io`, `IO complete`, `IO queued` and `return` split the timeline into phases;
+ * inside a phase a token is kept once (a buffered write starts a handle per page), and an
+ * `i_size=`/`i_disksize=` raise keeps its first place with the phase's last value. Sizes
+ * are bytes; `initial` is the inode before the request.
+ */
+export function timelineOf(initial: { size: number; disksize: number }, events: readonly WorldEvent[], stamps: ReadonlyArray<{ context: ExecContext; lock: LockMode }>): string[] {
+  const out: string[] = [];
+  let phase = new Map<string, number>();
+  let iSize = initial.size;
+  let disksize = initial.disksize;
+  const where = (i: number, withLock: boolean): string => {
+    const st = stamps[i];
+    if (!st) return '';
+    if (st.context !== 'process') return ` [${st.context}]`;
+    return withLock ? ` [i_rwsem ${st.lock === 'none' ? 'not held' : st.lock}]` : '';
+  };
+  const push = (token: string, key = token) => {
+    const at = phase.get(key);
+    if (at === undefined) {
+      phase.set(key, out.length);
+      out.push(token);
+    } else if (key !== token) out[at] = token;
+  };
+  const boundary = (token: string) => {
+    out.push(token);
+    phase = new Map();
+  };
+  events.forEach((e, i) => {
+    switch (e.e) {
+      case 'alloc':
+        push(`alloc ${e.unwritten ? 'unwritten' : 'written'}${where(i, false)}`);
+        break;
+      case 'journal':
+        if (e.op === 'start') push(`journal handle${where(i, true)}`);
+        break;
+      case 'convert':
+        push(`convert unwritten${e.ok ? '' : ' (failed)'}${where(i, false)}`);
+        break;
+      case 'orphan':
+        push(`orphan ${e.op}`);
+        break;
+      case 'size':
+        if (e.iSize !== iSize) push(`i_size=${e.iSize}${where(i, true)}`, 'i_size');
+        if (e.disksize !== disksize) push(`i_disksize=${e.disksize}${where(i, true)}`, 'i_disksize');
+        iSize = e.iSize;
+        disksize = e.disksize;
+        break;
+      case 'sync':
+        push(`generic_write_sync${where(i, false)}`);
+        break;
+      case 'warn':
+        push(e.text);
+        break;
+      case 'end_io':
+        boundary(`end_io${where(i, false)}`);
+        break;
+      case 'dio-done':
+        boundary(e.queued ? 'IO queued' : 'IO complete');
+        break;
+      case 'return':
+        boundary('return');
+        break;
+      default:
+        break;
+    }
+  });
+  return out;
 }

@@ -7,7 +7,7 @@ import type { KernelProfile } from '../model/profiles';
 import { World } from '../model/world';
 import type { Scenario } from '../scenario/types';
 import { checkInvariants } from './checks';
-import { bufferedWriteOf, type Outcome, type ScenarioResult } from './outcome';
+import { bufferedWriteOf, timelineOf, type Outcome, type ScenarioResult } from './outcome';
 
 /** Everything a simulation needs besides the scenario. */
 export interface EngineContext {
@@ -67,6 +67,7 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
     } else {
       ret = it.call(entry, [{ k: 'obj', obj: w.objects.iocb }, { k: 'obj', obj: w.objects.iter }]);
       w.lockAtReturn = w.lock;
+      w.emit({ e: 'return' });
       // The syscall has returned; queued AIO completes on the workqueue afterwards.
       w.lock = 'none';
       while (w.pending.length) w.pending.shift()!();
@@ -124,8 +125,7 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
     return refuse('EOPNOTSUPP', `no FMODE_CAN_ATOMIC_WRITE (${!s.mount.extentFeature ? 'no extent feature' : 'device cannot do atomic writes'}: s_awu_min = 0)`, 'ext4_atomic_write_init()/ext4_file_open() 6.13; kiocb_set_rw_flags()');
   }
   w.iocbFlags |= c('IOCB_ATOMIC');
-  const entry = ctx.image.lookupFunction(ENTRY);
-  const cHandlesAtomic = !!entry && entry.file.text.slice(entry.def.start, entry.def.end).includes('IOCB_ATOMIC');
+  const cHandlesAtomic = checksAtomicWrite(ctx.image, entryIn(ctx.image, p));
   if (!cHandlesAtomic) {
     it.assume(`${p.id}: ext4_file_write_iter() in the image does not check IOCB_ATOMIC; ext4 6.13's atomic size and alignment checks are modelled instead`);
     const len = BigInt(s.request.len);
@@ -138,6 +138,31 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
   }
   trace.model('kiocb_set_rw_flags', 'RWF_ATOMIC accepted', 'IOCB_ATOMIC', `${p.id}: FMODE_CAN_ATOMIC_WRITE set by ext4_file_open()`);
   return undefined;
+}
+
+/**
+ * Whether the image's C makes ext4 6.13's RWF_ATOMIC checks itself: `generic_atomic_write_valid()`
+ * (fs/read_write.c) called from the ->write_iter entry or a function it calls, two levels
+ * deep — so the check is found whatever the entry is named and wherever a refactor moved
+ * it (the precision suite renames the entry and extracts its body into a helper).
+ */
+function checksAtomicWrite(image: CodeImage, entry: string): boolean {
+  const seen = new Set<string>();
+  let level = [entry];
+  for (let depth = 0; depth < 3 && level.length; depth++) {
+    const next: string[] = [];
+    for (const name of level) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const fn = image.lookupFunction(name);
+      if (!fn) continue;
+      const body = fn.file.text.slice(fn.def.start, fn.def.end);
+      if (/\bgeneric_atomic_write_valid\s*\(/.test(body)) return true;
+      for (const m of body.matchAll(/\b([A-Za-z_]\w*)\s*\(/g)) if (!seen.has(m[1])) next.push(m[1]);
+    }
+    level = next;
+  }
+  return false;
 }
 
 function retValue(v: Value | bigint | undefined): number | string {
@@ -203,6 +228,9 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
     ...(conv && conv.e === 'convert' ? { convertContext: conv.context } : {}),
     ...(w.profile.dio === 'blockdev' ? { ioEndAllocs: ev.filter((e) => e.e === 'io_end').length } : {}),
     ...(bufferedWriteOf(ev) ? { bufferedWrite: bufferedWriteOf(ev) } : {}),
+    finalSize: { iSize: Number(w.iSize), disksize: Number(w.iDisksize) },
+    timeline: timelineOf({ size: s.inode.size, disksize: s.inode.disksize }, ev, w.stamps),
+    warns: uniq(ev.flatMap((e) => (e.e === 'warn' ? [e.fn ? `${e.text} in ${e.fn}()` : `${e.text} (${e.where})`] : []))),
     findings: [],
   };
 }

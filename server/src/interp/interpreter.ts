@@ -260,6 +260,13 @@ export class Interpreter {
     const fdecl = findFunctionDeclarator(decl);
     frame.retType = declaredIntType(field(fn.def, 'type'), decl, fdecl);
     const params = fdecl ? fieldAll(fdecl, 'parameters')[0]?.children ?? [] : [];
+    // A call with more or fewer arguments than the definition has parameters does not
+    // build against this tree (a patch written for another signature, e.g. 6.12's
+    // 4-argument ext4_handle_inode_extension() called in 6.1): not behaviour.
+    const named = params.filter((p) => p.type === 'parameter_declaration' && this.textOf(p).trim() !== 'void');
+    if (!params.some((p) => p.type === 'variadic_parameter') && named.length !== args.length) {
+      this.unknown(`${fn.name}() takes ${named.length} argument${named.length === 1 ? '' : 's'} in this tree, called with ${args.length}: the call does not build against it`);
+    }
     let i = 0;
     for (const p of params) {
       if (p.type !== 'parameter_declaration') continue;

@@ -7,7 +7,7 @@ import { CONSTANT_HEADERS, HeaderConstants } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import { HeaderCode } from '../kernel/headerCode';
 import { BUILTIN_CONSTANTS } from '../model/constants';
-import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion } from '../model/profiles';
+import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion, profileConflict } from '../model/profiles';
 import type { BaseTree } from '../review/review';
 
 /** A kernel tree read from disk: parsed ext4 C, its headers' constants and code, and its profile. */
@@ -24,6 +24,8 @@ export interface LoadedKernel {
   /** File texts by tree-relative path (the base for applying patches). */
   texts: Map<string, string>;
   problems: string[];
+  /** The profile the caller asked for and why it was not used (profileConflict), if so. */
+  profileConflict?: string;
 }
 
 /** Does `dir` look like a kernel tree (has fs/ext4/file.c)? */
@@ -47,7 +49,11 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   const makefile = read('Makefile');
   const version = makefile ? parseMakefileVersion(makefile) : undefined;
   if (!version) problems.push(`${root}: no kernel version in Makefile`);
-  const { profile, why } = chooseProfile(version, opts.profile);
+  // A profile the tree's Makefile contradicts is refused, never silently simulated (issue 13).
+  const conflict = profileConflict(version, opts.profile);
+  const chosen = chooseProfile(version, conflict ? undefined : opts.profile);
+  const { profile } = chosen;
+  const why = conflict ? `${chosen.why}; the requested ${conflict} — not used` : chosen.why;
   const config = opts.config ?? DEFAULT_PREPROC_CONFIG;
   const texts = new Map<string, string>();
   const files: SourceFile[] = [];
@@ -70,6 +76,7 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
     version,
     profile,
     profileWhy: why,
+    ...(conflict ? { profileConflict: conflict } : {}),
     // The headers' static inlines and macros: scanned on the first name nothing else answers for.
     image: new KernelImage(files, new Map(), config, new Map(), undefined, new HeaderCode(read, texts, parser, config)),
     files,
@@ -93,7 +100,7 @@ export function cachedKernel(version: string): string | undefined {
 /** Adapt a loaded tree to the review's base. */
 export function toBase(k: LoadedKernel): BaseTree {
   const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers };
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers, ...(k.profileConflict ? { profileConflict: k.profileConflict } : {}) };
 }
 
 

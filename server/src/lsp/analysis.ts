@@ -418,6 +418,7 @@ export class Analyzer {
     for (const p of where.problems) this.tell(p);
     this.lastBase = where.root;
     const base = where.root ? kernels.base(where.root, profile) : undefined;
+    if (base?.profileConflict) this.tell(`ext4WritePath.kernelVersion: ${base.profileConflict}; using profile ${base.profile.id} instead`);
     // Without a tree the review picks the profile (the setting, else inferred from the patch) and asks for its reference tree.
     const referenceFor = (p: KernelProfile) => kernels.reference(p);
     const { scenarios, source } = this.scenarios(s);
@@ -425,7 +426,9 @@ export class Analyzer {
     const hasTime = () => !this.stale(st, job) && Date.now() - t0 < s.timeBudget;
     // Drive the review in small steps, letting the event loop deliver edits, closes and
     // cancellations in between: `hasTime` then sees a stale version and the review stops.
-    const steps = reviewSteps(text, { parser, base, referenceFor, profileOverride: profile, scenarios, scenarioSource: source, hasTime, runCache: st.runCache });
+    // No tree configured: the cached Debian trees the series applies to come first, as in the CLI.
+    const candidates = base || profile ? undefined : () => kernels.candidates();
+    const steps = reviewSteps(text, { parser, base, referenceFor, candidates, profileOverride: profile, scenarios, scenarioSource: source, hasTime, runCache: st.runCache });
     let r = steps.next();
     let reported = 0;
     while (!r.done) {
@@ -447,8 +450,10 @@ export class Analyzer {
       r = steps.next();
     }
     const session = r.value;
-    const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: base?.root ? { root: base.root, base } : undefined, postTexts: session.postTexts, budgetMs: s.timeBudget };
-    return { kind: 'patch', version: job.version, epoch: job.epoch, session, view, scenarios, noKernel: !base, ms: Date.now() - t0 };
+    // The tree reviewed against: the configured one, or the cached tree the series applies to.
+    const used = session.base ?? base;
+    const view: PatchView = { uri: st.uri, result: session.result, document: session.document, lines: splitLines(text), tree: used?.root ? { root: used.root, base: used } : undefined, postTexts: session.postTexts, budgetMs: s.timeBudget };
+    return { kind: 'patch', version: job.version, epoch: job.epoch, session, view, scenarios, noKernel: !used, ms: Date.now() - t0 };
   }
 
   private analyseC(st: DocumentState, job: Job, t0: number): CAnalysis {

@@ -92,30 +92,17 @@ const FIELD_LABEL: Record<ChangeField, string> = {
   ret: 'ret',
   convertContext: 'unwritten conversion runs in',
   ioEndAllocs: 'io_end structures allocated',
+  finalSize: 'final size',
+  timeline: 'order of events',
+  warns: 'WARN/BUG reached',
 };
 
 /**
- * Reviewer words for the outcome-field ids the review's one-line summaries count
- * (`convertContext ×3`): summaries are shown in lenses and diagnostics.
- */
-const SUMMARY_WORD: Partial<Record<ChangeField, string>> = {
-  bufferedWrite: 'buffered write',
-  convertContext: 'unwritten conversion',
-  ioEndAllocs: 'io_end',
-  lockAcrossIo: 'lock',
-  lockSequence: 'lock',
-  dioUnwritten: 'unwritten',
-  unwrittenConverted: 'unwritten',
-  unwrittenLeft: 'unwritten',
-};
-
-/**
- * Text the review produced, as a reviewer should read it: outcome-field ids in a
- * summary's counts become words, and the internal `~graft` suffix of a grafted
- * function's file (`file.c~graft:592`) is dropped.
+ * Text the review produced, as a reviewer should read it: the internal `~graft` suffix of
+ * a grafted function's file (`file.c~graft:592`) is dropped.
  */
 export function userText(s: string): string {
-  return s.replace(/(\.[ch])~[\w-]+/g, '$1').replace(/\b(\w+) ×/g, (m, id: string) => (SUMMARY_WORD[id as ChangeField] ? `${SUMMARY_WORD[id as ChangeField]} ×` : m));
+  return s.replace(/(\.[ch])~[\w-]+/g, '$1');
 }
 const CHECK_IDS = new Set<string>(CHECKS.map((c) => c.code));
 
@@ -272,8 +259,9 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
       // Found by ablation to be caused here: the other hunks it showed on are related
       // information of this one report, not reports of their own.
       const also = (f.alsoIn ?? []).flatMap((k) => byKey.get(k) ?? []);
-      const related = also.map((o) => ({ location: { uri: v.uri, range: diagnosticRange(o) }, message: `also affected by ${f.code} (caused by the hunk at line ${h.line})` }));
-      hunk.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})${also.length ? `; caused by this hunk (without it the finding goes away), also seen on ${plural(also.length, 'other hunk')}` : ''}`, related));
+      const related = also.map((o) => ({ location: { uri: v.uri, range: diagnosticRange(o) }, message: f.joint ? `also takes part in ${f.code} (reported once, at the hunk at line ${h.line})` : `also affected by ${f.code} (caused by the hunk at line ${h.line})` }));
+      const where = !also.length ? '' : f.joint ? `; these ${also.length + 1} hunks act together (no one of them alone computably makes the difference): reported once, here` : `; caused by this hunk (without it the finding goes away), also seen on ${plural(also.length, 'other hunk')}`;
+      hunk.push(mk(range, sev, f.code, `${verb} ${f.code}: ${f.message.replace(/^fixed: /, '')} (${plural(scenarios.length, 'scenario')}: ${someOf(scenarios, 3)})${where}`, related));
     }
     const groups = groupChanges(h);
     for (const c of CATEGORIES) {
@@ -303,7 +291,7 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   if (v.result.partial) {
     const all = allHunks(v.result).length;
     const done = allHunks(v.result).filter((x) => !/time budget exhausted/.test(x.h.summary)).length;
-    out.push(mk(Range.create(0, 0, 0, v.lines[0]?.length ?? 0), DiagnosticSeverity.Information, 'time-budget', `partial analysis: the time budget (ext4WritePath.timeBudget = ${v.budgetMs} ms) ran out; ${done} of ${all} hunks annotated`));
+    out.push(mk(Range.create(0, 0, 0, v.lines[0]?.length ?? 0), DiagnosticSeverity.Information, 'time-budget', `incomplete: ${v.result.simulated.done} of ${v.result.simulated.total} scenarios simulated, ${done} of ${all} hunks annotated, before the time budget (ext4WritePath.timeBudget = ${v.budgetMs} ms) ran out`));
   }
   return out;
 }
@@ -376,6 +364,9 @@ const FIELD_LEGEND: Record<ChangeField, string> = {
   ret: 'what `write()` returns (`-EIOCBQUEUED`: queued AIO)',
   convertContext: 'where unwritten extents were converted (`process`: before write() returned; `workqueue`: a worker)',
   ioEndAllocs: 'legacy DIO: `ext4_io_end_t` structures allocated for the write',
+  finalSize: '`i_size` and `i_disksize` (bytes) once the request is over, queued completion included',
+  timeline: 'allocation, journal handles, conversion, `->end_io`, `i_size`/`i_disksize` raises, `generic_write_sync()`, WARNs, in the order they happened; `return` is the syscall returning, `[workqueue]` where it ran, `[i_rwsem …]` the lock held',
+  warns: '`WARN_ON`/`BUG_ON` conditions that held, with their function',
 };
 
 /**
@@ -383,7 +374,7 @@ const FIELD_LEGEND: Record<ChangeField, string> = {
  * reads first (where the data went, the lock held across the IO and how it was taken),
  * then waits, unwritten handling, the return value.
  */
-const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs'];
+const ROW_ORDER: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs', 'finalSize', 'warns', 'timeline'];
 
 /** A `why` of a change (`[before: ]cond → result @ file:line[; reason]`), split into its parts. */
 export function parseWhy(why: string | undefined): { side: 'before' | 'after'; text: string; file: string; line: number } | undefined {
@@ -518,6 +509,7 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
   md.push('');
   const k = v.result.kernel;
   md.push(`Profile **${k.profile}** (${k.profileWhy}) · ${v.result.scenarios.count} scenarios (${v.result.scenarios.source})`);
+  if (v.result.partial) md.push('', `**Incomplete:** ${v.result.simulated.done} of ${v.result.simulated.total} scenarios simulated before the time budget (\`ext4WritePath.timeBudget\`) ran out.`);
   return { kind: MarkupKind.Markdown, value: md.join('\n') };
 }
 
@@ -686,7 +678,8 @@ export function patchCodeLenses(v: PatchView, o: RenderOptions = {}, mode: 'chan
     const text = userText(h.summary);
     const summary = text.length > 200 ? `${text.slice(0, 199)}…` : text;
     const broken = h.findings.some((f) => f.status === 'new' && f.severity === 'error');
-    const icon = !o.codicons ? '' : broken ? '$(error) ' : h.scenariosChanged ? '$(warning) ' : h.scenariosRun ? '$(check) ' : '$(circle-slash) ';
+    // A hunk with scenarios it cannot tell about never gets the check mark of a clean hunk.
+    const icon = !o.codicons ? '' : broken ? '$(error) ' : h.scenariosChanged ? '$(warning) ' : h.unknown?.length ? '$(question) ' : h.scenariosRun ? '$(check) ' : '$(circle-slash) ';
     out.push({ range: headerRange(h), command: { title: `${icon}${summary}`, command: traceCmd, arguments: [v.uri, h.docLine] } });
     if (h.scenariosChanged) {
       out.push({ range: headerRange(h), command: { title: `${o.codicons ? '$(table) ' : ''}scenarios`, command: matrixCmd, arguments: [v.uri, h.docLine] } });
@@ -773,11 +766,23 @@ export function patchStatus(v: PatchView, noKernel: boolean): StatusParams {
   const changed = hs.filter((h) => h.scenariosChanged > 0).length;
   const broken = new Set(hs.flatMap((h) => h.findings.filter((f) => f.status === 'new' && f.severity === 'error').map((f) => f.code)));
   const fixed = new Set(hs.flatMap((h) => h.findings.filter((f) => f.status === 'fixed').map((f) => f.code)));
-  let text = changed ? `ext4: ${plural(changed, 'hunk')} changed` : hs.length ? 'ext4: no write-path change' : 'ext4: no hunks';
+  // An incomplete review never says "no write-path change" (issue 13): it says how far it got.
+  const sim = v.result.simulated;
+  const incomplete = v.result.partial ? `incomplete: ${sim.done} of ${sim.total} scenarios (time budget)` : '';
+  // "No change" only where every scenario could be told; else "no change where it could tell".
+  const quiet = v.result.unknownScenarios ? 'ext4: no write-path change where it could tell' : 'ext4: no write-path change';
+  let text = changed ? `ext4: ${plural(changed, 'hunk')} changed` : incomplete ? 'ext4:' : hs.length ? quiet : 'ext4: no hunks';
   if (broken.size) text += `, ${plural(broken.size, 'invariant')} broken`;
-  if (v.result.partial) text += ' (partial: time budget)';
+  if (incomplete) text += changed || broken.size ? `; ${incomplete}` : ` ${incomplete}`;
+  // Degraded results look degraded: what did not apply and what cannot be told are in the
+  // status too, not only in the Problems panel.
+  const failed = v.result.problems.filter((p) => /: did not apply\b/.test(p.message)).length;
+  if (failed) text += `; ${plural(failed, 'hunk')} did not apply`;
+  const refused = v.result.problems.some((p) => /contradicts the tree/.test(p.message));
+  if (refused) text += '; kernelVersion setting not used';
+  if (v.result.unknownScenarios) text += `; cannot tell for ${plural(v.result.unknownScenarios, 'scenario')}`;
   if (noKernel) text += ' (no kernel tree: hunk-only)';
-  const state = noKernel ? 'no-kernel' : broken.size ? 'error' : changed || v.result.partial ? 'warning' : 'ok';
+  const state = noKernel ? 'no-kernel' : broken.size ? 'error' : changed || v.result.partial || failed || refused || v.result.unknownScenarios ? 'warning' : 'ok';
   const k = v.result.kernel;
   const md: string[] = [`**ext4 write path** — ${plural(hs.length, 'hunk')}, ${changed} with write-path changes`, ''];
   if (broken.size) md.push(`$(error) breaks ${[...broken].map((c) => code(c)).join(', ')}`, '');

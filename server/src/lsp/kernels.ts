@@ -2,7 +2,7 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { toBase } from '../io/kernelTree';
 import { referenceTreeFor } from '../review/inferProfile';
 import type { KernelProfile } from '../model/profiles';
-import { cachedKernel, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
+import { cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
 import { INTERPRETED_FILES } from '../kernel/image';
 import type { BaseTree } from '../review/review';
 import { SourceFile } from '../syntax/sourceFile';
@@ -36,6 +36,8 @@ export class KernelTrees {
   private readonly loaded = new Map<string, Entry>();
   /** root → tree-relative path → editor text. */
   private readonly overlays = new Map<string, Map<string, string>>();
+  /** Cached tree root → its interpreted files' disk texts (candidates()). */
+  private readonly diskTexts = new Map<string, Map<string, string>>();
 
   constructor(private readonly parser: CParser, private readonly log: (message: string) => void) {}
 
@@ -77,6 +79,21 @@ export class KernelTrees {
     }
     if (!e.base) e.base = this.withOverlays(e, root);
     return e.base;
+  }
+
+  /**
+   * The fetched Debian trees, newest first, for a patch reviewed with no tree configured
+   * (ReviewOptions.candidates, review/findTree.ts): each with its interpreted files' disk
+   * texts (read once) and its base, loaded only for the tree the series applies to.
+   */
+  candidates(): Array<{ name: string; texts: ReadonlyMap<string, string>; load: () => BaseTree }> {
+    return ['7.2', '6.12', '6.1'].flatMap((v) => {
+      const dir = cachedKernel(v);
+      if (!dir) return [];
+      let texts = this.diskTexts.get(dir);
+      if (!texts) this.diskTexts.set(dir, (texts = interpretedTexts(dir)));
+      return [{ name: v, texts, load: () => this.base(dir) }];
+    });
   }
 
   /** The fetched Debian tree that serves as the reference for `profile` (hunk-only mode). */

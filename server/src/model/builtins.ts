@@ -28,7 +28,7 @@ function warn(ctx: ModelCtx, name: string, args: readonly CNode[]): Value {
   if (hit) {
     const where = ctx.it.where(args[0]);
     ctx.it.trace.add({ kind: 'warn', fn: ctx.it.currentFn(), file: where.file, line: where.line, text: `${name}(${ctx.it.textOf(args[0])})`, result: 'fires' });
-    ctx.w.emit({ e: 'warn', text: `${name}(${ctx.it.textOf(args[0])})`, where: `${where.file}:${where.line}` });
+    ctx.w.emit({ e: 'warn', text: `${name}(${ctx.it.textOf(args[0])})`, where: `${where.file}:${where.line}`, fn: ctx.it.currentFn() });
   }
   return int(hit ? 1 : 0);
 }

@@ -133,7 +133,11 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
     const length = minBig(iterLen, mapOff + toBigInt(iomap.get('length')) - iterPos);
     if (type !== c('IOMAP_MAPPED') && type !== c('IOMAP_UNWRITTEN')) {
       it.trace.model('iomap_dio_iter', `${typeName} mapping for a write`, '-EIO', 'fs/iomap/direct-io.c iomap_dio_iter(): WARN_ON_ONCE for HOLE, -EIO for DELALLOC/INLINE on writes');
-      w.emit({ e: 'warn', text: `iomap_dio_iter(): ${typeName} mapping for a DIO write`, where: 'fs/iomap/direct-io.c' });
+      // HOLE: `WARN_ON_ONCE(dio->flags & IOMAP_DIO_WRITE)`; an unknown type: `WARN_ON_ONCE(1)`.
+      // DELALLOC only logs (dio_warn_stale_pagecache()), no WARN (fs/iomap/direct-io.c 6.1–7.2).
+      if (type !== c('IOMAP_DELALLOC') && type !== c('IOMAP_INLINE')) {
+        w.emit({ e: 'warn', text: type === c('IOMAP_HOLE') ? 'WARN_ON_ONCE(dio->flags & IOMAP_DIO_WRITE)' : 'WARN_ON_ONCE(1)', where: 'fs/iomap/direct-io.c', fn: 'iomap_dio_iter' });
+      }
       processed = -c('EIO');
       continue;
     }
@@ -193,6 +197,7 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
       if (needSync) {
         writeback(w, w.pos - r, w.pos - 1n);
         w.emit({ e: 'may-sleep', what: 'generic_write_sync', context: w.context });
+        w.emit({ e: 'sync' });
       }
     }
     return r;

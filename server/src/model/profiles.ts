@@ -258,6 +258,32 @@ export function parseMakefileVersion(makefile: string): KernelVersion | undefine
  * Choose the profile for a kernel version: the newest profile not newer than it.
  * Returns the profile and why it was chosen (shown in hovers and JSON).
  */
+/**
+ * Profiles the user may choose for a tree whose Makefile picks `auto` (chooseProfile):
+ * the tree's own profile, and 6.12-atomic (6.12 plus the RWF_ATOMIC series) on a 6.12 or
+ * later tree. Anything else contradicts the C the tree holds: a 2.6.31 profile on a 6.1
+ * tree models blockdev_direct_IO() around C that calls iomap_dio_rw() (issue 13: such a
+ * run reported "no write-path change" and 0 problems).
+ */
+const COMPATIBLE: Partial<Record<KernelProfile['id'], ReadonlyArray<KernelProfile['id']>>> = {
+  '6.12': ['6.12-atomic'],
+  '6.13': ['6.12-atomic'],
+};
+
+/**
+ * Why the user's profile `override` cannot be used for a tree whose Makefile says `v`, or
+ * undefined when it can (no override, no version known, or a compatible profile). An
+ * unknown id is a conflict too: it would otherwise be silently ignored.
+ */
+export function profileConflict(v: KernelVersion | undefined, override: string | undefined): string | undefined {
+  if (!override) return undefined;
+  if (!(override in PROFILES)) return `unknown kernel version profile "${override}" (one of ${Object.keys(PROFILES).join(', ')})`;
+  if (!v) return undefined;
+  const auto = chooseProfile(v).profile.id;
+  if (override === auto || COMPATIBLE[auto]?.includes(override as KernelProfile['id'])) return undefined;
+  return `profile ${override} contradicts the tree: its Makefile says ${v.version}.${v.patchlevel}.${v.sublevel}, whose write path is profile ${auto}`;
+}
+
 export function chooseProfile(v: KernelVersion | undefined, override?: string): { profile: KernelProfile; why: string } {
   if (override && override in PROFILES) {
     return { profile: PROFILES[override as KernelProfile['id']], why: `set by the user (${override})` };

@@ -157,6 +157,7 @@ export const VFS: Registry = {
     if ((w.iocbFlags & w.c('IOCB_DSYNC')) && count > 0n) {
       writeback(w, w.pos - count, w.pos - 1n);
       w.emit({ e: 'may-sleep', what: 'vfs_fsync_range', context: w.context });
+      w.emit({ e: 'sync' });
       ctx.it.trace.model('generic_write_sync', `vfs_fsync_range(${w.pos - count}, ${w.pos - 1n})`, 'written back', 'include/linux/fs.h generic_write_sync()');
     }
     return int(count, T.long);

@@ -40,7 +40,12 @@ export type WorldEvent =
   /** A folio lock taken by a buffered write; `via` the path (the `lock-order` check is about iomap's). */
   | { e: 'folio-lock'; handleOpen: boolean; via?: 'buffer_head' | 'iomap' }
   | { e: 'delalloc'; op: 'reserve' | 'release'; lblk: number; len: number }
-  | { e: 'warn'; text: string; where: string }
+  /** A WARN_ON/WARN/BUG_ON whose condition held: its text, `file:line`, and the function it is in (when known). */
+  | { e: 'warn'; text: string; where: string; fn?: string }
+  /** generic_write_sync() wrote back and waited (IOCB_DSYNC): include/linux/fs.h, 6.1–7.2. */
+  | { e: 'sync' }
+  /** ->write_iter returned to the VFS: what follows runs after the syscall returned (queued AIO completion). */
+  | { e: 'return' }
   /** Legacy DIO: the blocks written are unwritten and must be converted at completion (how it was recorded). */
   | { e: 'dio-unwritten'; how: string }
   /** Legacy DIO: an ext4_io_end_t was allocated for this request. */
@@ -95,6 +100,8 @@ export class World {
   /** What a deferred AIO completion returned (bytes or -errno), once it ran. */
   completionRet?: bigint;
   readonly events: WorldEvent[] = [];
+  /** Where each event of `events` happened (same index): the context and the i_rwsem mode held then. */
+  readonly stamps: Array<{ context: ExecContext; lock: LockMode }> = [];
   /**
    * Deferred work: AIO completions (run by the DIO workqueue, or by inode_dio_wait) and
    * work items queued with queue_work() (`work: true`, which flush_workqueue() runs).
@@ -145,6 +152,7 @@ export class World {
   emit(ev: WorldEvent): void {
     this.charge(1, 'event log');
     this.events.push(ev);
+    this.stamps.push({ context: this.context, lock: this.lock });
   }
 
   blockAt(lblk: number): BlockState {

@@ -13,6 +13,7 @@ export const CHECKS: ReadonlyArray<{ code: CheckCode; title: string }> = [
   { code: 'endio-blocks', title: '->end_io in interrupt context does not block' },
   { code: 'delalloc-leak', title: 'A short delalloc write releases its stale reservation' },
   { code: 'lock-order', title: 'No journal handle is held while taking a folio lock' },
+  { code: 'warn-reached', title: 'No WARN_ON/BUG_ON condition holds on the write path' },
 ];
 
 /**

@@ -4,12 +4,14 @@ import { diffArrays } from 'diff';
 import type { ChangeField, HunkChange, HunkFinding } from './types';
 
 /** Fields compared between the two images, in the order they are reported (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
-export const CHANGE_FIELDS: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs'];
+export const CHANGE_FIELDS: readonly ChangeField[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'orphan', 'bufferedWrite', 'ret', 'convertContext', 'ioEndAllocs', 'finalSize', 'warns', 'timeline'];
 
 /** Render one outcome field for a table cell. */
 export function fieldText(o: Outcome, f: ChangeField): string {
   if (o.inconclusive) return 'inconclusive';
   if (f === 'bufferedWrite') return bufferedWriteText(o.bufferedWrite);
+  if (f === 'finalSize') return o.finalSize ? `i_size ${o.finalSize.iSize}, i_disksize ${o.finalSize.disksize}` : 'none';
+  if (f === 'timeline') return o.timeline?.length ? o.timeline.join(' → ') : 'none';
   const v = o[f];
   if (Array.isArray(v)) return v.length ? v.join(' ') : 'none';
   if (v === undefined) return 'none';
@@ -32,6 +34,21 @@ function waitsBehaviour(o: Outcome, sync: boolean): string {
   return w.length ? w.join(' ') : 'none';
 }
 
+/** `WARN_ON_ONCE(cond) in fn()` → `WARN_ON_ONCE`: which assertion kind fired, not how it or its function is spelled. */
+const warnKind = (w: string) => (/^(WARN\w*|BUG\w*)\(/.exec(w)?.[1] ?? w);
+
+/**
+ * What is compared for `warns` and `timeline`: WARN sites by their macro, in order. A
+ * behaviour-preserving edit may rename the function a WARN sits in or re-spell its
+ * condition (the precision suite does both); which WARNs fire, and when, is the behaviour.
+ */
+function comparedText(o: Outcome, f: ChangeField): string {
+  if (o.inconclusive) return 'inconclusive';
+  if (f === 'warns') return (o.warns ?? []).map(warnKind).join(' ') || 'none';
+  if (f === 'timeline') return (o.timeline ?? []).map(warnKind).join(' → ') || 'none';
+  return fieldText(o, f);
+}
+
 /**
  * Fields whose rendering differs between `a` (before) and `b` (after). Behaviour, not
  * spelling: with `sync` (the request is not AIO), `waits` compares whether the syscall
@@ -42,6 +59,10 @@ export function diffOutcomes(a: Outcome, b: Outcome, opts: { sync?: boolean } = 
   for (const f of CHANGE_FIELDS) {
     // Whether a buffered write happened at all is `path`/`fallback`'s to say; this field compares two buffered writes.
     if (f === 'bufferedWrite' && (!a.bufferedWrite || !b.bufferedWrite)) continue;
+    if (f === 'warns' || f === 'timeline') {
+      if (comparedText(a, f) !== comparedText(b, f)) out.push({ field: f, before: fieldText(a, f), after: fieldText(b, f) });
+      continue;
+    }
     const before = f === 'waits' ? waitsBehaviour(a, !!opts.sync) : fieldText(a, f);
     const after = f === 'waits' ? waitsBehaviour(b, !!opts.sync) : fieldText(b, f);
     if (before !== after) out.push({ field: f, before, after });

@@ -356,7 +356,7 @@ function notQuotedLine(c: Skipped, min: Severity): string | undefined {
 const WARN_FIELDS: ReadonlySet<string> = new Set<ChangeField>(['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'convertContext', 'ioEndAllocs']);
 
 /** Order of fields in a sentence and of sentences in a hunk. */
-const FIELD_ORDER: readonly string[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'convertContext', 'ioEndAllocs', 'orphan', 'ret', 'bufferedWrite'];
+const FIELD_ORDER: readonly string[] = ['path', 'fallback', 'lockAcrossIo', 'lockSequence', 'waits', 'dioUnwritten', 'unwrittenConverted', 'unwrittenLeft', 'convertContext', 'ioEndAllocs', 'orphan', 'ret', 'bufferedWrite', 'finalSize', 'warns', 'timeline'];
 /** Field names in words, for counts. */
 const FIELD_WORDS: Record<string, string> = {
   path: 'path',
@@ -372,6 +372,9 @@ const FIELD_WORDS: Record<string, string> = {
   orphan: 'orphan list',
   ret: 'return value',
   bufferedWrite: 'buffered write',
+  finalSize: 'final i_size/i_disksize',
+  warns: 'WARNs reached',
+  timeline: 'order of events',
 };
 const fieldRank = (f: string) => (FIELD_ORDER.includes(f) ? FIELD_ORDER.indexOf(f) : FIELD_ORDER.length);
 
@@ -557,6 +560,12 @@ function clause(field: string, before: string, after: string): string {
       return `allocates ${after} io_end structure${after === '1' ? '' : 's'} instead of ${before}`;
     case 'bufferedWrite':
       return `does the buffered write as "${after}" instead of "${before}"`;
+    case 'finalSize':
+      return `ends with ${after} instead of ${before}`;
+    case 'warns':
+      return after === 'none' ? `no longer reaches ${before}` : `reaches ${after} instead of ${before === 'none' ? 'no WARN' : before}`;
+    case 'timeline':
+      return `runs "${after}" instead of "${before}"`;
     default:
       return `has ${field} ${after} instead of ${before}`;
   }

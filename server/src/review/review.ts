@@ -21,7 +21,7 @@ import { joinSides } from './join';
 import type { HeaderCode } from '../kernel/headerCode';
 import { findTree } from './findTree';
 import { cannotTellText } from './format';
-import type { FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
+import type { ChangeField, FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
 export interface BaseTree {
@@ -32,6 +32,8 @@ export interface BaseTree {
   files: readonly SourceFile[];
   profile: KernelProfile;
   profileWhy: string;
+  /** The profile the user asked for and why the tree refused it (`profileConflict()`); the review says so. */
+  profileConflict?: string;
   constant: (name: string) => bigint | undefined;
   /**
    * The static inlines and macros of the tree's headers (kernel/headerCode.ts): every image
@@ -163,6 +165,10 @@ export class ReviewSession {
     readonly postTexts?: ReadonlyMap<string, string>,
     /** The scenarios the review ran. */
     readonly scenarios: readonly Scenario[] = [],
+    /** The tree the patch was reviewed against: the given base, or the cached tree findTree chose. */
+    readonly base?: BaseTree,
+    /** Files parsed for this review alone (a tree minus a reverse-applied series): freed by dispose(). */
+    private readonly owned: readonly SourceFile[] = [],
   ) {}
 
   /** Scenario ids that ran the hunk `key`'s code, changed ones first. */
@@ -191,6 +197,7 @@ export class ReviewSession {
 
   dispose(): void {
     this.factory.dispose(this.keep);
+    for (const f of this.owned) f.dispose();
   }
 
   private resolve(key: string): Job | undefined {
@@ -234,6 +241,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   const doc = parsePatchDocument(text);
   const problems: ReviewProblem[] = doc.problems.map((p) => ({ message: p.message, line: p.line, severity: p.severity }));
   let base = opts.base;
+  const owned: SourceFile[] = [];
   if (!base && opts.candidates && !opts.profileOverride) {
     const trees = opts.candidates();
     const match = findTree(doc, trees, undefined, hasTime);
@@ -243,12 +251,15 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       if (match.direction === 'forward') base = t;
       else {
         const changed = [...match.texts].filter(([p, txt]) => p.endsWith('.c') && t.texts.get(p) !== txt);
-        const files = [...t.files.filter((f) => match.texts.get(f.path) === t.texts.get(f.path)), ...changed.map(([p, txt]) => new SourceFile(p, txt, opts.parser))];
+        const fresh = changed.map(([p, txt]) => new SourceFile(p, txt, opts.parser));
+        owned.push(...fresh);
+        const files = [...t.files.filter((f) => match.texts.get(f.path) === t.texts.get(f.path)), ...fresh];
         base = { ...t, texts: match.texts, files, memo: undefined, profileWhy: `${t.profileWhy}; the series taken out` };
       }
       problems.push({ message: match.why, severity: 'information' });
     }
   }
+  if (base?.profileConflict) problems.push({ message: `${base.profileConflict}: not used; reviewed with profile ${base.profile.id} (${base.profileWhy.split('; the requested')[0]})`, severity: 'warning', line: 0 });
   const reference = base ? undefined : chooseReference(doc, text, opts);
   const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])], (base ?? reference)?.headers);
   factory.patchDefines = patchDefinesOf(doc, opts.parser);
@@ -432,6 +443,9 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   let partial = budgetCut;
   const total = units.length * opts.scenarios.length;
   let done = 0;
+  // Cut before any unit was built (applying the series ran out of time): at least one
+  // unit's worth of scenarios was wanted, so the count never reads "0 of 0".
+  const simulated = { done: 0, total: Math.max(units.filter((u) => u.jobs.length).length, budgetCut ? 1 : 0) * opts.scenarios.length };
   for (const u of units) {
     // Nothing of the patch landed in an interpreted function: nothing to compare (a
     // document of 5,000 patches that apply nowhere cost 1 GB simulating them; issue 16).
@@ -454,13 +468,14 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     const a = u.pre.run([], u.profile, u.constant, () => false);
     const b = u.post.run([], u.profile, u.constant, () => false);
     if (a.size < opts.scenarios.length || b.size < opts.scenarios.length) partial = true;
+    simulated.done += opts.scenarios.filter((s) => a.has(s.id) && b.has(s.id)).length;
     attribute(u, opts.scenarios, a, b);
     if (hasTime()) ablateFindings(u, opts.scenarios, factory);
     u.pre.dropTraces();
     u.post.dropTraces();
     u.done = true;
   }
-  if (partial) problems.push({ message: 'time budget exhausted: some hunks are not (fully) annotated', severity: 'warning' });
+  if (partial) problems.push({ message: `time budget exhausted: incomplete, ${incompleteText(simulated)}; hunks not reached say "not analysed"`, severity: 'warning' });
   if (overLimit.length) partial = true;
 
   // 5. Plain results, in document order.
@@ -486,10 +501,11 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     },
     scenarios: { count: opts.scenarios.length, source: opts.scenarioSource },
     partial,
+    simulated,
     newErrors,
     unknownScenarios: new Set(files.flatMap((f) => f.hunks.flatMap((h) => (h.unknown ?? []).map((x) => x.scenario)))).size,
   };
-  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(reference?.files ?? [])], cur, opts.scenarios);
+  return new ReviewSession(result, doc, jobs, factory, [...(base?.files ?? []), ...(reference?.files ?? [])], cur, opts.scenarios, base, owned);
 }
 
 /**
@@ -961,7 +977,9 @@ function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
  * away is a cause. The finding then stays on its cause(s) only, each naming the other
  * hunks it was seen on (`alsoIn`), so one broken invariant is one report. When no single
  * hunk's removal computably clears it (causes that need each other, or re-runs that
- * cannot tell), the finding stays where it was.
+ * cannot tell — a hunk that changes a signature does not build without its callers), the
+ * finding is still reported once, `joint`, with the others in `alsoIn`: on the hunk where
+ * the runs first part on a changed line (`jointOwner()`).
  */
 function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory): void {
   const byKey = new Map<string, { scenario: string; code: string; status: HunkFinding['status']; owners: Job[] }>();
@@ -975,6 +993,7 @@ function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageF
     }
   }
   const byId = new Map(scenarios.map((s) => [s.id, s]));
+  const decisions: Array<{ scenario: string; code: string; status: HunkFinding['status']; owners: Job[]; keep: Job[]; joint: boolean }> = [];
   for (const { scenario, code, status, owners } of byKey.values()) {
     if (owners.length < 2) continue;
     const s = byId.get(scenario);
@@ -989,16 +1008,58 @@ function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageF
       const has = r.outcome.findings.some((f) => f.code === code);
       return status === 'new' ? !has : has;
     });
-    if (!causes.length || causes.length === owners.length) continue;
+    const joint = !causes.length || causes.length === owners.length;
+    decisions.push({ scenario, code, status, owners, joint, keep: joint ? [jointOwner(u, scenario, owners)] : causes });
+  }
+  // One invariant, one report: the joint scenarios of a check go to the hunk most of them
+  // chose, where it is one of theirs (else each keeps its own choice).
+  const votes = new Map<string, Map<Job, number>>();
+  for (const d of decisions.filter((x) => x.joint)) {
+    const m = votes.get(`${d.code}\0${d.status}`) ?? new Map<Job, number>();
+    m.set(d.keep[0], (m.get(d.keep[0]) ?? 0) + 1);
+    votes.set(`${d.code}\0${d.status}`, m);
+  }
+  for (const { scenario, code, status, owners, joint, keep: own } of decisions) {
+    const winner = joint ? [...(votes.get(`${code}\0${status}`) ?? new Map<Job, number>())].sort((a, b) => b[1] - a[1])[0]?.[0] : undefined;
+    const keep = winner && owners.includes(winner) ? [winner] : own;
     for (const j of owners) {
-      if (causes.includes(j)) {
+      if (keep.includes(j)) {
         // Findings objects are shared between the hunks they were pushed to: copy, then mark.
-        j.findings = j.findings.map((f) => (f.scenario === scenario && f.code === code && f.status === status ? { ...f, alsoIn: owners.filter((o) => o !== j).map((o) => o.key) } : f));
+        j.findings = j.findings.map((f) => (f.scenario === scenario && f.code === code && f.status === status ? { ...f, alsoIn: owners.filter((o) => o !== j).map((o) => o.key), ...(joint ? { joint: true } : {}) } : f));
       } else {
         j.findings = j.findings.filter((f) => !(f.scenario === scenario && f.code === code && f.status === status));
       }
     }
   }
+}
+
+/**
+ * Where a finding no single hunk computably causes is reported: the hunk holding the last
+ * decision (branch, return, errno) on one of its changed lines among the steps where the
+ * two runs of `scenario` differ — after side, then before — i.e. what decided the outcome
+ * rather than where the runs first parted (issue 13 §3: the first divergence named
+ * `ext4_extending_io()` where `ext4_overwrite_io()` decided); else the last such step of
+ * any kind; else the first of `owners` in document order.
+ */
+function jointOwner(u: Unit, scenario: string, owners: readonly Job[]): Job {
+  const ra = u.pre.run([], u.profile, u.constant, () => false).get(scenario);
+  const rb = u.post.run([], u.profile, u.constant, () => false).get(scenario);
+  if (ra && rb) {
+    const { before, after } = divergentSteps(ra.trace, rb.trace);
+    const index = unitIndex(u);
+    const decisive = (st: TraceStep) => st.kind === 'branch' || st.kind === 'return' || st.kind === 'errno';
+    for (const want of [decisive, () => true]) {
+      for (const [steps, side] of [[after, 'after'], [before, 'before']] as const) {
+        for (let i = steps.length - 1; i >= 0; i--) {
+          const st = steps[i];
+          if (!want(st)) continue;
+          const j = index.candidates(st, side).find((c) => owners.includes(c) && c.path === st.file && (side === 'before' ? c.preChanged : c.postChanged).has(st.line));
+          if (j) return j;
+        }
+      }
+    }
+  }
+  return owners[0];
 }
 
 /**
@@ -1084,22 +1145,45 @@ function unitIndex(u: Unit): UnitIndex {
   return index;
 }
 
+/** `12 of 127 scenarios simulated`: how far an incomplete review got (ReviewResult.simulated). */
+export function incompleteText(s: { done: number; total: number }): string {
+  return `${s.done} of ${s.total} scenarios simulated`;
+}
+
 /**
  * Why a run's outcome is not behaviour, or undefined when it is: cut by a bound
  * (`inconclusive`) or past an unknown (`unknowns`, see Interpreter.unknown()).
  */
 export function unknownReason(o: Outcome): string | undefined {
+  // The first unknown is the cause when both are set: a value assumed 0 for a name the
+  // tree lacks is what sends a loop past its bound (7.2's EXT4_LBLK_TO_B() on a 6.12 tree).
+  const more = (n: number) => (n > 0 ? ` (and ${n} more)` : '');
+  if (o.unknowns?.length) return o.unknowns[0] + more(o.unknowns.length - 1 + (o.inconclusive ? 1 : 0));
   if (o.inconclusive) return `inconclusive: ${o.inconclusive}`;
-  if (o.unknowns?.length) return o.unknowns[0] + (o.unknowns.length > 1 ? ` (and ${o.unknowns.length - 1} more)` : '');
   return undefined;
 }
+
+/** The word a hunk summary counts a changed field under (`lock ×3`): reviewer words, not field ids. */
+const SUMMARY_GROUP: Partial<Record<ChangeField, string>> = {
+  lockAcrossIo: 'lock',
+  lockSequence: 'lock',
+  dioUnwritten: 'unwritten',
+  unwrittenConverted: 'unwritten',
+  unwrittenLeft: 'unwritten',
+  convertContext: 'unwritten conversion',
+  ioEndAllocs: 'io_end',
+  bufferedWrite: 'buffered write',
+  finalSize: 'size',
+  timeline: 'ordering',
+  warns: 'WARN',
+};
 
 function toReview(j: Job): HunkReview {
   const src = j.aliasOf ?? j;
   const h = j.hunk;
   const counts = new Map<string, number>();
   for (const c of src.changes) {
-    const g = c.field === 'lockAcrossIo' || c.field === 'lockSequence' ? 'lock' : c.field === 'dioUnwritten' || c.field === 'unwrittenConverted' || c.field === 'unwrittenLeft' ? 'unwritten' : c.field;
+    const g = SUMMARY_GROUP[c.field] ?? c.field;
     counts.set(g, (counts.get(g) ?? 0) + 1);
   }
   const newCodes = [...new Set(src.findings.filter((f) => f.status === 'new').map((f) => f.code))];

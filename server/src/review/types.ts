@@ -21,6 +21,12 @@ export interface ReviewResult {
   /** True when the time budget ran out: hunks after that point are not annotated. */
   partial: boolean;
   /**
+   * Scenario runs compared (both sides simulated) against those the review set out to
+   * run: one per scenario for each group of hunks simulated together. `done < total`
+   * is an incomplete review ("incomplete: N of M scenarios"), never "no change".
+   */
+  simulated: { done: number; total: number };
+  /**
    * Error-severity invariants newly broken by the patch, counted once per hunk and check
    * (however many scenarios show it); exit status 1 when non-zero.
    */
@@ -39,7 +45,7 @@ export interface FileReview {
 }
 
 /** Outcome fields a change can be reported in (BRIEF: fallback, lock, unwritten, waits, orphan, ret). */
-export type ChangeField = 'path' | 'fallback' | 'lockAcrossIo' | 'lockSequence' | 'waits' | 'dioUnwritten' | 'unwrittenConverted' | 'unwrittenLeft' | 'orphan' | 'ret' | 'bufferedWrite' | 'convertContext' | 'ioEndAllocs';
+export type ChangeField = 'path' | 'fallback' | 'lockAcrossIo' | 'lockSequence' | 'waits' | 'dioUnwritten' | 'unwrittenConverted' | 'unwrittenLeft' | 'orphan' | 'ret' | 'bufferedWrite' | 'convertContext' | 'ioEndAllocs' | 'finalSize' | 'timeline' | 'warns';
 
 export interface HunkChange {
   scenario: string;
@@ -65,6 +71,13 @@ export interface HunkFinding {
    * scenario without each showed this hunk is its cause and they are not (ablation).
    */
   alsoIn?: string[];
+  /**
+   * Set with `alsoIn` when no single hunk's removal computably clears the finding (the
+   * hunks need each other, or a re-run without one cannot tell — it does not build): the
+   * finding is reported once, here — the hunk where the two runs first part on a changed
+   * line — and the others are related.
+   */
+  joint?: boolean;
 }
 
 /** How a hunk was analysed. */

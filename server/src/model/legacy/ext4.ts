@@ -363,7 +363,7 @@ const V46: Registry = {
   }),
   ext4_dio_get_block_overwrite: m('fs/ext4/inode.c ext4_dio_get_block_overwrite() 4.6/4.7: lookup only (_ext4_get_block(…, 0)); WARN if not mapped or unwritten', (ctx, a) => {
     const r = getBlockWith(ctx, a, 0n, false);
-    if (!bhHas(ctx, a[2], 'MAPPED') || bhHas(ctx, a[2], 'UNWRITTEN')) ctx.w.emit({ e: 'warn', text: 'WARN_ON_ONCE(!buffer_mapped(bh) || buffer_unwritten(bh)) in ext4_dio_get_block_overwrite()', where: 'fs/ext4/inode.c' });
+    if (!bhHas(ctx, a[2], 'MAPPED') || bhHas(ctx, a[2], 'UNWRITTEN')) ctx.w.emit({ e: 'warn', text: 'WARN_ON_ONCE(!buffer_mapped(bh) || buffer_unwritten(bh))', where: 'fs/ext4/inode.c', fn: 'ext4_dio_get_block_overwrite' });
     return r;
   }),
   ext4_end_io_dio: m('fs/ext4/inode.c ext4_end_io_dio() 4.6/4.7: the io_end (4.6: iocb->private; 4.7: the `private` argument, from b_private) gets offset and size and its reference is put, which converts unwritten extents in the completing context', (ctx, a) => {
