@@ -186,3 +186,28 @@ test('6.1 and 6.12 differ where their C differs: unaligned overwrites and aligne
   // 6.1's ext4_overwrite_io() wants EXT4_MAP_MAPPED, which a lookup of an unwritten extent lacks.
   assert.ok(a['aligned-unwritten'].outcome.lockSequence.includes('exclusive'));
 });
+
+test('7.2: RWF_ATOMIC writes are decided by the tree\'s C, with no unknown read as 0', async (t) => {
+  if (!need(t, kernelDir('7.2'), 'the Debian 7.2 tree')) return;
+  const k = await kernel('7.2');
+  const ids = ['dio-atomic', 'dio-atomic-hole', 'dio-atomic-invalidate-fails', 'dio-atomic-ind-hole', 'dio-atomic-unaligned', 'buf-atomic'];
+  const rs = api.simulateAll(api.defaultMatrix().filter((s) => ids.includes(s.id)), { image: k.image, profile: k.profile, constant: k.constant });
+  const o = Object.fromEntries(rs.map((r) => [r.id, r.outcome]));
+  for (const id of ids) assert.ok(!o[id].unknowns?.length && !o[id].inconclusive, `${id}: ${o[id].unknowns ?? o[id].inconclusive}`);
+  // s_awu_min/s_awu_max come from ext4_atomic_write_init(): before the model held them they
+  // read as 0 and 7.2's length check turned every atomic write into -EINVAL.
+  assert.equal(o['dio-atomic'].ret, 4096);
+  assert.equal(o['dio-atomic'].path, 'dio');
+  // Into a hole: allocated unwritten, converted at ->end_io (ext4_convert_unwritten_extents_atomic()).
+  assert.equal(o['dio-atomic-hole'].ret, 4096);
+  assert.ok(o['dio-atomic-hole'].unwrittenConverted);
+  // iomap (6.14+): an atomic write whose page-cache invalidation fails returns -EAGAIN, never -ENOTBLK.
+  assert.equal(o['dio-atomic-invalidate-fails'].ret, '-EAGAIN');
+  assert.equal(o['dio-atomic-invalidate-fails'].fallback, 'none');
+  // ext4_inode_can_atomic_write() (7.2 ext4.h) wants the EXTENTS inode flag: a block-mapped file cannot.
+  assert.equal(o['dio-atomic-ind-hole'].ret, '-EOPNOTSUPP');
+  // generic_atomic_write_valid(): ki_pos not aligned to the length.
+  assert.equal(o['dio-atomic-unaligned'].ret, '-EINVAL');
+  assert.equal(o['buf-atomic'].ret, '-EOPNOTSUPP');
+  for (const id of ids) assert.ok(!o[id].findings.some((f) => f.code === 'atomic-fallback'), id);
+});

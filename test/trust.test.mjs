@@ -74,6 +74,23 @@ test('an undeclared identifier in a condition: cannot tell, not "assumed 0" beha
   assert.equal(h.changes.length + h.findings.length, 0);
 });
 
+test('a field of kernel state the model does not hold is unknown, not 0; taking a field\'s address reads nothing', async (t) => {
+  const tree = kernelDir('6.12');
+  if (!need(t, tree, 'Debian 6.12 tree')) return;
+  // s_mb_stats is a real ext4_sb_info member the model does not keep: its value decides here.
+  const { text } = patchOf(t, tree, (c) => c.replace('restart:\n\tret = ext4_generic_write_checks(iocb, from);', 'restart:\n\tif (EXT4_SB(inode->i_sb)->s_mb_stats)\n\t\treturn -EIO;\n\tret = ext4_generic_write_checks(iocb, from);'));
+  const r = await review(text, toBase(await kernel('6.12')));
+  const [h] = allHunks(r);
+  assert.equal(h.changes.length, 0, h.summary);
+  assert.ok(h.unknown?.length > 10, h.summary);
+  assert.match(h.unknown[0].reason, /the model holds no s_mb_stats for struct ext4_sb_info/);
+  // The unedited tree takes addresses of fields the model does not hold (&ei->i_data_sem for
+  // down_write()): its default matrix stays conclusive.
+  const k = await kernel('6.12');
+  const rs = api.simulateAll(api.defaultMatrix(), { image: k.image, profile: k.profile, constant: k.constant });
+  assert.deepEqual(rs.filter((x) => x.outcome.unknowns?.length).map((x) => `${x.id}: ${x.outcome.unknowns[0]}`), []);
+});
+
 test('the same edit, spelled with a function the tree has: a real change is still reported', async (t) => {
   const tree = kernelDir('6.12');
   if (!need(t, tree, 'Debian 6.12 tree')) return;

@@ -1,6 +1,6 @@
 import { DEFAULT_LIMITS, Inconclusive, Interpreter, Limits, CodeImage } from '../interp/interpreter';
 import { Trace, TraceStep } from '../interp/trace';
-import { show, toBigInt, Value } from '../interp/values';
+import { show, toBigInt, truthy, Value } from '../interp/values';
 import { ERRNO_NAMES } from '../model/constants';
 import { makeHost } from '../model/host';
 import type { KernelProfile } from '../model/profiles';
@@ -121,7 +121,13 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
   if (p.atomicWrite === 'EOPNOTSUPP') {
     return refuse('EOPNOTSUPP', p.id === '6.1' ? 'no RWF_ATOMIC flag in this kernel' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE', `${p.id}: include/linux/fs.h kiocb_set_rw_flags() (KERNEL-NOTES)`);
   }
-  if (!s.mount.extentFeature || !s.env.atomicCapable) {
+  // ext4_file_open() sets FMODE_CAN_ATOMIC_WRITE when ext4_inode_can_atomic_write() says
+  // so: the tree's own C decides where its headers have it (7.2: a regular file with the
+  // EXTENTS inode flag and s_awu_min > 0), else the 6.13 rule below.
+  if (ctx.image.lookupHeaderFunction?.('ext4_inode_can_atomic_write')) {
+    const can = it.call('ext4_inode_can_atomic_write', [{ k: 'obj', obj: w.objects.inode }]);
+    if (!truthy(can)) return refuse('EOPNOTSUPP', 'no FMODE_CAN_ATOMIC_WRITE: ext4_inode_can_atomic_write() is false in this tree', `${p.id}: ext4_file_open() → ext4_inode_can_atomic_write() (fs/ext4/ext4.h of the tree); kiocb_set_rw_flags()`);
+  } else if (!s.mount.extentFeature || !s.env.atomicCapable) {
     return refuse('EOPNOTSUPP', `no FMODE_CAN_ATOMIC_WRITE (${!s.mount.extentFeature ? 'no extent feature' : 'device cannot do atomic writes'}: s_awu_min = 0)`, 'ext4_atomic_write_init()/ext4_file_open() 6.13; kiocb_set_rw_flags()');
   }
   w.iocbFlags |= c('IOCB_ATOMIC');

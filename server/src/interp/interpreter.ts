@@ -7,6 +7,7 @@ import {
   FALSE,
   int,
   IntType,
+  ModelObject,
   NULL,
   PlainObject,
   Ref,
@@ -863,6 +864,23 @@ export class Interpreter {
               set: (v) => obj.set(fname, v),
             };
           }
+          if (obj instanceof ModelObject) {
+            // Kernel state the model keeps: a field it neither holds nor was given by the C
+            // is not 0, it is unknown (issue 13: 7.2's s_awu_min/s_awu_max read as 0 turned
+            // every RWF_ATOMIC write into -EINVAL before the model held them).
+            return {
+              name: `${obj.ctype}.${fname}`,
+              get: () => {
+                if (!obj.has(fname)) {
+                  const w = this.where(n);
+                  this.unknown(`${w.file}:${w.line}: ${this.textOf(n)}: the model holds no ${fname} for struct ${obj.ctype}; read as 0`);
+                }
+                return obj.get(fname);
+              },
+              set: (v) => obj.set(fname, v),
+              peek: () => obj.get(fname),
+            };
+          }
           return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };
         }
         const w = this.where(n);
@@ -899,7 +917,7 @@ export class Interpreter {
   private addressOf(n: CNode): Value {
     // &obj-valued expression (struct local, global ops table, field holding a struct) → the object.
     const ref = this.lvalue(n);
-    const cur = ref.get();
+    const cur = ref.peek ? ref.peek() : ref.get();
     if (cur.k === 'obj' && (n.type === 'identifier' || n.type === 'field_expression')) return cur;
     return { k: 'ref', ref };
   }

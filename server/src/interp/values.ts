@@ -97,6 +97,8 @@ export interface CObject {
 export interface Ref {
   get(): Value;
   set(v: Value): void;
+  /** The value without counting as a read (taking the address `&x` reads nothing). */
+  peek?(): Value;
   /** Human name for traces, e.g. `ilock_shared` or `iocb->ki_pos`. */
   readonly name: string;
 }

@@ -151,6 +151,22 @@ export const VFS: Registry = {
   }),
   file_update_time: m('fs/inode.c file_update_time(): c/mtime update, no effect on the write path model', () => int(0, T.int)),
   generic_perform_write: m('mm/filemap.c generic_perform_write() 6.1/6.12 (see performWrite)', (ctx) => performWrite(ctx)),
+  // Stands in until fs/read_write.c is interpreted (issue 11). The request's iter is one
+  // user segment, which import_iovec() makes ITER_UBUF (lib/iov_iter.c, 6.x), so the
+  // iter_is_ubuf() test passes.
+  generic_atomic_write_valid: m('fs/read_write.c generic_atomic_write_valid() 6.13–7.2: -EINVAL unless the iter is ITER_UBUF, its length a power of two and ki_pos aligned to it; -EOPNOTSUPP without IOCB_DIRECT', (ctx) => {
+    const w = ctx.w;
+    const len = w.iterCount;
+    const cite = 'fs/read_write.c generic_atomic_write_valid()';
+    const refuse = (errno: string, why: string) => {
+      ctx.it.trace.model('generic_atomic_write_valid', why, `-${errno}`, cite);
+      return int(-w.c(errno), T.int);
+    };
+    if (len === 0n || (len & (len - 1n)) !== 0n) return refuse('EINVAL', `length ${len} is not a power of two`);
+    if (w.pos % len !== 0n) return refuse('EINVAL', `ki_pos ${w.pos} is not aligned to the length ${len}`);
+    if (!(w.iocbFlags & w.c('IOCB_DIRECT'))) return refuse('EOPNOTSUPP', 'not IOCB_DIRECT (no buffered atomic writes)');
+    return int(0, T.int);
+  }),
   generic_write_sync: m('include/linux/fs.h generic_write_sync(): with IOCB_DSYNC, vfs_fsync_range() over the written range', (ctx, a) => {
     const w = ctx.w;
     const count = toBigInt(a[1]);
