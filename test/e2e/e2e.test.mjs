@@ -35,8 +35,6 @@ const SEED = '001-atomic-fallback-warn.mbox';
 const AFTER_RESTART = 'restart-check.diff';
 /** The reversed diff with one write-path hunk whose context is in no tree: a series that applies in part. */
 const HALF = 'half-applied.diff';
-/** REVERSED, for code evaluated in the page. */
-const REVERSED_NAME = REVERSED;
 
 /**
  * `diff` with the context lines of its ext4_dio_write_iter() hunk at `header` changed so
@@ -541,7 +539,7 @@ test('the extension in a real VS Code: diagnostics, Problems, hover, CodeLens, t
         let mine = false;
         let n = 0;
         for (const r of tree) {
-          if (r.level === '1') mine = r.text.includes(REVERSED_NAME);
+          if (r.level === '1') mine = r.text.includes(REVERSED);
           else if (mine && r.text.trimStart().startsWith(text)) n++;
         }
         const settled = n === last;

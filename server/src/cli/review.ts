@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeDocument, parsePatchDocument } from '../patch';
 import { getParser } from '../io/grammar';
-import { cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, toBase } from '../io/kernelTree';
+import { CACHED_TREES, cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, toBase } from '../io/kernelTree';
 import { docsBase } from '../io/docs';
 import { reviewPatch, BaseTree } from '../review/review';
 import { referenceTreeFor } from '../review/inferProfile';
@@ -149,7 +149,7 @@ export async function reviewCmd(args: string[]): Promise<number> {
   const budgetMs = values['time-budget'] ? Number(values['time-budget']) : undefined;
   // Without --kernel (and without a forced profile): the cached trees, newest first, that
   // the series may apply to (review/findTree.ts) — loaded only when asked.
-  const candidates = values.kernel || values['kernel-version'] ? undefined : () => ['7.2', '6.12', '6.1'].flatMap((v) => {
+  const candidates = values.kernel || values['kernel-version'] ? undefined : () => CACHED_TREES.flatMap((v) => {
     const dir = cachedKernel(v);
     return dir ? [{ name: v, texts: interpretedTexts(dir), load: () => treeAt(dir) }] : [];
   });

@@ -1,6 +1,6 @@
 import type { Scenario } from '../scenario/types';
 import type { World } from '../model/world';
-import type { Finding, Outcome } from './outcome';
+import { warnSite, type Finding, type Outcome } from './outcome';
 
 /**
  * The invariants of BRIEF.md, checked against one scenario's event log and outcome.
@@ -97,7 +97,7 @@ export function checkInvariants(s: Scenario, w: World, o: Outcome): Finding[] {
   const seen = new Set<string>();
   for (const e of ev) {
     if (e.e !== 'warn') continue;
-    const site = e.fn ? `${e.text} in ${e.fn}()` : `${e.text} (${e.where})`;
+    const site = warnSite(e);
     if (seen.has(site)) continue;
     seen.add(site);
     out.push({ code: 'warn-reached', severity: e.text.startsWith('BUG') ? 'error' : 'warning', message: `${site} fired: the kernel treats this state as impossible` });

@@ -202,3 +202,8 @@ export function timelineOf(initial: { size: number; disksize: number }, events: 
   });
   return out;
 }
+
+/** A WARN site as the `warns` field and the `warn-reached` finding name it: `WARN_ON_ONCE(cond) in fn()`, else `… (file:line)`. */
+export function warnSite(e: { text: string; where: string; fn?: string }): string {
+  return e.fn ? `${e.text} in ${e.fn}()` : `${e.text} (${e.where})`;
+}

@@ -7,7 +7,7 @@ import type { KernelProfile } from '../model/profiles';
 import { World } from '../model/world';
 import type { Scenario } from '../scenario/types';
 import { checkInvariants } from './checks';
-import { bufferedWriteOf, timelineOf, type Outcome, type ScenarioResult } from './outcome';
+import { bufferedWriteOf, timelineOf, warnSite, type Outcome, type ScenarioResult } from './outcome';
 
 /** Everything a simulation needs besides the scenario. */
 export interface EngineContext {
@@ -209,6 +209,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
   const endIo = ev.find((e) => e.e === 'end_io');
   const conv = ev.find((e) => e.e === 'convert');
   const uniq = (xs: string[]) => [...new Set(xs)];
+  const bufferedWrite = bufferedWriteOf(ev);
   return {
     path,
     fallback,
@@ -233,10 +234,10 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
     ...(endIo && endIo.e === 'end_io' ? { endIoContext: endIo.context } : {}),
     ...(conv && conv.e === 'convert' ? { convertContext: conv.context } : {}),
     ...(w.profile.dio === 'blockdev' ? { ioEndAllocs: ev.filter((e) => e.e === 'io_end').length } : {}),
-    ...(bufferedWriteOf(ev) ? { bufferedWrite: bufferedWriteOf(ev) } : {}),
+    ...(bufferedWrite ? { bufferedWrite } : {}),
     finalSize: { iSize: Number(w.iSize), disksize: Number(w.iDisksize) },
     timeline: timelineOf({ size: s.inode.size, disksize: s.inode.disksize }, ev, w.stamps),
-    warns: uniq(ev.flatMap((e) => (e.e === 'warn' ? [e.fn ? `${e.text} in ${e.fn}()` : `${e.text} (${e.where})`] : []))),
+    warns: uniq(ev.flatMap((e) => (e.e === 'warn' ? [warnSite(e)] : []))),
     findings: [],
   };
 }

@@ -852,33 +852,27 @@ export class Interpreter {
         const fname = field(n, 'field')!.text!;
         if (base.k === 'obj') {
           const obj = base.obj;
-          if (this.frame().strict && obj.has) {
-            // Header code reads only what the model or the C has set: an unset field is not 0.
-            const has = obj.has.bind(obj);
+          // An unset field is not 0: header code reads only what the model or the C has set
+          // (it cannot tell otherwise), and the tree's C reading kernel state the model keeps
+          // (a ModelObject) goes past an unknown (issue 13: 7.2's s_awu_min/s_awu_max read as
+          // 0 turned every RWF_ATOMIC write into -EINVAL before the model held them).
+          const strict = !!this.frame().strict && !!obj.has;
+          if (strict || obj instanceof ModelObject) {
+            const has = obj.has!.bind(obj);
             return {
               name: `${obj.ctype}.${fname}`,
               get: () => {
-                if (!has(fname)) this.cannotTell(n, `${this.textOf(n)}: the model holds no ${fname} for this struct ${obj.ctype}`);
-                return obj.get(fname);
-              },
-              set: (v) => obj.set(fname, v),
-            };
-          }
-          if (obj instanceof ModelObject) {
-            // Kernel state the model keeps: a field it neither holds nor was given by the C
-            // is not 0, it is unknown (issue 13: 7.2's s_awu_min/s_awu_max read as 0 turned
-            // every RWF_ATOMIC write into -EINVAL before the model held them).
-            return {
-              name: `${obj.ctype}.${fname}`,
-              get: () => {
-                if (!obj.has(fname)) {
+                if (!has(fname)) {
+                  const what = `${this.textOf(n)}: the model holds no ${fname} for struct ${obj.ctype}`;
+                  this.cannotTell(n, what);
                   const w = this.where(n);
-                  this.unknown(`${w.file}:${w.line}: ${this.textOf(n)}: the model holds no ${fname} for struct ${obj.ctype}; read as 0`);
+                  this.unknown(`${w.file}:${w.line}: ${what}; read as 0`);
                 }
                 return obj.get(fname);
               },
               set: (v) => obj.set(fname, v),
-              peek: () => obj.get(fname),
+              // In the tree's C, taking a field's address (`&ei->i_data_sem`) reads nothing.
+              ...(strict ? {} : { peek: () => obj.get(fname) }),
             };
           }
           return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };

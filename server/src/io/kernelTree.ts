@@ -91,6 +91,9 @@ export function kernelCacheDir(): string {
   return process.env.EXT4WP_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'ext4-write-path');
 }
 
+/** The Debian trees `fetch-kernels` caches, newest first: the order a series is tried in when no tree is given (review/findTree.ts). */
+export const CACHED_TREES: readonly string[] = ['7.2', '6.12', '6.1'];
+
 /** The cached tree for `version` (`6.1`, `6.12`), if fetched. */
 export function cachedKernel(version: string): string | undefined {
   const dir = join(kernelCacheDir(), `linux-${version}`);

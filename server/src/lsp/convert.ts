@@ -43,7 +43,7 @@ import {
 import { CHECKS, checkDocUrl } from '../review/checks';
 import { formatHunkComment, hunkForKey } from '../review/email';
 import { CHANGE_FIELDS, fieldText } from '../review/compare';
-import { cannotTellText, groupChanges } from '../review/format';
+import { cannotTellText, groupChanges, incompleteText } from '../review/format';
 import type { BaseTree } from '../review/review';
 import type { ChangeField, HunkFinding, HunkReview, ReviewResult, ScenarioTrace } from '../review/types';
 import type { Scenario } from '../scenario/types';
@@ -284,14 +284,14 @@ export function patchDiagnostics(v: PatchView, docsBase: string): Diagnostic[] {
   }
   for (const p of v.result.problems) {
     // The budget is reported once, as information (below), not as a warning per document.
-    if (v.result.partial && /^time budget/.test(p.message)) continue;
+    if (v.result.partial && p.kind === 'time-budget') continue;
     const line = Math.max(0, Math.min(p.line ?? 0, v.lines.length - 1));
     out.push(mk(Range.create(line, 0, line, v.lines[line]?.length ?? 0), SEVERITY[p.severity], 'patch-problem', p.message));
   }
   if (v.result.partial) {
     const all = allHunks(v.result).length;
     const done = allHunks(v.result).filter((x) => !/time budget exhausted/.test(x.h.summary)).length;
-    out.push(mk(Range.create(0, 0, 0, v.lines[0]?.length ?? 0), DiagnosticSeverity.Information, 'time-budget', `incomplete: ${v.result.simulated.done} of ${v.result.simulated.total} scenarios simulated, ${done} of ${all} hunks annotated, before the time budget (ext4WritePath.timeBudget = ${v.budgetMs} ms) ran out`));
+    out.push(mk(Range.create(0, 0, 0, v.lines[0]?.length ?? 0), DiagnosticSeverity.Information, 'time-budget', `incomplete: ${incompleteText(v.result.simulated)}, ${done} of ${all} hunks annotated, before the time budget (ext4WritePath.timeBudget = ${v.budgetMs} ms) ran out`));
   }
   return out;
 }
@@ -509,7 +509,7 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
   md.push('');
   const k = v.result.kernel;
   md.push(`Profile **${k.profile}** (${k.profileWhy}) · ${v.result.scenarios.count} scenarios (${v.result.scenarios.source})`);
-  if (v.result.partial) md.push('', `**Incomplete:** ${v.result.simulated.done} of ${v.result.simulated.total} scenarios simulated before the time budget (\`ext4WritePath.timeBudget\`) ran out.`);
+  if (v.result.partial) md.push('', `**Incomplete:** ${incompleteText(v.result.simulated)} before the time budget (\`ext4WritePath.timeBudget\`) ran out.`);
   return { kind: MarkupKind.Markdown, value: md.join('\n') };
 }
 
@@ -776,9 +776,9 @@ export function patchStatus(v: PatchView, noKernel: boolean): StatusParams {
   if (incomplete) text += changed || broken.size ? `; ${incomplete}` : ` ${incomplete}`;
   // Degraded results look degraded: what did not apply and what cannot be told are in the
   // status too, not only in the Problems panel.
-  const failed = v.result.problems.filter((p) => /: did not apply\b/.test(p.message)).length;
+  const failed = v.result.problems.filter((p) => p.kind === 'hunk-failed').length;
   if (failed) text += `; ${plural(failed, 'hunk')} did not apply`;
-  const refused = v.result.problems.some((p) => /contradicts the tree/.test(p.message));
+  const refused = v.result.problems.some((p) => p.kind === 'profile-refused');
   if (refused) text += '; kernelVersion setting not used';
   if (v.result.unknownScenarios) text += `; cannot tell for ${plural(v.result.unknownScenarios, 'scenario')}`;
   if (noKernel) text += ' (no kernel tree: hunk-only)';

@@ -2,7 +2,7 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { toBase } from '../io/kernelTree';
 import { referenceTreeFor } from '../review/inferProfile';
 import type { KernelProfile } from '../model/profiles';
-import { cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
+import { CACHED_TREES, cachedKernel, interpretedTexts, isKernelTree, loadKernelTree, LoadedKernel } from '../io/kernelTree';
 import { INTERPRETED_FILES } from '../kernel/image';
 import type { BaseTree } from '../review/review';
 import { SourceFile } from '../syntax/sourceFile';
@@ -87,7 +87,7 @@ export class KernelTrees {
    * texts (read once) and its base, loaded only for the tree the series applies to.
    */
   candidates(): Array<{ name: string; texts: ReadonlyMap<string, string>; load: () => BaseTree }> {
-    return ['7.2', '6.12', '6.1'].flatMap((v) => {
+    return CACHED_TREES.flatMap((v) => {
       const dir = cachedKernel(v);
       if (!dir) return [];
       let texts = this.diskTexts.get(dir);

@@ -8,7 +8,7 @@ import { CHECKS, checkDocUrl } from './checks';
 export function formatReviewText(r: ReviewResult, docName: string, opts: { maxRows?: number; changedOnly?: boolean } = {}): string {
   const maxRows = opts.maxRows ?? 12;
   const out: string[] = [];
-  out.push(`${docName}: kernel ${r.kernel.version ?? '(none)'} profile ${r.kernel.profile} (${r.kernel.profileWhy}); ${r.scenarios.count} scenarios (${r.scenarios.source})${r.partial ? `; INCOMPLETE: ${r.simulated.done} of ${r.simulated.total} scenarios simulated (time budget)` : ''}`);
+  out.push(`${docName}: kernel ${r.kernel.version ?? '(none)'} profile ${r.kernel.profile} (${r.kernel.profileWhy}); ${r.scenarios.count} scenarios (${r.scenarios.source})${r.partial ? `; INCOMPLETE: ${incompleteText(r.simulated)} (time budget)` : ''}`);
   for (const p of r.problems) out.push(`  ${p.severity}${p.line !== undefined ? ` line ${p.line + 1}` : ''}: ${p.message}`);
   // The per-hunk table: one line per hunk, then the details of the hunks that change something.
   out.push('');
@@ -113,4 +113,9 @@ export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string
       },
     ],
   };
+}
+
+/** `12 of 127 scenarios simulated`: how far an incomplete review got (ReviewResult.simulated). */
+export function incompleteText(s: { done: number; total: number }): string {
+  return `${s.done} of ${s.total} scenarios simulated`;
 }

@@ -20,7 +20,7 @@ import { eraReference } from './eraReference';
 import { joinSides } from './join';
 import type { HeaderCode } from '../kernel/headerCode';
 import { findTree } from './findTree';
-import { cannotTellText } from './format';
+import { cannotTellText, incompleteText } from './format';
 import type { ChangeField, FileReview, HunkChange, HunkFinding, HunkMode, HunkReview, ReviewProblem, ReviewResult, ScenarioTrace } from './types';
 
 /** A kernel tree as the review needs it (io/kernelTree.ts `LoadedKernel` fits). */
@@ -259,7 +259,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       problems.push({ message: match.why, severity: 'information' });
     }
   }
-  if (base?.profileConflict) problems.push({ message: `${base.profileConflict}: not used; reviewed with profile ${base.profile.id} (${base.profileWhy.split('; the requested')[0]})`, severity: 'warning', line: 0 });
+  if (base?.profileConflict) problems.push({ message: `${base.profileConflict}: not used; reviewed with profile ${base.profile.id}`, severity: 'warning', line: 0, kind: 'profile-refused' });
   const reference = base ? undefined : chooseReference(doc, text, opts);
   const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])], (base ?? reference)?.headers);
   factory.patchDefines = patchDefinesOf(doc, opts.parser);
@@ -330,11 +330,11 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
         continue;
       }
       if (interpreted) pending.push(markHunkOnly(j, `did not apply to the tree (${f.reason.replace(/^hunk does not apply: /, '')})`));
-      problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning' });
+      problems.push({ message: `${j.path ?? '?'} ${j.hunk.header}: did not apply (${f.reason})`, line: j.hunk.docLine, severity: 'warning', kind: 'hunk-failed' });
     }
     if (outOfTime) {
       budgetCut = true;
-      problems.push({ message: `time budget exhausted while applying the series: ${outOfTime} hunk(s) not applied or analysed`, severity: 'warning' });
+      problems.push({ message: `time budget exhausted while applying the series: ${outOfTime} hunk(s) not applied or analysed`, severity: 'warning', kind: 'time-budget' });
     }
     placeApplied(unit, fileJobs, p, res.applied);
     // A patch that changed no file leaves the tree as it was: the next patch's pre-image
@@ -475,7 +475,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     u.post.dropTraces();
     u.done = true;
   }
-  if (partial) problems.push({ message: `time budget exhausted: incomplete, ${incompleteText(simulated)}; hunks not reached say "not analysed"`, severity: 'warning' });
+  if (partial) problems.push({ message: `time budget exhausted: incomplete, ${incompleteText(simulated)}; hunks not reached say "not analysed"`, severity: 'warning', kind: 'time-budget' });
   if (overLimit.length) partial = true;
 
   // 5. Plain results, in document order.
@@ -978,8 +978,9 @@ function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
  * hunks it was seen on (`alsoIn`), so one broken invariant is one report. When no single
  * hunk's removal computably clears it (causes that need each other, or re-runs that
  * cannot tell — a hunk that changes a signature does not build without its callers), the
- * finding is still reported once, `joint`, with the others in `alsoIn`: on the hunk where
- * the runs first part on a changed line (`jointOwner()`).
+ * finding is still reported once, `joint`, with the others in `alsoIn`: on the hunk that
+ * holds the last decision where the runs differ (`jointOwner()`), the same hunk for all
+ * the scenarios of one check where it can.
  */
 function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory): void {
   const byKey = new Map<string, { scenario: string; code: string; status: HunkFinding['status']; owners: Job[] }>();
@@ -1143,11 +1144,6 @@ function unitIndex(u: Unit): UnitIndex {
   };
   u.index = index;
   return index;
-}
-
-/** `12 of 127 scenarios simulated`: how far an incomplete review got (ReviewResult.simulated). */
-export function incompleteText(s: { done: number; total: number }): string {
-  return `${s.done} of ${s.total} scenarios simulated`;
 }
 
 /**

@@ -74,8 +74,8 @@ export interface HunkFinding {
   /**
    * Set with `alsoIn` when no single hunk's removal computably clears the finding (the
    * hunks need each other, or a re-run without one cannot tell — it does not build): the
-   * finding is reported once, here — the hunk where the two runs first part on a changed
-   * line — and the others are related.
+   * finding is reported once, here — the hunk holding the last decision where the two runs
+   * differ (review.ts jointOwner()) — and the others are related.
    */
   joint?: boolean;
 }
@@ -139,6 +139,11 @@ export interface ReviewProblem {
   /** 0-based document line, when the problem has a place. */
   line?: number;
   severity: 'error' | 'warning' | 'information';
+  /**
+   * What kind of degradation it reports, for views that summarise it (the status bar):
+   * a hunk that did not apply, a user profile the tree refused, the time budget.
+   */
+  kind?: 'hunk-failed' | 'profile-refused' | 'time-budget';
 }
 
 /** One scenario's trace on one side, for the "show trace" command and trace views. */
