@@ -154,7 +154,7 @@ export const VFS: Registry = {
   // Stands in until fs/read_write.c is interpreted (issue 11). The request's iter is one
   // user segment, which import_iovec() makes ITER_UBUF (lib/iov_iter.c, 6.x), so the
   // iter_is_ubuf() test passes.
-  generic_atomic_write_valid: m('fs/read_write.c generic_atomic_write_valid() 6.13–7.2: -EINVAL unless the iter is ITER_UBUF, its length a power of two and ki_pos aligned to it; -EOPNOTSUPP without IOCB_DIRECT', (ctx) => {
+  generic_atomic_write_valid: m('fs/read_write.c generic_atomic_write_valid() 7.2 (as in 6.13): -EINVAL unless the iter is ITER_UBUF, its length a power of two and ki_pos aligned to it; -EOPNOTSUPP without IOCB_DIRECT', (ctx) => {
     const w = ctx.w;
     const len = w.iterCount;
     const cite = 'fs/read_write.c generic_atomic_write_valid()';

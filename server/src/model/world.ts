@@ -251,12 +251,12 @@ function makeObjects(w: World): WorldObjects {
     s_mount_opt: num(() => mountOpt(w), T.uint),
     s_daxdev: { get: () => NULL },
     s_dax_part_off: num(() => 0n, T.ulong),
-    // ext4_atomic_write_init() (fs/ext4/super.c, 6.13): s_awu_min = max(s_blocksize, the
-    // device's atomic unit min), s_awu_max = min(s_blocksize, its max), both 0 without the
-    // extent feature or a device that can write atomically. The scenario format has no
-    // device units yet (issue 12): the device is taken to cover exactly one fs block —
-    // the same [bs, bs] the model's own 6.13 checks use — and bigalloc's multi-block
-    // units (6.16) are not modelled.
+    // ext4_atomic_write_init() (fs/ext4/super.c, 7.2): s_awu_min = max(s_blocksize, the
+    // device's atomic unit min), s_awu_max = min(EXT4_CLUSTER_SIZE(sb), its max), both 0
+    // without the extent feature, a device that can write atomically, or min ≤ max. The
+    // scenario format has no device units or cluster size yet (issue 12): the device is
+    // taken to cover exactly one fs block and the fs is not bigalloc (cluster = block), so
+    // both are one block — the same [bs, bs] the model's own 6.13 checks use.
     // The unwritten-conversion workqueues ext4_fill_super() creates (2.6.32–3.x
     // `dio_unwritten_wq`, 3.10+ `rsv_conversion_wq`): opaque here, queue_work() is modelled.
     dio_unwritten_wq: { get: () => ptr(workqueue) },
