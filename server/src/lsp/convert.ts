@@ -43,7 +43,7 @@ import {
 import { CHECKS, checkDocUrl } from '../review/checks';
 import { formatHunkComment, hunkForKey } from '../review/email';
 import { CHANGE_FIELDS, fieldText } from '../review/compare';
-import { cannotTellText, groupChanges, incompleteText } from '../review/format';
+import { cannotTellText, changeText, groupChanges, incompleteText } from '../review/format';
 import type { BaseTree } from '../review/review';
 import type { ChangeField, HunkFinding, HunkReview, ReviewResult, ScenarioTrace } from '../review/types';
 import type { Scenario } from '../scenario/types';
@@ -221,7 +221,7 @@ function findingGroups(fs: readonly HunkFinding[]): Array<{ f: HunkFinding; scen
 
 function changeLine(g: { field: string; before: string; after: string; scenarios: string[]; why?: string }, withWhy: boolean): string {
   const label = FIELD_LABEL[g.field as ChangeField] ?? g.field;
-  return `${label}: ${g.before} → ${g.after} in ${plural(g.scenarios.length, 'scenario')} (${someOf(g.scenarios)})${withWhy && g.why ? ` because ${userText(g.why)}` : ''}`;
+  return `${label}: ${changeText(g.before, g.after)} in ${plural(g.scenarios.length, 'scenario')} (${someOf(g.scenarios)})${withWhy && g.why ? ` because ${userText(g.why)}` : ''}`;
 }
 
 /**

@@ -72,7 +72,7 @@ export function groupChanges(h: HunkReview): Array<{ field: string; before: stri
 function hunkRows(h: HunkReview): string[] {
   return groupChanges(h).map((g) => {
     const sc = g.scenarios.length > 3 ? `${g.scenarios.slice(0, 3).join(', ')} +${g.scenarios.length - 3}` : g.scenarios.join(', ');
-    return `${g.field}: ${g.before} → ${g.after}  [${sc}]${g.why ? `  because ${g.why}` : ''}`;
+    return `${g.field}: ${changeText(g.before, g.after)}  [${sc}]${g.why ? `  because ${g.why}` : ''}`;
   });
 }
 
@@ -118,4 +118,13 @@ export function formatSarif(r: ReviewResult, docUri: string, toolVersion: string
 /** `12 of 127 scenarios simulated`: how far an incomplete review got (ReviewResult.simulated). */
 export function incompleteText(s: { done: number; total: number }): string {
   return `${s.done} of ${s.total} scenarios simulated`;
+}
+
+/**
+ * `before → after` for one line of text; a value that holds arrows itself (the event
+ * `timeline`) is quoted, so the arrow between the two sides cannot be mistaken for one of its steps.
+ */
+export function changeText(before: string, after: string): string {
+  const q = (v: string) => (v.includes(' → ') ? `"${v}"` : v);
+  return `${q(before)} → ${q(after)}`;
 }
