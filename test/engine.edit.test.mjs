@@ -3,33 +3,19 @@
 // a temp dir, edits one function, and compares against the unedited tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { api, kernel, kernelDir, need, parser, run } from './helpers.mjs';
+import { api, editedTree as linkedTree, kernel, kernelDiff, kernelDir, need, parser, run } from './helpers.mjs';
 
 const L = 'WWWWUUUU____WWWW';
 const BS = 4096;
 
-/** Copy what loadKernelTree reads into a temp tree, apply `edit` to one file, load it. */
-async function editedTree(version, file, edit) {
-  const src = kernelDir(version);
-  const dst = mkdtempSync(join(tmpdir(), `ext4wp-edit-${version}-`));
-  for (const rel of ['Makefile', ...api.INTERPRETED_FILES, ...api.CONSTANT_HEADERS]) {
-    mkdirSync(dirname(join(dst, rel)), { recursive: true });
-    try {
-      cpSync(join(src, rel), join(dst, rel));
-    } catch {
-      /* a header this version lacks */
-    }
-  }
-  const path = join(dst, file);
-  const before = readFileSync(path, 'utf8');
-  const after = edit(before);
-  assert.notEqual(after, before, `the edit changed ${file}`);
-  writeFileSync(path, after);
-  const k = api.loadKernelTree(dst, await parser());
-  return { k, cleanup: () => rmSync(dst, { recursive: true, force: true }) };
+/** The tree with `edit` applied to one file (a symlinked copy, helpers.editedTree), loaded. */
+async function editedTree(t, version, file, edit) {
+  const dir = linkedTree(t, version, file, (before) => {
+    const after = edit(before);
+    assert.notEqual(after, before, `the edit changed ${file}`);
+    return after;
+  });
+  return api.loadKernelTree(dir, await parser());
 }
 
 /** Swap the EXT4_MAP_UNWRITTEN / EXT4_MAP_MAPPED tests in ext4_set_iomap(). */
@@ -59,20 +45,16 @@ for (const v of ['6.1', '6.12']) {
       { id: 'hole-aio', request: { aio: true, pos: 9 * BS, len: BS }, inode: { blocks: L } },
     ];
     const base = run(await kernel(v), inputs);
-    const { k, cleanup } = await editedTree(v, 'fs/ext4/inode.c', swapUnwrittenMapped);
-    try {
-      const edited = run(k, inputs);
-      for (const id of ['hole', 'hole-aio']) {
-        assert.equal(base[id].outcome.unwrittenConverted, true, `unedited ${id} converts`);
-        assert.deepEqual(base[id].outcome.findings, [], `unedited ${id} is clean`);
-        assert.equal(edited[id].outcome.dioUnwritten, false, `${id}: IOMAP_DIO_UNWRITTEN no longer reaches end_io`);
-        assert.equal(edited[id].outcome.unwrittenConverted, false, id);
-        assert.equal(edited[id].outcome.unwrittenLeft, true, id);
-        assert.deepEqual(edited[id].outcome.iomapTypes, ['IOMAP_MAPPED'], id);
-        assert.ok(edited[id].outcome.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(edited[id].outcome.findings)}`);
-      }
-    } finally {
-      cleanup();
+    const k = await editedTree(t, v, 'fs/ext4/inode.c', swapUnwrittenMapped);
+    const edited = run(k, inputs);
+    for (const id of ['hole', 'hole-aio']) {
+      assert.equal(base[id].outcome.unwrittenConverted, true, `unedited ${id} converts`);
+      assert.deepEqual(base[id].outcome.findings, [], `unedited ${id} is clean`);
+      assert.equal(edited[id].outcome.dioUnwritten, false, `${id}: IOMAP_DIO_UNWRITTEN no longer reaches end_io`);
+      assert.equal(edited[id].outcome.unwrittenConverted, false, id);
+      assert.equal(edited[id].outcome.unwrittenLeft, true, id);
+      assert.deepEqual(edited[id].outcome.iomapTypes, ['IOMAP_MAPPED'], id);
+      assert.ok(edited[id].outcome.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(edited[id].outcome.findings)}`);
     }
   });
 
@@ -80,19 +62,56 @@ for (const v of ['6.1', '6.12']) {
     if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
     const inputs = [{ id: 'extend-aio', request: { aio: true, pos: 16 * BS, len: BS }, inode: { blocks: L } }];
     const base = run(await kernel(v), inputs)['extend-aio'];
-    const { k, cleanup } = await editedTree(v, 'fs/ext4/file.c', dropForceWait);
-    try {
-      const edited = run(k, inputs)['extend-aio'];
-      assert.equal(base.outcome.ret, 4096);
-      assert.ok(base.outcome.waits.includes('IOMAP_DIO_FORCE_WAIT'));
-      assert.ok(!base.outcome.findings.some((f) => f.code === 'extend-unwaited'));
-      assert.equal(edited.outcome.ret, '-EIOCBQUEUED');
-      assert.ok(!edited.outcome.waits.includes('IOMAP_DIO_FORCE_WAIT'));
-      assert.ok(edited.outcome.findings.some((f) => f.code === 'extend-unwaited'), JSON.stringify(edited.outcome.findings));
-      // The C's own guard fires too: WARN_ON_ONCE(ret == -EIOCBQUEUED) after iomap_dio_rw().
-      assert.ok(edited.trace.some((s) => s.kind === 'warn' && s.text.includes('-EIOCBQUEUED')));
-    } finally {
-      cleanup();
-    }
+    const k = await editedTree(t, v, 'fs/ext4/file.c', dropForceWait);
+    const edited = run(k, inputs)['extend-aio'];
+    assert.equal(base.outcome.ret, 4096);
+    assert.ok(base.outcome.waits.includes('IOMAP_DIO_FORCE_WAIT'));
+    assert.ok(!base.outcome.findings.some((f) => f.code === 'extend-unwaited'));
+    assert.equal(edited.outcome.ret, '-EIOCBQUEUED');
+    assert.ok(!edited.outcome.waits.includes('IOMAP_DIO_FORCE_WAIT'));
+    assert.ok(edited.outcome.findings.some((f) => f.code === 'extend-unwaited'), JSON.stringify(edited.outcome.findings));
+    // The C's own guard fires too: WARN_ON_ONCE(ret == -EIOCBQUEUED) after iomap_dio_rw().
+    assert.ok(edited.trace.some((s) => s.kind === 'warn' && s.text.includes('-EIOCBQUEUED')));
   });
 }
+
+/**
+ * Drop iomap's mapping of a page-cache invalidation failure to -ENOTBLK in __iomap_dio_rw()
+ * (6.12, 7.2: `ret = -ENOTBLK;` under `ret != -EAGAIN`), so the error of
+ * invalidate_inode_pages2_range() itself is returned.
+ */
+function dropInvalidateENOTBLK(text) {
+  return text.replace(/\n(\t+)ret = -ENOTBLK;\n/, '\n$1;\n');
+}
+
+for (const v of ['6.12', '7.2']) {
+  test(`${v}: iomap's own C decides the -ENOTBLK fallback: dropping it in fs/iomap/direct-io.c makes an invalidation failure an error`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const inputs = [{ id: 'inv', request: { pos: 0, len: BS }, inode: { blocks: L }, env: { invalidateFails: true } }];
+    const base = run(await kernel(v), inputs).inv;
+    const edited = run(await editedTree(t, v, 'fs/iomap/direct-io.c', dropInvalidateENOTBLK), inputs).inv;
+    for (const o of [base.outcome, edited.outcome]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined]);
+    assert.equal(base.outcome.fallback, 'whole');
+    assert.equal(base.outcome.ret, BS);
+    // The -ENOTBLK is born in the tree's __iomap_dio_rw(), not in a TypeScript model.
+    assert.match(base.outcome.fallbackReason, /__iomap_dio_rw\(\): `ret = -ENOTBLK` at fs\/iomap\/direct-io\.c:\d+/);
+    assert.equal(edited.outcome.fallback, 'none');
+    assert.equal(edited.outcome.ret, '-EBUSY');
+  });
+}
+
+test('6.12: a patch to fs/iomap/direct-io.c is reviewed like ext4 C: the hunk dropping the -ENOTBLK mapping changes the invalidation-failure scenario', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const dir = linkedTree(t, '6.12', 'fs/iomap/direct-io.c', dropInvalidateENOTBLK);
+  const patch = kernelDiff(kernelDir('6.12'), dir, ['fs/iomap/direct-io.c']);
+  const session = api.reviewPatch(patch, { parser: await parser(), base: api.toBase(await kernel('6.12')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  const hunks = session.result.files.flatMap((f) => f.hunks);
+  assert.equal(hunks.length, 1);
+  const h = hunks[0];
+  assert.deepEqual(h.functions, ['__iomap_dio_rw']);
+  const c = h.changes.find((x) => x.scenario === 'dio-invalidate-fails' && x.field === 'ret');
+  assert.deepEqual([c?.before, c?.after], ['4096', '-EBUSY'], JSON.stringify(h.changes));
+  assert.ok(h.changes.some((x) => x.scenario === 'dio-invalidate-fails' && x.field === 'fallback'));
+  // Nothing else in the matrix reaches the edited line.
+  assert.deepEqual([...new Set(h.changes.map((x) => x.scenario))], ['dio-invalidate-fails']);
+});

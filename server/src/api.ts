@@ -12,6 +12,7 @@ export { HeaderConstants, CONSTANT_HEADERS, evalExpr } from './kernel/headers';
 export { BUILTIN_CONSTANTS, ERRNO_NAMES } from './model/constants';
 export { PROFILES, chooseProfile, parseMakefileVersion } from './model/profiles';
 export { REGISTRY, registryFor, modelledBy, makeHost as makeHostForTest } from './model/host';
+export { KERNEL_GLOBALS } from './model/block';
 export { World } from './model/world';
 export { normalizeScenario, parseScenarioFile } from './scenario/normalize';
 export { MAX_RW_COUNT, ext4MaxSize, ext4MaxBitmapSize } from './scenario/limits';

@@ -61,7 +61,10 @@ export function checkInvariants(s: Scenario, w: World, o: Outcome): Finding[] {
 
   // 7. nowait-blocks (000): IOCB_NOWAIT never sleeps.
   if (s.request.nowait) {
-    const sleep = ev.find((e) => e.e === 'may-sleep' && e.context === 'process' && e.what !== 'DIO submission');
+    // A sync DIO waits for its own bios whatever IOCB_NOWAIT says (fs/iomap/direct-io.c
+    // __iomap_dio_rw(): the wait_for_completion loop around blk_io_schedule() does not look
+    // at IOCB_NOWAIT), so submitting and waiting for its IO is not "blocking" here.
+    const sleep = ev.find((e) => e.e === 'may-sleep' && e.context === 'process' && e.what !== 'DIO submission' && e.what !== 'blk_io_schedule');
     const waited = o.waits.filter((x) => x !== 'IOMAP_DIO_FORCE_WAIT' || s.request.aio);
     if (sleep && sleep.e === 'may-sleep') add('nowait-blocks', `IOCB_NOWAIT request called ${sleep.what}, which may sleep`);
     else if (waited.length) add('nowait-blocks', `IOCB_NOWAIT request waited (${waited.join(', ')})`);

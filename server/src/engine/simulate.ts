@@ -251,7 +251,8 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
 function fallbackReason(steps: TraceStep[]): string {
   const parts: string[] = [];
   const innermost = (st: TraceStep) => (st.guards?.length ? ` under \`${st.guards[st.guards.length - 1]}\`` : '');
-  const dioStart = steps.findIndex((st) => st.kind === 'model' && (st.fn === 'iomap_dio_rw' || st.fn === '__blockdev_direct_IO'));
+  // The DIO starts at the iomap_dio_rw() model or, where the tree has fs/iomap's C, at its call.
+  const dioStart = steps.findIndex((st) => (st.kind === 'model' || st.kind === 'call') && (st.fn === 'iomap_dio_rw' || st.fn === '__blockdev_direct_IO'));
   const origin = dioStart < 0 ? undefined : steps.slice(dioStart).find((st) => (st.kind === 'errno' || st.kind === 'return' || st.kind === 'model') && st.result === '-ENOTBLK');
   if (origin) {
     parts.push(origin.kind === 'model' ? `${origin.fn}: ${origin.text} → -ENOTBLK` : `${origin.fn}(): \`${origin.text}\` at ${origin.file}:${origin.line}${innermost(origin)}`);

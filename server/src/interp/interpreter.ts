@@ -10,6 +10,8 @@ import {
   ModelObject,
   NULL,
   PlainObject,
+  StructLayout,
+  StructObject,
   Ref,
   show,
   T,
@@ -50,6 +52,8 @@ export interface CodeImage {
   lookupHeaderMacro?(name: string): CMacro | undefined;
   /** The expansion of `m` with the call's argument texts, as a function whose body is `return (expansion);` or the statement. */
   expandHeaderMacro?(m: CMacro, args: readonly string[]): CFunction | undefined;
+  /** The tree's definition of `struct name` (kernel/structs.ts), for struct objects the C creates. */
+  lookupStruct?(name: string): StructLayout | undefined;
 }
 
 /** A preprocessor macro as the interpreter needs to know it (kernel/headerCode.ts has the rest). */
@@ -84,6 +88,14 @@ export interface Host {
   constant(name: string): Value | undefined;
   /** Name of errno `n` (positive) for traces. */
   errnoName(n: bigint): string | undefined;
+  /**
+   * Probes on interpreted C, like kprobes on the real kernel: called when a C function of
+   * the image is entered and when it returns. The substrate records what the kernel's own
+   * tracepoints would show (the DIO's mappings, ->end_io, the submission's end) without
+   * deciding anything. Optional.
+   */
+  enter?(name: string, args: readonly Value[], it: Interpreter): void;
+  exit?(name: string, ret: Value, it: Interpreter): void;
 }
 
 /** Thrown when the simulation cannot finish within its bounds; the outcome says "inconclusive". */
@@ -126,6 +138,8 @@ type Completion =
 interface Slot {
   v: Value;
   t?: IntType;
+  /** The struct tag of a `struct X` or `struct X *` variable (what kmalloc(sizeof(*p)) allocates). */
+  ctype?: string;
 }
 
 /** One activation: the function, its scopes, and loop/goto counters. */
@@ -210,8 +224,13 @@ export class Interpreter {
 
   /** Source text of a node of the current function. */
   textOf(n: CNode): string {
+    let t = NODE_TEXT.get(n);
+    if (t !== undefined) return t;
     const f = this.frames[this.frames.length - 1];
-    return f ? f.fn.file.text.slice(n.start, n.end).replace(/\s+/g, ' ') : n.type;
+    if (!f) return n.type;
+    t = f.fn.file.text.slice(n.start, n.end).replace(/\s+/g, ' ');
+    NODE_TEXT.set(n, t);
+    return t;
   }
 
   showValue(v: Value): string {
@@ -276,7 +295,7 @@ export class Interpreter {
       if (!name) continue;
       const t = declaredIntType(field(p, 'type'), d, undefined);
       const a = args[i++] ?? int(0);
-      frame.scopes[0].set(name, { v: t ? convert(a, t) : a, t });
+      frame.scopes[0].set(name, { v: t ? convert(a, t) : a, t, ctype: structTag(field(p, 'type')) });
     }
     const savedWatch = this.watch;
     this.watch = null;
@@ -293,12 +312,16 @@ export class Interpreter {
     });
     this.frames.push(frame);
     this.trace.depth++;
+    const probed = !header && !!this.host.enter;
+    if (probed) this.host.enter!(fn.name, args, this);
     try {
       const body = field(fn.def, 'body');
       let c = body ? this.execBlock(body, 0, false) : undefined;
       while (c && c.k === 'goto') c = this.resumeAt(frame, body!, c.label);
       const v = c && c.k === 'return' ? c.v : VOID;
-      return frame.retType && v.k === 'int' ? convert(v, frame.retType) : v;
+      const ret = frame.retType && v.k === 'int' ? convert(v, frame.retType) : v;
+      if (probed) this.host.exit?.(fn.name, ret, this);
+      return ret;
     } finally {
       this.trace.depth--;
       this.frames.pop();
@@ -325,6 +348,11 @@ export class Interpreter {
     }
     if (this.frames.length >= this.limits.callDepth) throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${m.name}`, m.name);
     this.entered.add(m.name);
+    // An object-like macro of numbers and operators only (`#define IOMAP_DIO_WRITE (1U << 30)`)
+    // has one value per tree: evaluated once, then read like an enumerator.
+    const known = CONSTANT_MACROS.get(exp);
+    if (known) return known;
+    const numeric = !m.params && OPERATORS_ONLY.test(((m as { body?: string }).body ?? 'x').replace(NUMBER_LITERAL, ''));
     this.trace.add({
       kind: 'call',
       fn: m.name,
@@ -342,7 +370,9 @@ export class Interpreter {
       if (!stmt) return VOID;
       if (stmt.type === 'return_statement') {
         const e = stmt.children[0];
-        return e ? this.eval(e) : VOID;
+        const v = e ? this.eval(e) : VOID;
+        if (numeric && v.k === 'int') CONSTANT_MACROS.set(exp, v);
+        return v;
       }
       const c = this.exec(stmt);
       if (c && c.k !== 'break') this.cannotTell(stmt, `macro ${m.name} leaves its caller (${c.k})`);
@@ -618,13 +648,76 @@ export class Interpreter {
       const t = declaredIntType(typeNode, target, undefined);
       let v: Value;
       const init = decl.type === 'init_declarator' ? field(decl, 'value') : undefined;
+      const ctype = structTag(typeNode);
       if (init && init.type !== 'initializer_list') v = this.eval(init);
       else if (typeNode?.type === 'struct_specifier' && target.type === 'identifier') {
-        v = { k: 'obj', obj: new PlainObject(field(typeNode, 'name')?.text ?? 'struct') };
+        const obj = this.newStruct(ctype ?? 'struct');
+        if (init) this.initialize(obj, init);
+        v = { k: 'obj', obj };
       } else if (isPointerDeclarator(target)) v = NULL;
       else v = int(0, t ?? T.long);
-      this.frame().scopes[this.frame().scopes.length - 1].set(name, { v: t ? convert(v, t) : v, t });
+      this.frame().scopes[this.frame().scopes.length - 1].set(name, { v: t ? convert(v, t) : v, t, ctype });
     }
+  }
+
+  /**
+   * A new object of `struct ctype`, laid out as the tree defines it (kernel/structs.ts);
+   * a plain object when the image has no definition (then an unset member reads 0).
+   */
+  newStruct(ctype: string): PlainObject {
+    const resolve = (n: string) => this.image.lookupStruct?.(n);
+    const layout = resolve(ctype);
+    return layout ? new StructObject(ctype, layout, resolve) : new PlainObject(ctype);
+  }
+
+  /**
+   * The struct tag an allocation names: `*p` or `p` for a variable declared `struct X *p`,
+   * `struct X` as a type, `sizeof(…)` of either. Undefined when it names none.
+   */
+  structTypeOf(n: CNode | undefined): string | undefined {
+    if (!n) return undefined;
+    switch (n.type) {
+      case 'sizeof_expression':
+      case 'parenthesized_expression':
+        return this.structTypeOf(n.children[n.children.length - 1]);
+      case 'pointer_expression':
+        return this.structTypeOf(n.children[0]);
+      case 'identifier':
+        return this.findSlot(n.text!)?.ctype;
+      case 'type_descriptor':
+        return structTag(field(n, 'type'));
+      default:
+        return undefined;
+    }
+  }
+
+  /** Designated initializers `{ .inode = inode, .pos = … }`: the named members; the others stay zero (C11 6.7.9 ¶21). */
+  private initialize(obj: PlainObject, list: CNode): void {
+    for (const item of list.children) {
+      if (item.type !== 'initializer_pair') continue;
+      const des = fieldAll(item, 'designator');
+      const value = field(item, 'value');
+      if (des.length !== 1 || des[0].type !== 'field_designator' || !value) {
+        const w = this.where(item);
+        this.cannotTell(item, `initializer ${this.textOf(item)}`);
+        this.unknown(`${w.file}:${w.line}: initializer ${this.textOf(item)} not modelled`);
+        continue;
+      }
+      const member = des[0].children[0]?.text ?? this.textOf(des[0]).replace(/^\./, '');
+      if (obj instanceof StructObject && obj.lacks(member)) this.lacking(item, obj, member);
+      if (value.type === 'initializer_list') {
+        const sub = obj.get(member);
+        if (sub.k === 'obj' && sub.obj instanceof PlainObject) this.initialize(sub.obj, value);
+      } else obj.set(member, this.eval(value));
+    }
+  }
+
+  /** A member the tree's struct does not have: the code does not build against this tree. */
+  private lacking(n: CNode, obj: StructObject, member: string): void {
+    const w = this.where(n);
+    const what = `struct ${obj.ctype} has no member ${member} in this tree (${obj.layout?.path ?? 'its definition'}): does not build against it`;
+    this.cannotTell(n, what);
+    this.unknown(`${w.file}:${w.line}: ${what}`);
   }
 
   // --------------------------------------------------------------- expressions
@@ -852,6 +945,7 @@ export class Interpreter {
         const fname = field(n, 'field')!.text!;
         if (base.k === 'obj') {
           const obj = base.obj;
+          if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
           // An unset field is not 0: header code reads only what the model or the C has set
           // (it cannot tell otherwise), and the tree's C reading kernel state the model keeps
           // (a ModelObject) goes past an unknown (issue 13: 7.2's s_awu_min/s_awu_max read as
@@ -1002,6 +1096,18 @@ export class Interpreter {
   }
 }
 
+/**
+ * The source text of a lowered node, whitespace folded, once per node: lowered nodes belong
+ * to one file and are shared by every run over it, and traces name conditions and values
+ * by their text at every step. A WeakMap, so the memo goes with the nodes.
+ */
+const NODE_TEXT = new WeakMap<CNode, string>();
+
+/** Values of object-like macros made of numbers and operators only, by their (per-tree, memoised) expansion. */
+const CONSTANT_MACROS = new WeakMap<CFunction, Value>();
+const NUMBER_LITERAL = /\b(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b/g;
+const OPERATORS_ONLY = /^[\s()<>|&^~+\-*\/%]*$/;
+
 /** The call site given to a model called from a model (no C node to point at). */
 export const PSEUDO_SITE: CNode = { type: 'model', children: [], fields: {}, start: 0, end: 0, row: 0, col: 0, endRow: 0 };
 
@@ -1101,6 +1207,11 @@ function globalObject(name: string, fields: Record<string, string>) {
   const init: Record<string, Value> = {};
   for (const [k, v] of Object.entries(fields)) init[k] = /^[A-Za-z_]\w*$/.test(v) ? { k: 'fn', name: v } : int(0);
   return new PlainObject(name, init);
+}
+
+/** The tag of a `struct X` type node, if it is one. */
+function structTag(typeNode: CNode | undefined): string | undefined {
+  return typeNode?.type === 'struct_specifier' ? field(typeNode, 'name')?.text : undefined;
 }
 
 function findFunctionDeclarator(n: CNode | undefined): CNode | undefined {

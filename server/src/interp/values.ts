@@ -202,7 +202,7 @@ export function show(v: Value, errnoName?: (n: bigint) => string | undefined): s
 
 /** A struct object backed by a plain map (locals like `struct ext4_map_blocks map`). */
 export class PlainObject implements CObject {
-  private readonly fields = new Map<string, Value>();
+  protected readonly fields = new Map<string, Value>();
   constructor(readonly ctype: string, init?: Record<string, Value>) {
     if (init) for (const [k, v] of Object.entries(init)) this.fields.set(k, v);
   }
@@ -237,5 +237,73 @@ export class ModelObject implements CObject {
   }
   has(field: string): boolean {
     return Object.prototype.hasOwnProperty.call(this.accessors, field) || this.extra.has(field);
+  }
+}
+
+/** One member of a struct as the tree declares it (kernel/structs.ts). */
+export interface StructMember {
+  /** `struct`: embedded (by value); `int`: an integer of type `t`; `other`: a scalar typedef the interpreter has no width for (atomic_t, spinlock_t). */
+  readonly kind: 'struct' | 'int' | 'ptr' | 'array' | 'other';
+  /** The struct tag (embedded or pointed to), or the type text for `other`. */
+  readonly ctype?: string;
+  readonly t?: IntType;
+  /** The members of an embedded struct/union written inline (`struct { … } submit;`). */
+  readonly inline?: StructLayout;
+}
+
+/** The members of a struct definition, anonymous struct/union members flattened (C11 6.7.2.1 ¶13). */
+export interface StructLayout {
+  readonly name: string;
+  /** Tree-relative path of the definition. */
+  readonly path?: string;
+  readonly members: ReadonlyMap<string, StructMember>;
+}
+
+/**
+ * A struct object with the tree's layout: an embedded struct member is an object of its
+ * own (created on first access, remembering its container for container_of()), an integer
+ * member reads as 0 of its type until set (the object was zero-initialised: a designated
+ * initializer, kzalloc(), memset()), and a member the layout lacks is reported by `lacks()`
+ * so the interpreter can say "does not build against this tree" instead of reading 0.
+ */
+export class StructObject extends PlainObject {
+  constructor(
+    ctype: string,
+    readonly layout: StructLayout | undefined,
+    private readonly resolve: (name: string) => StructLayout | undefined,
+    /** The object this one is embedded in, and under which member. */
+    readonly container?: { readonly obj: StructObject; readonly member: string },
+  ) {
+    super(ctype);
+  }
+  get(field: string): Value {
+    const v = this.fields.get(field);
+    if (v) return v;
+    const m = this.layout?.members.get(field);
+    if (m?.kind === 'struct') {
+      const child = new StructObject(m.ctype ?? field, m.inline ?? (m.ctype ? this.resolve(m.ctype) : undefined), this.resolve, { obj: this, member: field });
+      const cv: Value = { k: 'obj', obj: child };
+      this.fields.set(field, cv);
+      return cv;
+    }
+    if (m?.kind === 'int' && m.t) return int(0, m.t);
+    if (m?.kind === 'ptr') return NULL;
+    return super.get(field);
+  }
+  has(field: string): boolean {
+    return this.fields.has(field) || !!this.layout?.members.has(field);
+  }
+  /**
+   * True when the tree's definition is known, has no member `field`, and nothing has set it.
+   * A model standing in for code a series adds elsewhere (the 2026 series' ext4_map_blocks()
+   * filling `m_seq`) may set a member the tree lacks; the C reading it back is then the
+   * series' code on the model's stated assumption, not a read of nothing.
+   */
+  lacks(field: string): boolean {
+    return !!this.layout && !this.layout.members.has(field) && !this.fields.has(field);
+  }
+  /** `memset(obj, 0, sizeof(*obj))`: every member back to zero. */
+  clear(): void {
+    this.fields.clear();
   }
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SourceFile } from '../syntax/sourceFile';
 import type { CParser } from '../syntax/treeSitter';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
-import { CONSTANT_HEADERS, HeaderConstants } from '../kernel/headers';
+import { CONSTANT_HEADERS, HeaderConstants, OPTIONAL_CONSTANT_HEADERS } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
 import { HeaderCode } from '../kernel/headerCode';
 import { BUILTIN_CONSTANTS } from '../model/constants';
@@ -69,7 +69,8 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   const headerTexts = CONSTANT_HEADERS.map((h) => read(h) ?? '');
   const missing = CONSTANT_HEADERS.filter((_, i) => !headerTexts[i]);
   if (missing.length) problems.push(`headers missing (built-in constants used instead): ${missing.join(', ')}`);
-  const headers = new HeaderConstants(headerTexts, (s) => config.defined.has(s));
+  const optional = OPTIONAL_CONSTANT_HEADERS.map((h) => read(h) ?? '');
+  const headers = new HeaderConstants([...headerTexts, ...optional], (s) => config.defined.has(s));
   const builtin = BUILTIN_CONSTANTS[profile.constants];
   return {
     root,

@@ -2,6 +2,8 @@ import type { CFunction, CMacro } from '../interp/interpreter';
 import { DEFAULT_PREPROC_CONFIG, evalPreprocCondition, PreprocConfig, PreprocTruth } from '../syntax/preproc';
 import { SourceFile } from '../syntax/sourceFile';
 import type { CParser } from '../syntax/treeSitter';
+import type { StructLayout } from '../interp/values';
+import { StructLayouts } from './structs';
 
 /**
  * The C of a kernel tree's headers that the interpreted files include: their `static
@@ -64,6 +66,7 @@ export class HeaderCode {
   private readonly texts = new Map<string, string>();
   private readonly functions = new Map<string, CFunction | null>();
   private readonly expansions = new Map<string, CFunction | null>();
+  private structs?: StructLayouts;
 
   /**
    * @param read     a tree-relative path → its text, or undefined when the tree lacks it
@@ -81,6 +84,19 @@ export class HeaderCode {
   /** The headers scanned, in include order (tree-relative paths). */
   headers(): readonly string[] {
     return this.scan().headers;
+  }
+
+  /**
+   * The definition of `struct name`: from the interpreted files first (`struct iomap_dio`
+   * of fs/iomap/direct-io.c), then the headers they include.
+   */
+  lookupStruct(name: string): StructLayout | undefined {
+    this.structs ??= new StructLayouts(
+      () => [...[...this.sources].map(([p, t]): [string, string] => [p, blankComments(t)]), ...this.headers().map((h): [string, string] => [h, this.text(h)])],
+      this.parser,
+      blankAttributes,
+    );
+    return this.structs.lookup(name);
   }
 
   /** The active `#define` of `name` in the headers, if any. */

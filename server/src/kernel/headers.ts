@@ -22,6 +22,20 @@ export const CONSTANT_HEADERS = [
   'include/uapi/asm-generic/errno.h',
   'include/uapi/linux/stat.h',
   'arch/x86/include/asm/page_types.h',
+  // What fs/iomap/direct-io.c and mm/filemap.c name (issue 11): bio op/flag bits, sector
+  // size, GFP masks, READ/WRITE, size constants.
+  'include/linux/blk_types.h',
+  'include/linux/bio.h',
+  'include/linux/gfp_types.h',
+  'include/linux/kernel.h',
+  'include/linux/uio.h',
+  'include/linux/sizes.h',
+] as const;
+
+/** Headers read when the tree has them (newer trees only): no problem is reported when absent. */
+export const OPTIONAL_CONSTANT_HEADERS = [
+  // 7.2: enum fserror_type of fs/iomap/direct-io.c iomap_dio_err_type().
+  'include/linux/fserror.h',
 ] as const;
 
 /** Kconfig values the headers reference as plain numbers (x86-64, 4 KiB pages). */

@@ -1,10 +1,18 @@
 import type { CFunction, CodeImage } from '../interp/interpreter';
+import type { StructLayout } from '../interp/values';
 import type { GlobalInit, SourceFile } from '../syntax/sourceFile';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
 import type { HeaderCode, HeaderMacro } from './headerCode';
 
-/** The ext4 C files whose functions are interpreted (C-SURFACE.md: the write path lives here). */
-export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c'] as const;
+/**
+ * The C files whose functions are interpreted (issue 11): ext4's write path, iomap's direct
+ * IO and its iterator, and the page-cache helpers iomap calls (mm/filemap.c; the functions
+ * there that only keep page-cache state are `boundary` entries of the substrate).
+ */
+export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c', 'fs/iomap/direct-io.c', 'fs/iomap/iter.c', 'mm/filemap.c'] as const;
+
+/** The interpreted files of ext4 itself (the rest are the kernel below it). */
+export const EXT4_FILES: readonly string[] = INTERPRETED_FILES.filter((f) => f.startsWith('fs/ext4/'));
 
 /**
  * A set of parsed C files the interpreter can run: a kernel tree, the post-image of a
@@ -60,14 +68,27 @@ export class KernelImage implements CodeImage {
     return this.headers?.lookupFunction(name);
   }
 
-  /** A `#define` of the included headers (function-like macros are expanded at the call). */
+  /**
+   * A `#define` in scope: the image's own files first (`#define IOMAP_DIO_WRITE (1U << 30)`
+   * of fs/iomap/direct-io.c), then the included headers. Function-like macros are expanded
+   * at the call, object-like ones evaluated where they are used.
+   */
   lookupHeaderMacro(name: string): HeaderMacro | undefined {
+    for (const f of this.files) {
+      const m = f.macros.get(name);
+      if (m && m.active !== false) return { name, ...(m.params ? { params: m.params } : {}), body: m.body, path: f.path, line: m.row + 1, active: true };
+    }
     return this.headers?.lookupMacro(name);
   }
 
   /** The expansion of header macro `m` with the given argument texts. */
   expandHeaderMacro(m: HeaderMacro, args: readonly string[]): CFunction | undefined {
     return this.headers?.expand(m, args);
+  }
+
+  /** The tree's `struct name` (kernel/structs.ts). */
+  lookupStruct(name: string): StructLayout | undefined {
+    return this.headers?.lookupStruct(name);
   }
 
   /** A copy with extra functions layered on top (hunk-only mode). */

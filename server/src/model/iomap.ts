@@ -3,8 +3,10 @@ import type { ModelCtx, ModelFn, Registry } from './registry';
 import { pageCacheHasRange, writeback } from './vfs';
 
 /**
- * iomap direct IO (fs/iomap/direct-io.c __iomap_dio_rw(), iomap_dio_complete(),
- * iomap_dio_iter()/iomap_dio_bio_iter(); fs/iomap/iter.c iomap_iter(); 6.1 and 6.12).
+ * iomap direct IO as a model (fs/iomap/direct-io.c __iomap_dio_rw(), iomap_dio_complete(),
+ * iomap_dio_iter()/iomap_dio_bio_iter(); fs/iomap/iter.c iomap_iter(); 5.3 and 6.1).
+ * Used only where the image has no fs/iomap C — the 5.3 era reference
+ * (review/eraReference.ts); every tree's own fs/iomap/direct-io.c runs as C (issue 11).
  * ext4's ->iomap_begin / ->iomap_end / ->end_io are called back into the interpreter, so
  * their C decides the mapping, the -ENOTBLK fallback and the conversion.
  */
@@ -62,10 +64,6 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
   if (w.scenario.env.invalidateFails && w.profile.invalidateErrorsToENOTBLK === 'warn-only') {
     it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed', 'warns, DIO goes on', 'fs/iomap/direct-io.c iomap_dio_rw() 5.3: dio_warn_stale_pagecache(); ret = 0 (the -ENOTBLK fallback came with 5.10, 60263d5889e6)');
   } else if (w.scenario.env.invalidateFails) {
-    if (atomic && w.profile.atomicInvalidateErrno === 'EAGAIN') {
-      it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed for an atomic write', '-EAGAIN', `${w.profile.id} __iomap_dio_rw(): an atomic write must not fall back, so invalidation failure is -EAGAIN, not -ENOTBLK`);
-      return EN('EAGAIN');
-    }
     it.trace.model('iomap_dio_rw', 'invalidate_inode_pages2_range() failed', '-ENOTBLK', `${cite}: invalidation failure → -ENOTBLK (${w.profile.invalidateErrorsToENOTBLK === 'all-but-EAGAIN' ? '6.12 maps every error but -EAGAIN' : '6.1'}), caller falls back to buffered${atomic ? '; no atomic special case in this iomap' : ''}`);
     return EN('ENOTBLK');
   }
@@ -144,11 +142,6 @@ function iomapDioRw(ctx: ModelCtx, args: Value[]): Value {
     const align = BigInt(4096 + w.scenario.request.bufOffset);
     if (((iterPos | length | align) & (lbs - 1n)) !== 0n) {
       it.trace.model('iomap_dio_bio_iter', `pos ${iterPos} len ${length} buffer +${w.scenario.request.bufOffset} vs logical block ${lbs}`, '-EINVAL', 'fs/iomap/direct-io.c iomap_dio_bio_iter(): misaligned to the device logical block size → -EINVAL');
-      processed = -c('EINVAL');
-      continue;
-    }
-    if (atomic && w.profile.atomicOneBlockBio && length !== fsbs) {
-      it.trace.model('iomap_dio_bio_iter', `atomic write mapping of ${length} bytes`, '-EINVAL', `${w.profile.id} iomap_dio_bio_iter(): an IOMAP_ATOMIC write must be one fs block in one REQ_ATOMIC bio`);
       processed = -c('EINVAL');
       continue;
     }
@@ -271,7 +264,7 @@ function daxIomapRw(ctx: ModelCtx, args: Value[]): Value {
 export const IOMAP: Registry = {
   iomap_dio_rw: m('fs/iomap/direct-io.c iomap_dio_rw() 6.1/6.12 (see iomapDioRw)', iomapDioRw),
   dax_iomap_rw: m('fs/dax.c dax_iomap_rw() 6.1/6.12', daxIomapRw),
-  kiocb_invalidate_post_direct_write: m('mm/filemap.c kiocb_invalidate_post_direct_write(): drops pages cached during the DIO; no block state change', () => NULL),
+  kiocb_invalidate_post_direct_write: { kind: 'boundary', cite: 'mm/filemap.c kiocb_invalidate_post_direct_write(): drops pages cached during the DIO; page-cache state, no block state change', run: () => NULL },
   sb_init_dio_done_wq: m('fs/direct-io.c sb_init_dio_done_wq(): creates s_dio_done_wq; always succeeds here', () => int(0, T.int)),
 };
 

@@ -49,17 +49,6 @@ export interface KernelProfile {
    * feature and the device supports atomic writes; awu_min = awu_max = the block size).
    */
   readonly atomicWrite: 'EOPNOTSUPP' | 'accepted';
-  /**
-   * What `__iomap_dio_rw()` returns for an atomic write when page-cache invalidation
-   * fails: the plain -ENOTBLK (6.12 iomap, no atomic special case), or -EAGAIN (6.13:
-   * "an atomic write must not fall back", fs/iomap/direct-io.c).
-   */
-  readonly atomicInvalidateErrno: 'ENOTBLK' | 'EAGAIN';
-  /**
-   * 6.13 iomap_dio_bio_iter(): an IOMAP_ATOMIC mapping whose length is not exactly one fs
-   * block gets -EINVAL (one REQ_ATOMIC bio per atomic write).
-   */
-  readonly atomicOneBlockBio: boolean;
 }
 
 /**
@@ -122,8 +111,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
     atomicWrite: 'EOPNOTSUPP',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   /**
    * Linux 4.6 (the base of "ext4: simplify io_end handling for AIO DIO", seed 004):
@@ -140,8 +127,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
     atomicWrite: 'EOPNOTSUPP',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   /**
    * Linux 5.3 (the base of the 2019 "ext4: direct IO via iomap infrastructure" series, seed
@@ -175,8 +160,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'warn-only',
     atomicWrite: 'EOPNOTSUPP',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   '6.1': {
     id: '6.1',
@@ -186,8 +169,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: false,
     invalidateErrorsToENOTBLK: 'invalidation-only',
     atomicWrite: 'EOPNOTSUPP',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   '6.12': {
     id: '6.12',
@@ -197,8 +178,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
     atomicWrite: 'EOPNOTSUPP',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   /**
    * The tree the October 2024 ext4 atomic-write series (seed 001) was written against:
@@ -214,8 +193,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
     atomicWrite: 'accepted',
-    atomicInvalidateErrno: 'ENOTBLK',
-    atomicOneBlockBio: false,
   },
   /**
    * Linux 6.13: ext4 atomic DIO (b7987a7d69a4, 43c696f9d094, 299537e9dfac) and iomap's
@@ -230,8 +207,6 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
     mapReportsDelayed: true,
     invalidateErrorsToENOTBLK: 'all-but-EAGAIN',
     atomicWrite: 'accepted',
-    atomicInvalidateErrno: 'EAGAIN',
-    atomicOneBlockBio: true,
   },
 };
 

@@ -11,6 +11,8 @@ import { ext4MaxSize } from '../scenario/limits';
  */
 
 const m = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'model', cite, run: (ctx, args) => run(ctx, args) });
+/** Page-cache state mm/filemap.c keeps (its C is in the image, issue 11): the substrate answers, not the C (folios, xarray, writeback). */
+const pageCache = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'boundary', cite, run: (ctx, args) => run(ctx, args) });
 
 /**
  * Does the page cache hold pages of [pos, pos + count) (bytes)? Pages the scenario
@@ -150,7 +152,7 @@ export const VFS: Registry = {
     return int(0, T.int);
   }),
   file_update_time: m('fs/inode.c file_update_time(): c/mtime update, no effect on the write path model', () => int(0, T.int)),
-  generic_perform_write: m('mm/filemap.c generic_perform_write() 6.1/6.12 (see performWrite)', (ctx) => performWrite(ctx)),
+  generic_perform_write: pageCache('mm/filemap.c generic_perform_write() 6.1/6.12 (see performWrite); not yet interpreted: its C drives ->write_begin/->write_end over folios the substrate does not hold yet', (ctx) => performWrite(ctx)),
   // Stands in until fs/read_write.c is interpreted (issue 11). The request's iter is one
   // user segment, which import_iovec() makes ITER_UBUF (lib/iov_iter.c, 6.x), so the
   // iter_is_ubuf() test passes.
@@ -178,9 +180,16 @@ export const VFS: Registry = {
     }
     return int(count, T.long);
   }),
-  filemap_write_and_wait_range: m('mm/filemap.c filemap_write_and_wait_range(): write back and wait (see writeback)', (ctx, a) => {
-    const n = writeback(ctx.w, toBigInt(a[1]), toBigInt(a[2]));
-    ctx.w.emit({ e: 'may-sleep', what: 'filemap_write_and_wait_range', context: ctx.w.context });
+  filemap_write_and_wait_range: pageCache('mm/filemap.c filemap_write_and_wait_range(): write back and wait (see writeback); page-cache state, not a write-path decision', (ctx, a) => {
+    const w = ctx.w;
+    const bits = BigInt(w.blkbits);
+    const [start, end] = [toBigInt(a[1]), toBigInt(a[2])];
+    // Only dirty pages in the range are written and waited on (__filemap_fdatawrite_range()
+    // then __filemap_fdatawait_range()); a clean range returns without sleeping, which 6.1's
+    // __iomap_dio_rw() relies on for IOCB_NOWAIT after filemap_range_needs_writeback().
+    const dirty = [...w.dirty].some((b) => BigInt(b) << bits <= end && BigInt(b + 1) << bits > start);
+    const n = writeback(w, start, end);
+    if (dirty) w.emit({ e: 'may-sleep', what: 'filemap_write_and_wait_range', context: w.context });
     ctx.it.trace.model('filemap_write_and_wait_range', `write back [${toBigInt(a[1])}, ${toBigInt(a[2])}]`, `${n} block(s) allocated/converted`, 'mm/filemap.c filemap_write_and_wait_range() → ext4_writepages()');
     return int(0, T.int);
   }),

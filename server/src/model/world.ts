@@ -1,6 +1,6 @@
 import type { BlockState, Scenario } from '../scenario/types';
 import type { KernelProfile } from './profiles';
-import { int, ModelObject, NULL, T, toBigInt, Value } from '../interp/values';
+import { CObject, int, ModelObject, NULL, T, toBigInt, Value } from '../interp/values';
 import { DEFAULT_LIMITS, Inconclusive } from '../interp/interpreter';
 import { ext4MaxBitmapSize, ext4MaxSize } from '../scenario/limits';
 
@@ -23,7 +23,7 @@ export type WorldEvent =
   /** Blocks allocated; `how` names the allocating call when it is not ext4_map_blocks() (a buffer_head get_block). */
   | { e: 'alloc'; lblk: number; len: number; unwritten: boolean; beyondEof: boolean; onOrphan: boolean; insideSize: boolean; how?: string }
   | { e: 'dio-start'; lock: LockMode; ops: string; dioFlags: string[] }
-  | { e: 'iomap'; type: string; offset: number; length: number; zeroPartial: boolean }
+  | { e: 'iomap'; type: string; offset: number; length: number; /** Set by a later sub-block zeroing bio of this mapping (model/probes.ts). */ zeroPartial: boolean }
   | { e: 'dio-done'; bytes: number; queued: boolean; ret: string }
   | { e: 'end_io'; flags: string[]; size: number; context: ExecContext; lock: LockMode }
   | { e: 'convert'; lblk: number; len: number; context: ExecContext; ok: boolean }
@@ -118,6 +118,16 @@ export class World {
   readonly dirty = new Set<number>();
   /** Blocks this request's DIO wrote, for the unwritten-left check. */
   readonly dioWritten = new Set<number>();
+  /** Bios submitted and not yet completed (model/block.ts): they complete in blk_io_schedule() or after submission returns. */
+  readonly inflight: CObject[] = [];
+  /** Bytes of the user buffer the iter has advanced over (pinned into bios or copied). */
+  iterAdvanced = 0n;
+  /** Bytes of user data the DIO put into bios (zeroing bios not counted). */
+  dioBytes = 0n;
+  /** The DIO returned -EIOCBQUEUED: its completion runs later. */
+  dioQueued = false;
+  /** invalidate_inode_pages2_range() dropped the request's cached pages. */
+  pagesInvalidated = false;
   /** Trylock/contention: another task holds i_rwsem. */
   readonly contended: boolean;
   readonly objects: WorldObjects;
@@ -244,8 +254,13 @@ function makeObjects(w: World): WorldObjects {
   });
   const rwsem = new ModelObject('rw_semaphore', {});
   // address_space.host is the inode; `inode` is created below, so the getter reads it late.
-  const mapping: ModelObject = new ModelObject('address_space', { host: { get: (): Value => ptr(inode) } });
+  const mapping: ModelObject = new ModelObject('address_space', {
+    host: { get: (): Value => ptr(inode) },
+    // Pages in the file's page cache: the dirty blocks, plus the cached range unless it was invalidated.
+    nrpages: num(() => w.dirty.size + (w.scenario.env.cachedPages && !w.pagesInvalidated ? 1 : 0), T.ulong),
+  });
   const workqueue = new ModelObject('workqueue_struct', {});
+  const bdev = new ModelObject('block_device', {});
   const sbi = new ModelObject('ext4_sb_info', {
     s_bitmap_maxbytes: num(() => ext4MaxBitmapSize(w.blockSize)),
     s_mount_opt: num(() => mountOpt(w), T.uint),
@@ -268,7 +283,9 @@ function makeObjects(w: World): WorldObjects {
     s_blocksize: num(() => w.blockSize, T.ulong),
     s_blocksize_bits: num(() => w.blkbits, T.u8),
     s_fs_info: { get: () => ptr(sbi) },
-    s_bdev: { get: () => ptr(new ModelObject('block_device', {})) },
+    s_bdev: { get: () => ptr(bdev) },
+    // s_dio_done_wq: created by sb_init_dio_done_wq() on the first AIO DIO (fs/direct-io.c); the model always succeeds.
+    s_dio_done_wq: { get: () => ptr(workqueue) },
     s_maxbytes: num(() => ext4MaxSize(w.blockSize)),
   });
   const ei = new ModelObject('ext4_inode_info', {
@@ -285,6 +302,8 @@ function makeObjects(w: World): WorldObjects {
     i_rwsem: { get: () => ptr(rwsem) },
     i_mapping: { get: () => ptr(mapping) },
     i_size: num(() => w.iSize),
+    // include/linux/fs.h i_write_hint (6.12+): WRITE_LIFE_NOT_SET unless fcntl(F_SET_RW_HINT).
+    i_write_hint: num(() => 0, T.u8),
   });
   const file = new ModelObject('file', {
     f_inode: { get: () => ptr(inode) },
@@ -298,12 +317,21 @@ function makeObjects(w: World): WorldObjects {
     ki_flags: num(() => w.iocbFlags, T.int, (v) => {
       w.iocbFlags = BigInt.asUintN(32, v);
     }),
+    // fs/aio.c aio_prep_rw(): an AIO's ki_complete is aio_complete_rw; a sync kiocb has none (is_sync_kiocb()).
+    ki_complete: { get: (): Value => (w.scenario.request.aio ? { k: 'fn', name: 'aio_complete_rw' } : NULL) },
+    ki_ioprio: num(() => 0, T.u16),
+    private: { get: () => kiocbPrivate, set: (v: Value) => (kiocbPrivate = v) },
+    dio_complete: { get: () => kiocbDioComplete, set: (v: Value) => (kiocbDioComplete = v) },
   });
   const iter = new ModelObject('iov_iter', {
     count: num(() => w.iterCount, T.ulong, (v) => {
       w.iterCount = v;
     }),
+    // include/linux/uio.h: a write's iter is the data source (ITER_SOURCE, iov_iter_rw() == WRITE), one user buffer (ITER_UBUF).
+    data_source: num(() => 1, T.bool),
   });
+  let kiocbPrivate: Value = NULL;
+  let kiocbDioComplete: Value = NULL;
   const current = new ModelObject('task_struct', {});
   return { iocb, iter, file, inode, ei, sb, sbi, mapping, rwsem, current };
 }

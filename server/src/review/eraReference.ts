@@ -1,4 +1,4 @@
-import { INTERPRETED_FILES } from '../kernel/image';
+import { EXT4_FILES } from '../kernel/image';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import type { KernelProfile } from '../model/profiles';
 import { SourceFile } from '../syntax/sourceFile';
@@ -17,9 +17,12 @@ import type { BaseTree } from './review';
  */
 export function eraReference(tree: BaseTree, profile: KernelProfile, why: string, parser: CParser): BaseTree {
   const hidden = new Set(profile.iomapReference?.hidden ?? []);
-  const texts = new Map(tree.texts);
+  // The era's iomap and page cache are the TypeScript models of their version (5.3's
+  // iomap_dio_rw() took an end_io, not dops, and only warned on an invalidation failure),
+  // not the reference tree's C.
+  const texts = new Map([...tree.texts].filter(([p]) => EXT4_FILES.includes(p)));
   const removed: string[] = [];
-  for (const path of INTERPRETED_FILES) {
+  for (const path of EXT4_FILES) {
     const text = tree.texts.get(path);
     if (text === undefined) continue;
     const f = new SourceFile(path, text, parser);

@@ -1,5 +1,6 @@
 import type { CFunction, CMacro, CodeImage } from '../interp/interpreter';
 import type { PreprocConfig } from '../syntax/preproc';
+import type { StructLayout } from '../interp/values';
 import type { KernelProfile } from '../model/profiles';
 import type { ScenarioResult } from '../engine/outcome';
 import type { Scenario } from '../scenario/types';
@@ -68,6 +69,18 @@ class RecordingImage implements CodeImage {
   expandHeaderMacro(m: CMacro, args: readonly string[]): CFunction | undefined {
     return this.inner.expandHeaderMacro?.(m, args);
   }
+
+  // Struct layouts are the tree's too: a patch adding a member changes what a run can read.
+  lookupStruct(name: string): StructLayout | undefined {
+    const l = this.inner.lookupStruct?.(name);
+    const k = `s:${name}`;
+    if (!this.deps.has(k)) this.deps.set(k, layoutKey(l));
+    return l;
+  }
+}
+
+function layoutKey(l: StructLayout | undefined): string {
+  return l === undefined ? '' : `${l.path ?? ''}:${[...l.members.keys()].join(',')}`;
 }
 
 function macroKey(m: CMacro | undefined): string {
@@ -82,6 +95,7 @@ function sameAnswers(deps: Deps, image: CodeImage): boolean {
     if (k[0] === 'f') now = fingerprint(image.lookupFunction(name));
     else if (k[0] === 'h') now = fingerprint(image.lookupHeaderFunction?.(name));
     else if (k[0] === 'd') now = macroKey(image.lookupHeaderMacro?.(name));
+    else if (k[0] === 's') now = layoutKey(image.lookupStruct?.(name));
     else if (k[0] === 'm') {
       const m = image.lookupMacro(name);
       now = m === undefined ? '' : `=${m}`;

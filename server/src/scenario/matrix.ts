@@ -100,7 +100,7 @@ export function extraScenarios(): ScenarioInput[] {
     // Environment.
     s({ id: 'dio-contended-nowait', request: { nowait: true, pos: BS, len: BS }, env: { contended: true } }),
     s({ id: 'dio-contended', request: { pos: BS, len: BS }, env: { contended: true } }),
-    s({ id: 'dio-short-write', description: '16 KiB DIO that makes progress on 4 KiB only: remainder goes buffered', request: { pos: 0, len: 4 * BS } , inode: { blocks: 'WWWWWWWWWWWWWWWW' }, env: { shortWrite: true } }),
+    s({ id: 'dio-short-write', description: '16 KiB DIO whose user buffer faults after 4 KiB: 4 KiB reach the disk, then pinning the pages fails (-EFAULT, no IOMAP_DIO_PARTIAL from ext4)', request: { pos: 0, len: 4 * BS } , inode: { blocks: 'WWWWWWWWWWWWWWWW' }, env: { shortWrite: true } }),
     s({ id: 'dio-invalidate-fails', request: { pos: BS, len: BS }, env: { invalidateFails: true } }),
     s({ id: 'dio-enospc-hole', request: { pos: 9 * BS, len: BS }, env: { enospc: true } }),
     s({ id: 'dio-nowait-cached', request: { nowait: true, pos: BS, len: BS }, env: { cachedPages: true } }),
