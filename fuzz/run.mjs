@@ -177,7 +177,8 @@ function materialize(input, dir) {
     const t = join(dir, input.tree.dir);
     const base = input.tree.base;
     mkdirSync(join(t, 'fs', 'ext4'), { recursive: true });
-    for (const top of ['Makefile', 'include', 'arch']) symlinkSync(join(base, top), join(t, top));
+    // Everything the engine reads besides fs/ext4: headers, fs/iomap and mm/filemap.c (issue 11).
+    for (const top of ['Makefile', 'include', 'arch', 'mm', 'fs/iomap', 'fs/read_write.c']) if (existsSync(join(base, top))) symlinkSync(join(base, top), join(t, top));
     for (const name of readdirSync(join(base, 'fs', 'ext4'))) {
       const rel = `fs/ext4/${name}`;
       if (input.tree.replace[rel]) writeFileSync(join(t, rel), input.tree.replace[rel]);

@@ -186,14 +186,14 @@ export function shipScreenshots() {
 }
 
 /**
- * The workspace: the Debian 6.12 tree (fs/, arch/ and the Makefile copied, the big
+ * The workspace: the Debian 6.12 tree (fs/, mm/, arch/ and the Makefile copied, the big
  * include/ linked) with the review `documents` (name → text) in review/. A copy, so nothing the editor
  * does can touch the cache.
  */
 export function makeWorkspace(run, k612, documents) {
   const ws = join(run, 'linux-6.12');
   mkdirSync(join(ws, 'review'), { recursive: true });
-  for (const d of ['fs', 'arch']) cpSync(join(k612, d), join(ws, d), { recursive: true });
+  for (const d of ['fs', 'mm', 'arch']) cpSync(join(k612, d), join(ws, d), { recursive: true });
   copyFileSync(join(k612, 'Makefile'), join(ws, 'Makefile'));
   symlinkSync(join(k612, 'include'), join(ws, 'include'));
   for (const [name, text] of Object.entries(documents)) writeFileSync(join(ws, 'review', name), text);
