@@ -245,7 +245,7 @@ export function reviewEdits({ api, parser, base, edits }) {
         // Scenarios that ran the edited code (0: no scenario reaches it).
         ran: Math.max(0, ...hunks.map((h) => h.scenariosRun ?? 0)),
         problems: session.result.problems.filter((p) => p.severity !== 'information').map((p) => p.message),
-        summary: hunks.find((h) => h.changes.length || h.findings.length)?.summary ?? hunks[0]?.summary ?? '(no hunk)',
+        summary: hunks.find((h) => h.changes.length || h.findings.length)?.summary ?? hunks.find((h) => h.functions.length)?.summary ?? hunks[0]?.summary ?? '(no hunk)',
       };
     } finally {
       session.dispose?.();

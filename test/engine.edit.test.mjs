@@ -115,3 +115,32 @@ test('6.12: a patch to fs/iomap/direct-io.c is reviewed like ext4 C: the hunk dr
   // Nothing else in the matrix reaches the edited line.
   assert.deepEqual([...new Set(h.changes.map((x) => x.scenario))], ['dio-invalidate-fails']);
 });
+
+/**
+ * ext4_map_blocks() reporting an unwritten extent found in the extent status tree as
+ * mapped (the `EXT4_MAP_UNWRITTEN` arm of its `ext4_es_is_written(&es) ? … : …` dropped).
+ */
+function skipUnwrittenFlag(text) {
+  return text.replace('EXT4_MAP_MAPPED : EXT4_MAP_UNWRITTEN;', 'EXT4_MAP_MAPPED : EXT4_MAP_MAPPED;');
+}
+
+for (const v of ['6.1', '6.12', '7.2']) {
+  test(`${v}: ext4_map_blocks() is the tree's C: making it skip EXT4_MAP_UNWRITTEN leaves a DIO into an unwritten extent unconverted`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const inputs = [
+      { id: 'unwritten', request: { pos: 4 * BS, len: BS }, inode: { blocks: L } },
+      { id: 'unwritten-aio', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } },
+    ];
+    const base = run(await kernel(v), inputs);
+    const edited = run(await editedTree(t, v, 'fs/ext4/inode.c', skipUnwrittenFlag), inputs);
+    for (const id of ['unwritten', 'unwritten-aio']) {
+      const [b, e] = [base[id].outcome, edited[id].outcome];
+      for (const o of [b, e]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined], id);
+      assert.deepEqual([b.iomapTypes, b.dioUnwritten, b.unwrittenConverted, b.findings], [['IOMAP_UNWRITTEN'], true, true, []], `unedited ${id}`);
+      assert.deepEqual([e.iomapTypes, e.dioUnwritten, e.unwrittenLeft], [['IOMAP_MAPPED'], false, true], id);
+      assert.ok(e.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(e.findings)}`);
+      // The flag is decided in the tree's ext4_map_blocks(), which the trace shows running.
+      assert.ok(edited[id].trace.some((s) => s.kind === 'call' && s.fn === 'ext4_map_blocks' && s.file === 'fs/ext4/inode.c'));
+    }
+  });
+}

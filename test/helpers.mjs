@@ -82,7 +82,14 @@ export function lineOf(k, file, needle, after = 0) {
 }
 
 /** `diff -u` of `files` from tree `from` to tree `to`, labelled like a git patch (made at test time, never committed). */
-export function kernelDiff(from, to, files = ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
+/**
+ * The files of "the real diff" between two Debian trees: the two ext4 C files the tests and
+ * views are about, then the ext4 headers their C reads (a diff without them does not build
+ * across versions: 6.12's inode.c needs 6.12's EXT4_MAP_DELAYED).
+ */
+export const REAL_DIFF_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c', 'fs/ext4/ext4.h', 'fs/ext4/ext4_jbd2.h', 'fs/ext4/extents_status.h'];
+
+export function kernelDiff(from, to, files = REAL_DIFF_FILES) {
   return files
     .map((f) => {
       const r = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(from, f), join(to, f)], { encoding: 'utf8', maxBuffer: 64 << 20 });

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelDir, need, ROOT, kernelDiff, hunksOf } from './helpers.mjs';
+import { api, kernel, kernelDir, need, parser, ROOT, kernelDiff, hunksOf, toBase } from './helpers.mjs';
 
 const nvim = spawnSync('nvim', ['--version'], { encoding: 'utf8' });
 const hasNvim = nvim.status === 0;
@@ -24,13 +24,16 @@ test('neovim 0.7: pushed diagnostics, a plain hover, lenses and code actions tha
   if (!need(t, k61 && k612, 'the Debian 6.1 and 6.12 trees (npm run fetch-kernels)')) return;
   const dir = mkdtempSync(join(tmpdir(), 'ext4wp-nvim-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const files = ['fs/ext4/file.c', 'fs/ext4/inode.c'];
-  const diff = kernelDiff(k61, k612, files);
+  const diff = kernelDiff(k61, k612);
   const file = join(dir, '6.1-6.12.diff');
   writeFileSync(file, diff);
   const after = readFileSync(join(k612, 'fs/ext4/file.c'), 'utf8');
-  const wanted = [...hunksOf(diff, 'fs/ext4/file.c', after, 'ext4_dio_write_checks'), ...hunksOf(diff, 'fs/ext4/file.c', after, 'ext4_dio_write_iter')];
-  assert.ok(wanted.length);
+  // The hunks of ext4_dio_write_checks()/ext4_dio_write_iter() the engine gives the
+  // exclusive → shared change of i_rwsem across the IO (the same review the server runs).
+  const dio = [...hunksOf(diff, 'fs/ext4/file.c', after, 'ext4_dio_write_checks'), ...hunksOf(diff, 'fs/ext4/file.c', after, 'ext4_dio_write_iter')];
+  const review = api.reviewPatch(diff, { parser: await parser(), base: toBase(await kernel('6.1')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' }).result;
+  const wanted = review.files.flatMap((f) => f.hunks).filter((h) => dio.includes(h.line - 1) && h.changes.some((c) => c.field === 'lockAcrossIo' && c.before === 'exclusive' && c.after === 'shared')).map((h) => h.line - 1);
+  assert.ok(wanted.length, 'the engine gives some ext4_dio_write_checks/iter hunk exclusive → shared');
   const jobFile = join(dir, 'job.json');
   const settings = { kernelTree: k61, kernelVersion: 'auto', scenarios: 'default', timeBudget: 120000 };
   writeFileSync(jobFile, JSON.stringify({ cmd: [process.execPath, join(ROOT, 'dist', 'server.js'), '--stdio'], file, root: dir, settings, wanted, wait: 60000 }));

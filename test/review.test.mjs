@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, kernel, kernelDir, kernelDiff, need, parser, readSeed, ROOT } from './helpers.mjs';
+import { api, editedTree, kernel, kernelDir, kernelDiff, need, parser, readSeed, ROOT } from './helpers.mjs';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 
@@ -104,11 +104,8 @@ test('CLI review: JSON follows the BRIEF review interface; SARIF 2.1.0; exit sta
     assert.ok(sarif.runs[0].tool.driver.rules.some((x) => x.id === 'unwritten-unconverted' && x.helpUri.endsWith('unwritten-unconverted.md')));
     // The reverse patch fixes it: status fixed, exit 0.
     const rev = spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(dir, 'b.c'), join(dir, 'a.c')], { encoding: 'utf8' });
-    const treeB = join(dir, 'tree');
-    execFileSync('mkdir', ['-p', join(treeB, 'fs/ext4')]);
-    writeFileSync(join(treeB, 'Makefile'), readFileSync(join(kernelDir('6.12'), 'Makefile')));
-    writeFileSync(join(treeB, 'fs/ext4/file.c'), readFileSync(join(kernelDir('6.12'), 'fs/ext4/file.c')));
-    writeFileSync(join(treeB, f), readFileSync(join(dir, 'b.c')));
+    // The 6.12 tree with the swapped inode.c (the rest of the tree linked: headers, fs/iomap, mm).
+    const treeB = editedTree(t, '6.12', f, () => readFileSync(join(dir, 'b.c'), 'utf8'));
     writeFileSync(join(dir, 'fix.patch'), rev.stdout);
     const fix = spawnSync(process.execPath, [CLI, 'review', join(dir, 'fix.patch'), '--kernel', treeB, '--format', 'json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     assert.equal(fix.status, 0, fix.stderr);
@@ -248,4 +245,20 @@ test('profiles are inferred from the patch without a tree: identifiers and dates
   assert.equal(h.mode, 'hunk-only');
   assert.ok(h.findings.some((f) => f.code === 'atomic-fallback' && f.status === 'fixed' && f.scenario === 'dio-atomic-invalidate-fails'), JSON.stringify(h.findings));
   assert.ok(h.findings.some((f) => f.code === 'atomic-fallback' && f.status === 'still' && f.scenario === 'dio-atomic-ind-hole'));
+});
+
+test('header hunks are applied: the 6.1 → 6.12 diff builds on 6.1 with its ext4.h, and without it says what it lacks', async (t) => {
+  if (!need(t, kernelDir('6.1') && kernelDir('6.12'), 'Debian 6.1 and 6.12 trees')) return;
+  const base = toBase(await kernel('6.1'));
+  const withHeaders = (await review(kernelDiff(kernelDir('6.1'), kernelDir('6.12')), base)).result;
+  assert.equal(withHeaders.unknownScenarios, 0, 'every scenario computed once ext4.h comes with the C');
+  assert.deepEqual(withHeaders.problems.filter((p) => p.kind === 'hunk-failed'), []);
+  const h = withHeaders.files.find((f) => f.path === 'fs/ext4/ext4.h').hunks[0];
+  assert.match(h.summary, /^header applied: /);
+  // 6.12's ext4_map_blocks() runs as C and needs 6.12's EXT4_MAP_DELAYED: without the header
+  // the C does not build against 6.1 — "cannot tell", naming the identifier, never a 0.
+  const cOnly = (await review(kernelDiff(kernelDir('6.1'), kernelDir('6.12'), ['fs/ext4/file.c', 'fs/ext4/inode.c']), base)).result;
+  assert.ok(cOnly.unknownScenarios > 0);
+  const reasons = cOnly.files.flatMap((f) => f.hunks).flatMap((x) => x.unknown ?? []).map((u) => u.reason);
+  assert.ok(reasons.some((r) => /EXT4_MAP_DELAYED unknown/.test(r)), reasons.slice(0, 3).join('; '));
 });

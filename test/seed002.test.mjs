@@ -1,5 +1,5 @@
 // Seed 002 (2026, "ext4: implement buffered write path using iomap", v4 08/23): the review
-// of the flattened reply, hunk-only over the Debian 6.12 reference tree, shows what the
+// of the flattened reply, hunk-only over the Debian 7.2 reference tree, shows what the
 // thread's reviewers worked out. Every assertion reads outcomes the model computed; the
 // edited copies of the patch (punch removed, journal stop removed) must make the checks fire.
 import { test } from 'node:test';
@@ -8,9 +8,13 @@ import { api, kernel, kernelDir, need, parser, readSeed, reportedOnceCovering, t
 
 const SEED = '002_d71d03daebee78d5.txt';
 
-/** Review `text` with no tree, the 6.12 tree as the reference (what `review <seed>` does). */
+/**
+ * Review `text` with no tree, the 7.2 tree as the reference (what `review <seed>` does: the
+ * series, from 2026, reads `map->m_seq`, which 7.2's ext4_map_blocks() fills and 6.12's
+ * struct does not have).
+ */
 async function review(text) {
-  const ref = toBase(await kernel('6.12'));
+  const ref = toBase(await kernel('7.2'));
   return api.reviewPatch(text, { parser: await parser(), referenceFor: () => ref, scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
 }
 
@@ -27,7 +31,7 @@ const outcomes = (session, h, scenario) => {
 
 async function setup(t) {
   const text = readSeed(SEED);
-  if (!need(t, text, 'seed 002') || !need(t, kernelDir('6.12'), 'Debian 6.12 tree')) return undefined;
+  if (!need(t, text, 'seed 002') || !need(t, kernelDir('7.2'), 'Debian 7.2 tree')) return undefined;
   return text;
 }
 

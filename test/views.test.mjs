@@ -86,7 +86,9 @@ test('trace view and matrix view of the real 6.1 → 6.12 diff', async (t) => {
   await t.test('the call path picture: boxes for C and model functions, the touched one highlighted', () => {
     const svg = views.traceBody(trace).match(/<svg[\s\S]*?<\/svg>/)[0];
     assert.match(svg, /<g class="node c[^"]*"[^>]*><title>ext4_file_write_iter\(\)/);
-    assert.match(svg, /class="node model[^"]*"/, 'model steps (iomap_dio_rw, ext4_map_blocks) are boxes too');
+    // iomap's DIO and ext4_map_blocks() are the tree's C now (issue 11): boxes that open their C.
+    assert.match(svg, /<g class="node c[^"]*"[^>]*><title>iomap_dio_rw\(\) · C · fs\/iomap\/direct-io\.c:\d+/, 'iomap_dio_rw() is a C box');
+    assert.match(svg, /<g class="node c[^"]*"[^>]*><title>ext4_map_blocks\(\) · C · fs\/ext4\/inode\.c:\d+/, 'ext4_map_blocks() is a C box');
     assert.match(svg, /class="node c touched[^"]*"/, 'a function the hunk touches is highlighted');
     assert.match(svg, /class="node c[^"]*diverges/, 'where the paths part is marked');
     assert.match(svg, /data-uri="file:\/\/[^"]+" data-line="\d+"/, 'boxes open their C');

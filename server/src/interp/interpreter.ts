@@ -897,6 +897,9 @@ export class Interpreter {
       if (m && !m.params) return this.expandMacro(m, n);
     }
     if (this.image.lookupHeaderFunction?.(name)) return { k: 'fn', name };
+    // C99 6.4.2.2 `__func__` and the preprocessor's `__LINE__` (error reporting passes them on).
+    if (name === '__func__') return { k: 'obj', obj: new PlainObject('string') };
+    if (name === '__LINE__') return int(this.where(n).line, T.int);
     const w = this.where(n);
     this.cannotTell(n, `identifier ${name} is unknown`);
     this.unknown(`${w.file}:${w.line}: identifier ${name} unknown; assumed 0`);

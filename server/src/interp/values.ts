@@ -293,6 +293,11 @@ export class StructObject extends PlainObject {
   has(field: string): boolean {
     return this.fields.has(field) || !!this.layout?.members.has(field);
   }
+  /** Assignment converts to the member's type (C11 6.5.16.1): `map->m_len = ret` stores an `unsigned int`. */
+  set(field: string, v: Value): void {
+    const m = this.layout?.members.get(field);
+    super.set(field, m?.kind === 'int' && m.t && v.k === 'int' ? int(v.v, m.t) : v);
+  }
   /**
    * True when the tree's definition is known, has no member `field`, and nothing has set it.
    * A model standing in for code a series adds elsewhere (the 2026 series' ext4_map_blocks()

@@ -5,7 +5,7 @@ import type { CParser } from '../syntax/treeSitter';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
 import { CONSTANT_HEADERS, HeaderConstants, OPTIONAL_CONSTANT_HEADERS } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
-import { HeaderCode } from '../kernel/headerCode';
+import { HeaderCode, MAX_OVERLAYS, overlayKey } from '../kernel/headerCode';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion, profileConflict } from '../model/profiles';
 import type { BaseTree } from '../review/review';
@@ -21,6 +21,8 @@ export interface LoadedKernel {
   files: SourceFile[];
   /** Constant lookup: the tree's headers, then the profile's built-in table. */
   constant: (name: string) => bigint | undefined;
+  /** The same lookup with some headers' texts replaced (a patch's post-image of a header). */
+  constantsWith: (overlay: ReadonlyMap<string, string>) => (name: string) => bigint | undefined;
   /** File texts by tree-relative path (the base for applying patches). */
   texts: Map<string, string>;
   problems: string[];
@@ -72,6 +74,20 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   const optional = OPTIONAL_CONSTANT_HEADERS.map((h) => read(h) ?? '');
   const headers = new HeaderConstants([...headerTexts, ...optional], (s) => config.defined.has(s));
   const builtin = BUILTIN_CONSTANTS[profile.constants];
+  // One lookup per distinct set of header texts, kept for the tree's life (a few, bounded):
+  // the same function object lets the RunCache reuse runs across reviews of one document.
+  const byOverlay = new Map<string, (name: string) => bigint | undefined>();
+  const constantsWith = (overlay: ReadonlyMap<string, string>) => {
+    const key = overlayKey(overlay);
+    let fn = byOverlay.get(key);
+    if (!fn) {
+      const patched = new HeaderConstants([...CONSTANT_HEADERS, ...OPTIONAL_CONSTANT_HEADERS].map((h) => overlay.get(h) ?? read(h) ?? ''), (s) => config.defined.has(s));
+      fn = (name: string) => patched.get(name) ?? builtin[name];
+      if (byOverlay.size >= MAX_OVERLAYS) byOverlay.delete(byOverlay.keys().next().value!);
+      byOverlay.set(key, fn);
+    }
+    return fn;
+  };
   return {
     root,
     version,
@@ -82,6 +98,7 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
     image: new KernelImage(files, new Map(), config, new Map(), undefined, new HeaderCode(read, texts, parser, config)),
     files,
     constant: (name) => headers.get(name) ?? builtin[name],
+    constantsWith,
     texts,
     problems,
   };
@@ -104,7 +121,7 @@ export function cachedKernel(version: string): string | undefined {
 /** Adapt a loaded tree to the review's base. */
 export function toBase(k: LoadedKernel): BaseTree {
   const v = k.version ? `${k.version.version}.${k.version.patchlevel}.${k.version.sublevel}` : undefined;
-  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, headers: k.image.headers, ...(k.profileConflict ? { profileConflict: k.profileConflict } : {}) };
+  return { root: k.root, version: v, texts: k.texts, files: k.files, profile: k.profile, profileWhy: k.profileWhy, constant: k.constant, constantsWith: k.constantsWith, headers: k.image.headers, ...(k.profileConflict ? { profileConflict: k.profileConflict } : {}) };
 }
 
 

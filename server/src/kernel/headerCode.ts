@@ -20,6 +20,14 @@ import { StructLayouts } from './structs';
  * assumption).
  */
 
+/** Distinct patched header sets remembered per tree (withOverlay(), and the tree's constants). */
+export const MAX_OVERLAYS = 8;
+
+/** A key for a set of header texts: each path with its text. */
+export function overlayKey(overlay: ReadonlyMap<string, string>): string {
+  return [...overlay].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([p, t]) => `${p}\0${t.length}\0${t}`).join('\0');
+}
+
 /** A `#define` of a header: function-like when `params` is set. */
 export interface HeaderMacro extends CMacro {
   /** Parameter names; `__VA_ARGS__` (or the named one) for the variadic tail. Undefined for an object-like macro. */
@@ -80,6 +88,31 @@ export class HeaderCode {
     private readonly parser: CParser,
     readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
   ) {}
+
+  /** The tree's text of header `rel` (as read, comments kept), or undefined when the tree lacks it. */
+  headerText(rel: string): string | undefined {
+    return this.read(rel);
+  }
+
+  /**
+   * The header code of the same tree with some headers' texts replaced (a patch's
+   * post-image of `fs/ext4/ext4.h`): scanned and parsed anew from those texts, everything
+   * else read as before. Nothing is shared with this one.
+   */
+  withOverlay(overlay: ReadonlyMap<string, string>): HeaderCode {
+    // Remembered per tree (a few): reviews of one document after each edit get the same
+    // header code for the same header texts, so their runs can be reused.
+    const key = overlayKey(overlay);
+    let h = this.overlays.get(key);
+    if (!h) {
+      h = new HeaderCode((rel) => overlay.get(rel) ?? this.read(rel), this.sources, this.parser, this.config);
+      if (this.overlays.size >= MAX_OVERLAYS) this.overlays.delete(this.overlays.keys().next().value!);
+      this.overlays.set(key, h);
+    }
+    return h;
+  }
+
+  private readonly overlays = new Map<string, HeaderCode>();
 
   /** The headers scanned, in include order (tree-relative paths). */
   headers(): readonly string[] {

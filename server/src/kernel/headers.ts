@@ -13,9 +13,12 @@
 export const CONSTANT_HEADERS = [
   'fs/ext4/ext4.h',
   'fs/ext4/ext4_jbd2.h',
+  'fs/ext4/extents_status.h',
   'include/linux/fs.h',
   'include/linux/iomap.h',
   'include/linux/buffer_head.h',
+  // enum jbd_state_bits: BH_JBDPrivateStart, which 7.2's EXT4_MAP_QUERY_LAST_IN_LEAF builds on.
+  'include/linux/jbd2.h',
   'include/uapi/linux/fs.h',
   'include/linux/errno.h',
   'include/uapi/asm-generic/errno-base.h',
@@ -38,8 +41,22 @@ export const OPTIONAL_CONSTANT_HEADERS = [
   'include/linux/fserror.h',
 ] as const;
 
-/** Kconfig values the headers reference as plain numbers (x86-64, 4 KiB pages). */
-const KCONFIG_NUMBERS: Record<string, bigint> = { CONFIG_PAGE_SHIFT: 12n };
+/**
+ * Kconfig values the headers reference as plain numbers (x86-64, 4 KiB pages), and the C
+ * type limits of include/vdso/limits.h, whose `((int)(~0U >> 1))` the textual evaluator
+ * (64-bit, casts and suffixes dropped) cannot get right (LP64).
+ */
+const KCONFIG_NUMBERS: Record<string, bigint> = {
+  CONFIG_PAGE_SHIFT: 12n,
+  INT_MAX: 0x7fffffffn,
+  INT_MIN: -0x80000000n,
+  UINT_MAX: 0xffffffffn,
+  LONG_MAX: 0x7fffffffffffffffn,
+  LLONG_MAX: 0x7fffffffffffffffn,
+  ULONG_MAX: 0xffffffffffffffffn,
+  U32_MAX: 0xffffffffn,
+  S32_MAX: 0x7fffffffn,
+};
 
 /**
  * Collect defines and enumerators from header texts and evaluate the ones asked for.

@@ -53,7 +53,8 @@ export function analyseCFile(base: BaseTree, rel: string, scenarios: readonly Sc
   const functions = file ? [...file.functions.values()].sort((a, b) => a.startRow - b.startRow) : [];
   const out: CFileAnalysis = { rel, interpreted, functions, results: new Map(), runs: new Map(), findings: [], scenarios, scenarioSource, profile: base.profile.id, profileWhy: base.profileWhy, partial: false };
   if (!interpreted || !file) return out;
-  const side = new ImageSide(base.texts, new Map(base.files.map((f) => [f.path, f])));
+  // With the tree's header code: the interpreted C reads header inlines, macros and struct layouts.
+  const side = new ImageSide(base.texts, new Map(base.files.map((f) => [f.path, f])), undefined, undefined, undefined, undefined, base.headers);
   out.results = side.run(scenarios, base.profile, base.constant, hasTime);
   out.partial = out.results.size < scenarios.length;
   const mine = new Set(functions.map((f) => f.name));

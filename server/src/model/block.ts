@@ -161,6 +161,7 @@ export const BLOCK: Registry = {
     ctx.it.unknown(`container_of(${a[0] ? ctx.it.textOf(a[0]) : '?'}, …, ${path.join('.')}): the containing object is not known`);
     return NULL;
   }),
+  KUNIT_STATIC_STUB_REDIRECT: b('include/kunit/static_stub.h KUNIT_STATIC_STUB_REDIRECT(): expands to nothing without CONFIG_KUNIT (off in Debian)', () => VOID),
   data_race: b('include/linux/compiler.h data_race(expr): the value of expr (KCSAN annotation)', (ctx, a) => (a[0] ? ctx.it.eval(a[0]) : VOID)),
   atomic_set: m('include/linux/atomic/atomic-instrumented.h atomic_set(v, i)', (ctx, a) => {
     atomicRef(ctx, a[0], 'atomic_set')?.set(toBigInt(a[1] ?? int(0)));
@@ -257,6 +258,7 @@ export const BLOCK: Registry = {
   folio_size: m('include/linux/mm.h folio_size(): PAGE_SIZE for an order-0 folio', () => int(PAGE_SIZE, T.ulong)),
   submit_bio: m('block/blk-core.c submit_bio(): the bio is in flight until the device completes it', submit),
   blk_crypto_submit_bio: m('include/linux/blk-crypto.h blk_crypto_submit_bio() 7.2: submit_bio() without inline encryption', submit),
+  blkdev_issue_zeroout: m('block/blk-lib.c blkdev_issue_zeroout(): writes zeroes over the sectors (new blocks of EXT4_GET_BLOCKS_ZERO, DAX); the block map is unchanged', () => i32(0)),
   bio_put: m('block/bio.c bio_put(): drops a reference', () => VOID),
   bio_release_pages: m('block/bio.c bio_release_pages(): unpins the user pages', () => VOID),
   bio_set_pages_dirty: m('block/bio.c bio_set_pages_dirty(): reads only', () => VOID),

@@ -35,7 +35,8 @@ export function getBlocksFlagNames(ctx: ModelCtx, flags: bigint): string[] {
   return names;
 }
 
-function mapFlagNames(ctx: ModelCtx, f: bigint): string[] {
+/** Names of the EXT4_MAP_* bits set in `f`. */
+export function mapFlagNames(ctx: ModelCtx, f: bigint): string[] {
   const out: string[] = [];
   for (const n of ['UNWRITTEN', 'NEW', 'MAPPED', 'DELAYED', 'BOUNDARY']) {
     const v = ctx.w.profile.mapReportsDelayed || n !== 'DELAYED' ? ctx.w.c(`EXT4_MAP_${n}`) : 0n;
@@ -79,11 +80,25 @@ function runLength(w: World, lblk: number, max: number, st: BlockState): number 
  * -ENOSPC when `env.enospc` and blocks must be allocated.
  */
 function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
+  return mapOnDisk(ctx, args, 'ext4_map_blocks', true);
+}
+
+/**
+ * The block map below ext4_map_blocks(): `ext4_ext_map_blocks()` (extents.c) or
+ * `ext4_ind_map_blocks()` (indirect.c) — the on-disk extent tree and the block allocator,
+ * state the substrate keeps. The same rules as mapBlocks(), except that delayed blocks
+ * are not on disk: a lookup sees a hole there (the extent status tree, not this, reports
+ * them: `ext4_es_lookup_extent()`), and no `map` event is emitted (the probe on the
+ * interpreted ext4_map_blocks() does). `asMapBlocks`: the whole of ext4_map_blocks() as
+ * the model of trees without its C (legacy eras): delayed blocks reported per profile and
+ * the `map` event emitted here.
+ */
+function mapOnDisk(ctx: ModelCtx, args: Value[], name: string, asMapBlocks: boolean): Value {
   const w = ctx.w;
   const c = w.c;
   const mapV = args[2];
   if (mapV?.k !== 'obj') {
-    ctx.it.assume('ext4_map_blocks(): map argument is not a struct; returned -EIO');
+    ctx.it.unknown(`${name}(): map argument is not a struct`);
     return int(-c('EIO'), T.int);
   }
   const map = mapV.obj;
@@ -112,7 +127,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       mflags = F('UNWRITTEN');
       ret = run;
     } else {
-      if (st === 'D' && w.profile.mapReportsDelayed) mflags = F('DELAYED');
+      if (asMapBlocks && st === 'D' && w.profile.mapReportsDelayed) mflags = F('DELAYED');
       ret = 0;
     }
   } else {
@@ -126,7 +141,7 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       if (preIo) mflags = F('UNWRITTEN') | F('NEW') | F('MAPPED');
       else if (unwritExt) mflags = F('UNWRITTEN') | F('MAPPED');
       else {
-        w.charge(run, 'ext4_map_blocks');
+        w.charge(run, name);
         for (let i = 0; i < run; i++) w.setBlock(lblk + i, 'W');
         w.esSeq++;
         mflags = F('NEW') | F('MAPPED');
@@ -136,11 +151,11 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
       // A hole (or delayed blocks being allocated) is filled.
       w.emit({ e: 'may-sleep', what: 'block allocation', context: w.context });
       if (w.scenario.env.enospc) {
-        ctx.it.trace.model('ext4_map_blocks', `allocate ${run} block(s) at ${lblk}`, '-ENOSPC', 'env.enospc: the allocator has no free blocks (ext4_mb_new_blocks() → -ENOSPC)');
+        ctx.it.trace.model(name, `allocate ${run} block(s) at ${lblk}`, '-ENOSPC', 'env.enospc: the allocator has no free blocks (ext4_mb_new_blocks() → -ENOSPC)');
         return int(-c('ENOSPC'), T.int);
       }
       const unwritten = extents && unwritExt;
-      w.charge(run, 'ext4_map_blocks');
+      w.charge(run, name);
       for (let i = 0; i < run; i++) w.setBlock(lblk + i, unwritten ? 'U' : 'W');
       w.esSeq++;
       mflags = (unwritten ? F('UNWRITTEN') : 0n) | F('NEW') | F('MAPPED');
@@ -151,19 +166,66 @@ function mapBlocks(ctx: ModelCtx, args: Value[]): Value {
   }
   map.set('m_flags', int(mflags, T.uint));
   map.set('m_len', int(mlen, T.uint));
-  map.set('m_pblk', int(BigInt(1_000_000 + lblk), T.ulong));
-  // The 2026 series' extent-status sequence snapshot (ext4_set_iomap() copies it into the iomap validity cookie).
-  map.set('m_seq', int(w.esSeq, T.ulong));
+  map.set('m_pblk', int(BigInt(PBLK_BASE + lblk), T.ulong));
   const fl = getBlocksFlagNames(ctx, flags);
   const mf = mapFlagNames(ctx, mflags);
-  w.emit({ e: 'map', flags: fl, lblk, len, ret, mflags: mf });
+  if (asMapBlocks) {
+    // The 2026 series' extent-status sequence snapshot (ext4_set_iomap() copies it into the iomap validity cookie).
+    map.set('m_seq', int(w.esSeq, T.ulong));
+    w.emit({ e: 'map', flags: fl, lblk, len, ret, mflags: mf });
+  }
   ctx.it.trace.model(
-    'ext4_map_blocks',
-    `ext4_map_blocks(lblk=${lblk}, len=${len}, ${fl.join('|')}) on ${st === '_' ? 'hole' : st === 'W' ? 'written' : st === 'U' ? 'unwritten' : 'delalloc'} block(s)`,
+    name,
+    `${name}(lblk=${lblk}, len=${len}, ${fl.join('|')}) on ${st === '_' ? 'hole' : st === 'W' ? 'written' : st === 'U' ? 'unwritten' : 'delalloc'} block(s)`,
     `${ret}, m_flags=${mf.join('|') || '0'}`,
-    'ext4_map_blocks() (inode.c) → ext4_ext_map_blocks()/ext4_ind_map_blocks(), 6.1/6.12; KERNEL-NOTES "ext4_map_blocks"',
+    asMapBlocks ? 'ext4_map_blocks() (inode.c) → ext4_ext_map_blocks()/ext4_ind_map_blocks(), 6.1/6.12; KERNEL-NOTES "ext4_map_blocks"' : `${name}(): the block map and allocator below ext4_map_blocks(); KERNEL-NOTES "ext4_map_blocks"`,
   );
   return int(ret, T.int);
+}
+
+/** Physical block of logical block 0 in the substrate's block map (any fixed offset: nothing reads it but check_block_validity()). */
+const PBLK_BASE = 1_000_000;
+
+/**
+ * The extent status tree (fs/ext4/extents_status.c), a cache of the block map the
+ * substrate holds: it knows every extent of the inode (written, unwritten, delayed, hole),
+ * as after the inode's extents were read. An `extent_status` the interpreted C gets back
+ * carries its status in `__status` (the kernel packs it into the top bits of `es_pblk`;
+ * ext4_es_is_*() below read it).
+ */
+function esLookup(ctx: ModelCtx, a: Value[]): Value {
+  const w = ctx.w;
+  const lblk = Number(BigInt.asUintN(32, toBigInt(a[1] ?? int(0))));
+  const esV = a[3];
+  if (esV?.k !== 'obj') {
+    ctx.it.unknown('ext4_es_lookup_extent(): es is not a struct');
+    return int(0, T.int);
+  }
+  const st = w.blockAt(lblk);
+  // A hole with no extent after it runs to EXT_MAX_BLOCKS (extents.c ext4_ext_determine_insert_hole()).
+  const len = runLength(w, lblk, EXT_MAX_BLOCKS - lblk, st);
+  const es = esV.obj;
+  es.set('es_lblk', int(lblk, T.uint));
+  es.set('es_len', int(len, T.uint));
+  es.set('es_pblk', int(BigInt(PBLK_BASE + lblk), T.ulong));
+  es.set('__status', int(STATUS[st], T.int));
+  // 7.2 ext4_es_lookup_extent(inode, lblk, next_lblk, es, pseq): the sequence count with the extent.
+  const pseq = a[4];
+  if (pseq?.k === 'ref') pseq.ref.set(int(w.esSeq, T.ulong));
+  ctx.it.trace.model('ext4_es_lookup_extent', `extent status at block ${lblk}`, `${st === '_' ? 'hole' : st === 'W' ? 'written' : st === 'U' ? 'unwritten' : 'delayed'}, ${len} block(s)`, 'fs/ext4/extents_status.c ext4_es_lookup_extent(): the cached extent containing lblk');
+  return int(1, T.int);
+}
+
+/** extents.h EXT_MAX_BLOCKS: the first logical block past the largest file. */
+const EXT_MAX_BLOCKS = 0xffffffff;
+
+const STATUS: Record<BlockState, number> = { W: 1, U: 2, D: 4, _: 8 };
+
+function esIs(bit: number) {
+  return (_ctx: ModelCtx, a: Value[]): Value => {
+    const es = a[0];
+    return es?.k === 'obj' && (Number(toBigInt(es.obj.get('__status'))) & bit) !== 0 ? TRUE : FALSE;
+  };
 }
 
 /** ext4_convert_unwritten_extents(handle, inode, offset, len): unwritten → written over the byte range (extents.c, 6.1/6.12). */
@@ -187,7 +249,33 @@ function convertUnwritten(ctx: ModelCtx, args: Value[]): Value {
 }
 
 export const EXT4: Registry = {
-  ext4_map_blocks: model('boundary', 'ext4_map_blocks() inode.c 6.1/6.12 over a block map (see mapBlocks)', mapBlocks),
+  // The tree's ext4_map_blocks() runs as C (issue 11); this model stands in only where the
+  // image has none (the legacy eras, the 5.3 reference).
+  ext4_map_blocks: model('model', 'ext4_map_blocks() inode.c 6.1/6.12 over a block map (see mapBlocks), for images without its C', mapBlocks),
+  ext4_ext_map_blocks: model('model', 'extents.c ext4_ext_map_blocks(): the extent tree and allocator below ext4_map_blocks() (see mapOnDisk)', (ctx, a) => mapOnDisk(ctx, a, 'ext4_ext_map_blocks', false)),
+  ext4_ind_map_blocks: model('model', 'indirect.c ext4_ind_map_blocks(): block-mapped files, no unwritten extents (see mapOnDisk)', (ctx, a) => mapOnDisk(ctx, a, 'ext4_ind_map_blocks', false)),
+  ext4_es_lookup_extent: model('model', 'extents_status.c ext4_es_lookup_extent(): the cached extent containing lblk; the cache covers the inode (see esLookup)', esLookup),
+  ext4_es_is_written: model('model', 'extents_status.h ext4_es_is_written(): EXTENT_STATUS_WRITTEN', esIs(STATUS.W)),
+  ext4_es_is_unwritten: model('model', 'extents_status.h ext4_es_is_unwritten(): EXTENT_STATUS_UNWRITTEN', esIs(STATUS.U)),
+  ext4_es_is_delayed: model('model', 'extents_status.h ext4_es_is_delayed(): EXTENT_STATUS_DELAYED', esIs(STATUS.D)),
+  ext4_es_is_hole: model('model', 'extents_status.h ext4_es_is_hole(): EXTENT_STATUS_HOLE', esIs(STATUS._)),
+  ext4_es_pblock: model('model', 'extents_status.h ext4_es_pblock(): es_pblk without the status bits', (_ctx, a) => (a[0]?.k === 'obj' ? a[0].obj.get('es_pblk') : int(0, T.ulong))),
+  ext4_es_insert_extent: model('model', 'extents_status.c ext4_es_insert_extent(): caches an extent the block map already holds (the substrate\'s cache mirrors the map)', () => VOID),
+  ext4_es_scan_range: model('model', 'extents_status.c ext4_es_scan_range(inode, matching_fn, lblk, end) 6.1: a delayed extent in [lblk, end] (the only matching_fn ext4_map_blocks() passes is ext4_es_is_delayed)', (ctx, a) => {
+    const from = Number(toBigInt(a[2] ?? int(0)));
+    const to = Number(toBigInt(a[3] ?? int(0)));
+    return ctx.w.blocksIn(from, to, 'ext4_es_scan_range').some(([, st]) => st === 'D') ? TRUE : FALSE;
+  }),
+  ext4_inode_block_valid: model('model', 'block_validity.c ext4_inode_block_valid(): the blocks lie in the data area (the substrate\'s block map is never corrupt)', () => int(1, T.int)),
+  ext4_jbd2_inode_add_write: model('model', 'ext4_jbd2.c ext4_jbd2_inode_add_write(): data=ordered tracking of new blocks for the commit; no effect on the write path', () => int(0, T.int)),
+  ext4_jbd2_inode_add_wait: model('model', 'ext4_jbd2.c ext4_jbd2_inode_add_wait(): data=ordered tracking; no effect on the write path', () => int(0, T.int)),
+  ext4_fc_track_range: model('model', 'fast_commit.c ext4_fc_track_range(): fast-commit bookkeeping (no fast_commit in scenarios)', () => VOID),
+  ext4_fc_track_inode: model('model', 'fast_commit.c ext4_fc_track_inode() 7.2: fast-commit bookkeeping (no fast_commit in scenarios)', () => VOID),
+  ext4_issue_zeroout: model('model', 'inode.c/extents.c ext4_issue_zeroout(): zeroes new blocks on disk (EXT4_GET_BLOCKS_ZERO); the blocks stay as allocated', () => int(0, T.int)),
+  ext4_inode_journal_mode: model('model', 'ext4_jbd2.c ext4_inode_journal_mode(): EXT4_INODE_JOURNAL_DATA_MODE for data=journal (mount, or the inode flag under nodelalloc), else EXT4_INODE_ORDERED_DATA_MODE (scenarios mount data=ordered, the default)', (ctx) =>
+    int(ctx.w.c(ctx.w.journalData ? 'EXT4_INODE_JOURNAL_DATA_MODE' : 'EXT4_INODE_ORDERED_DATA_MODE'), T.int)),
+  down_read: model('model', 'kernel/locking/rwsem.c down_read(): i_data_sem here; uncontended in a scenario', () => VOID),
+  up_read: model('model', 'kernel/locking/rwsem.c up_read()', () => VOID),
   ext4_convert_unwritten_extents: model('boundary', 'extents.c ext4_convert_unwritten_extents() 6.1/6.12', convertUnwritten),
   // In 7.2, not in 6.12 (RWF_ATOMIC over unwritten extents, called from
   // ext4_dio_write_end_io() for IOCB_ATOMIC): the same conversion of the written range,

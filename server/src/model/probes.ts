@@ -1,6 +1,7 @@
 import type { Interpreter } from '../interp/interpreter';
 import { int, T, toBigInt, Value } from '../interp/values';
 import { bioSize, completeBios, isZeroBio, sub } from './block';
+import { getBlocksFlagNames, mapFlagNames } from './ext4';
 import type { World } from './world';
 
 /**
@@ -25,9 +26,17 @@ function iomapTypeName(w: World, t: bigint): string {
 /** The probes for one scenario's world. */
 export function probesFor(w: World): Probes {
   const c = w.c;
+  // ext4_map_blocks(handle, inode, map, flags) calls in progress: what they were asked.
+  const maps: Array<{ map: Value | undefined; flags: bigint; lblk: number; len: number }> = [];
   return {
     enter(name, args, it) {
       switch (name) {
+        case 'ext4_map_blocks': {
+          const map = args[2];
+          const get = (f: string) => (map?.k === 'obj' ? Number(BigInt.asUintN(32, toBigInt(map.obj.get(f)))) : 0);
+          maps.push({ map, flags: toBigInt(args[3] ?? int(0)), lblk: get('m_lblk'), len: get('m_len') });
+          return;
+        }
         case '__iomap_dio_rw': {
           // __iomap_dio_rw(iocb, iter, ops, dops, dio_flags, private, done_before)
           const ops = args[2];
@@ -85,6 +94,14 @@ export function probesFor(w: World): Probes {
     },
     exit(name, ret, it) {
       switch (name) {
+        case 'ext4_map_blocks': {
+          const m = maps.pop();
+          if (!m) return;
+          const mflags = m.map?.k === 'obj' ? toBigInt(m.map.obj.get('m_flags')) : 0n;
+          const ctx = { w, it };
+          w.emit({ e: 'map', flags: getBlocksFlagNames(ctx, m.flags), lblk: m.lblk, len: m.len, ret: Number(toBigInt(ret)), mflags: mapFlagNames(ctx, mflags) });
+          return;
+        }
         case '__iomap_dio_rw': {
           w.emit({ e: 'may-sleep', what: 'DIO submission', context: w.context });
           if (ret.k === 'errptr' && ret.err === -c('EIOCBQUEUED')) {

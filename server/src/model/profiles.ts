@@ -155,6 +155,9 @@ export const PROFILES: Readonly<Record<KernelProfile['id'], KernelProfile>> = {
         'ext4_handle_inode_extension', 'ext4_write_checks', 'ext4_generic_write_checks',
         'ext4_overwrite_io', 'ext4_unaligned_io', 'ext4_extending_io', 'ext4_dio_write_checks', 'ext4_should_use_dio',
         'ext4_dio_supported',
+        // The era's block mapping is the model's (5.3 had no extent-status seq, no
+        // ext4_map_create_blocks(); the model holds its rules, KERNEL-NOTES).
+        'ext4_map_blocks',
       ],
     },
     mapReportsDelayed: false,

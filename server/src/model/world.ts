@@ -261,9 +261,14 @@ function makeObjects(w: World): WorldObjects {
   });
   const workqueue = new ModelObject('workqueue_struct', {});
   const bdev = new ModelObject('block_device', {});
+  const journal = new ModelObject('journal_t', { j_inode: { get: () => ptr(new ModelObject('inode', {})) } });
   const sbi = new ModelObject('ext4_sb_info', {
     s_bitmap_maxbytes: num(() => ext4MaxBitmapSize(w.blockSize)),
     s_mount_opt: num(() => mountOpt(w), T.uint),
+    // ext4_sb_info.s_mount_state: EXT4_VALID_FS etc.; never EXT4_FC_REPLAY (no fast-commit replay at mount in scenarios).
+    s_mount_state: num(() => 0, T.u16),
+    // The journal (journal_t): the scenario's filesystem has one; its inode is never the file written.
+    s_journal: { get: () => ptr(journal) },
     s_daxdev: { get: () => NULL },
     s_dax_part_off: num(() => 0n, T.ulong),
     // ext4_atomic_write_init() (fs/ext4/super.c, 7.2): s_awu_min = max(s_blocksize, the
@@ -302,6 +307,8 @@ function makeObjects(w: World): WorldObjects {
     i_rwsem: { get: () => ptr(rwsem) },
     i_mapping: { get: () => ptr(mapping) },
     i_size: num(() => w.iSize),
+    // include/linux/fs.h inode.i_flags, the S_* bits the IS_*() macros test: from the scenario inode.
+    i_flags: num(() => inodeFlags(w), T.uint),
     // include/linux/fs.h i_write_hint (6.12+): WRITE_LIFE_NOT_SET unless fcntl(F_SET_RW_HINT).
     i_write_hint: num(() => 0, T.u8),
   });
@@ -334,6 +341,22 @@ function makeObjects(w: World): WorldObjects {
   let kiocbDioComplete: Value = NULL;
   const current = new ModelObject('task_struct', {});
   return { iocb, iter, file, inode, ei, sb, sbi, mapping, rwsem, current };
+}
+
+/** inode->i_flags: S_NOSEC once file_remove_privs() found nothing to strip, and the S_* bits of the scenario's inode flags. */
+function inodeFlags(w: World): bigint {
+  const bits: Array<[boolean, string]> = [
+    [w.nosec, 'S_NOSEC'],
+    [w.flags.has('dax'), 'S_DAX'],
+    [w.flags.has('encrypt'), 'S_ENCRYPTED'],
+    [w.flags.has('verity'), 'S_VERITY'],
+    [w.flags.has('immutable'), 'S_IMMUTABLE'],
+    [w.flags.has('append'), 'S_APPEND'],
+    [w.flags.has('sync'), 'S_SYNC'],
+  ];
+  let v = 0n;
+  for (const [on, name] of bits) if (on) v |= w.c(name);
+  return v;
 }
 
 function mountOpt(w: World): bigint {

@@ -158,7 +158,8 @@ export function formatEmail(docs: readonly EmailDocument[], opts: EmailOptions):
           seen.add(id);
           const level = hunkLevel(r);
           if (level === undefined) {
-            if (r.mode === 'outside') local.outside++;
+            if (r.mode === 'outside' && /^header applied/.test(r.summary)) local.headers++;
+            else if (r.mode === 'outside') local.outside++;
             else if (/^modelled, not interpreted/.test(r.summary)) local.modelled++;
             else if (r.mode === 'hunk-only' && /\bnot simulated\b/.test(r.summary)) local.notSimulated++;
             else if (!r.scenariosRun && !r.unknown?.length) local.notReached++;
@@ -300,12 +301,14 @@ interface Skipped {
   modelled: number;
   /** Outside fs/ext4/file.c and inode.c. */
   outside: number;
+  /** Hunks of headers the engine reads, applied to the patched side. */
+  headers: number;
   /** Below the threshold but with scenarios the simulation cannot tell about: never dropped silently. */
   unknown: Array<{ where: string; r: HunkReview }>;
 }
 
 function newSkipped(): Skipped {
-  return { quiet: 0, below: 0, notSimulated: 0, notReached: 0, modelled: 0, outside: 0, unknown: [] };
+  return { quiet: 0, below: 0, notSimulated: 0, notReached: 0, modelled: 0, outside: 0, headers: 0, unknown: [] };
 }
 
 function addSkipped(to: Skipped, from: Skipped): void {
@@ -315,6 +318,7 @@ function addSkipped(to: Skipped, from: Skipped): void {
   to.notReached += from.notReached;
   to.modelled += from.modelled;
   to.outside += from.outside;
+  to.headers += from.headers;
   to.unknown.push(...from.unknown);
 }
 
@@ -340,7 +344,8 @@ function notQuotedLine(c: Skipped, min: Severity): string | undefined {
   n(c.notSimulated, 'hunk{s} not simulated (hunk-only, with no complete function to rebuild)');
   n(c.notReached, 'hunk{s} whose code no scenario runs');
   n(c.modelled, 'hunk{s} in functions a TypeScript model stands in for (not interpreted)');
-  n(c.outside, 'hunk{s} outside fs/ext4/file.c and fs/ext4/inode.c, the C this tool interprets');
+  n(c.headers, 'hunk{s} of headers, applied to the patched side (what they change is told on the C hunks)');
+  n(c.outside, 'hunk{s} outside the C this tool interprets (fs/ext4/{file,inode}.c, fs/iomap/{direct-io,iter}.c, mm/filemap.c) and the headers it reads');
   if (c.unknown.length) {
     const k = c.unknown.length;
     const where = k > 3 ? `${c.unknown.slice(0, 3).map((u) => u.where).join(', ')}, +${k - 3} more` : c.unknown.map((u) => u.where).join(', ');

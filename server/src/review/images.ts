@@ -36,12 +36,15 @@ export class ImageSide {
     globals: ReadonlyMap<string, GlobalInit> = new Map(),
     fallback?: (name: string) => CFunction | undefined,
     headers?: HeaderCode,
+    /** The constants of this image's headers when a patch changed them (else the unit's). */
+    private readonly ownConstant?: (n: string) => bigint | undefined,
   ) {
     this.image = new KernelImage([...files.values()], overlay, config, globals, fallback, headers);
   }
 
   /** Simulate every scenario (memoised). `budget` returns false once time is up: remaining scenarios are skipped. */
-  run(scenarios: readonly Scenario[], profile: KernelProfile, constant: (n: string) => bigint | undefined, budget: () => boolean): Map<string, ScenarioResult> {
+  run(scenarios: readonly Scenario[], profile: KernelProfile, unitConstant: (n: string) => bigint | undefined, budget: () => boolean): Map<string, ScenarioResult> {
+    const constant = this.ownConstant ?? unitConstant;
     this.results ??= new Map();
     for (const s of scenarios) {
       if (this.results.has(s.id)) continue;
@@ -71,7 +74,8 @@ export class ImageSide {
    * One scenario's result with its trace: stored, or simulated again when the trace was
    * dropped (the simulation is deterministic: the same image and scenario give the same run).
    */
-  withTrace(id: string, profile: KernelProfile, constant: (n: string) => bigint | undefined): ScenarioResult | undefined {
+  withTrace(id: string, profile: KernelProfile, unitConstant: (n: string) => bigint | undefined): ScenarioResult | undefined {
+    const constant = this.ownConstant ?? unitConstant;
     const r = this.results?.get(id);
     const s = this.scenarios.get(id);
     if (!r || !this.traceless.has(id) || !s) return r;
@@ -97,6 +101,8 @@ export class ImageFactory {
     seed: readonly SourceFile[] = [],
     /** The tree's header code (static inlines, macros), shared by every image built here. */
     private readonly headers?: HeaderCode,
+    /** The tree's constants with some headers' texts replaced (BaseTree.constantsWith). */
+    private readonly constantsWith?: (overlay: ReadonlyMap<string, string>) => (n: string) => bigint | undefined,
   ) {
     // Files already parsed by the caller (the base tree) are reused, not re-parsed.
     for (const f of seed) this.byPath(f.path).set(f.text, f);
@@ -122,7 +128,31 @@ export class ImageFactory {
       files.set(path, this.file(path, text));
     }
     if (withPatchDefines && this.patchDefines) files.set(this.patchDefines.path, this.patchDefines);
-    return new ImageSide(texts, files, overlay, this.config, globals, fallback, this.headers);
+    const changed = this.changedHeaders(texts);
+    if (!changed) return new ImageSide(texts, files, overlay, this.config, globals, fallback, this.headers);
+    const h = this.withHeaders(changed);
+    return new ImageSide(texts, files, overlay, this.config, globals, fallback, h.headers, h.constant);
+  }
+
+  /**
+   * The headers of `texts` (a patch's post-image of `fs/ext4/ext4.h`, …) whose text is not
+   * the tree's, or undefined when there are none: an image over them reads their static
+   * inlines, macros, struct layouts and constants, not the tree's (issue 11 §5).
+   */
+  private changedHeaders(texts: ReadonlyMap<string, string>): ReadonlyMap<string, string> | undefined {
+    let out: Map<string, string> | undefined;
+    for (const [path, text] of texts) {
+      if (!path.endsWith('.h') || !this.headers) continue;
+      if (this.headers.headerText(path) === text) continue;
+      (out ??= new Map()).set(path, text);
+    }
+    return out;
+  }
+
+  /** Header code and constants over changed headers, one per distinct set of texts. */
+  private withHeaders(changed: ReadonlyMap<string, string>): { headers: HeaderCode; constant?: (n: string) => bigint | undefined } {
+    // Both are memoised by the tree per distinct header texts.
+    return { headers: this.headers!.withOverlay(changed), constant: this.constantsWith?.(changed) };
   }
 
   /** Parse (or reuse) one file. */

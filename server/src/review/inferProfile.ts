@@ -92,8 +92,12 @@ export function textDates(text: string): Date[] {
   return out;
 }
 
-/** Which fetched Debian tree serves as the reference for a profile (`6.1` or `6.12`); legacy profiles use none, except 5.3's iomap side (`iomapReference`). */
-export function referenceTreeFor(profile: KernelProfile): '6.1' | '6.12' {
+/** Which fetched Debian tree serves as the reference for a profile (`6.1`, `6.12` or, for 6.13+, `7.2`); legacy profiles use none, except 5.3's iomap side (`iomapReference`). */
+export function referenceTreeFor(profile: KernelProfile): '6.1' | '6.12' | '7.2' {
   if (profile.iomapReference) return profile.iomapReference.tree;
+  // 6.13 and later: the newest tree, whose C (iomap's atomic rules, ext4_map_blocks()'s
+  // m_seq) is what a patch of that era is written against (issue 11: profiles for 6.13+
+  // come from the 7.2 tree).
+  if (profile.id === '6.13') return '7.2';
   return profile.constants === '6.1' ? '6.1' : '6.12';
 }

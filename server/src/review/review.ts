@@ -35,6 +35,8 @@ export interface BaseTree {
   /** The profile the user asked for and why the tree refused it (`profileConflict()`); the review says so. */
   profileConflict?: string;
   constant: (name: string) => bigint | undefined;
+  /** `constant` with some headers' texts replaced: a patch's post-image of `fs/ext4/ext4.h` (io/kernelTree.ts). */
+  constantsWith?: (overlay: ReadonlyMap<string, string>) => (name: string) => bigint | undefined;
   /**
    * The static inlines and macros of the tree's headers (kernel/headerCode.ts): every image
    * a review builds over this tree runs them, as `simulate` does.
@@ -99,6 +101,8 @@ export interface ReviewOptions {
 /** A hunk being reviewed, with its place on both sides. */
 interface Job {
   key: string;
+  /** A hunk of a header the engine reads, applied to its unit's post-image. */
+  headerApplied?: boolean;
   patchIndex: number;
   fileIndex: number;
   hunkIndex: number;
@@ -206,6 +210,7 @@ export class ReviewSession {
   }
 }
 
+const isHeader = (j: { path: string | null }): boolean => !!j.path && j.path.endsWith('.h');
 const isInterpreted = (p: string | null): p is string => !!p && (INTERPRETED_FILES as readonly string[]).includes(p);
 
 /**
@@ -261,7 +266,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   }
   if (base?.profileConflict) problems.push({ message: `${base.profileConflict}: not used; reviewed with profile ${base.profile.id}`, severity: 'warning', line: 0, kind: 'profile-refused' });
   const reference = base ? undefined : chooseReference(doc, text, opts);
-  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])], (base ?? reference)?.headers);
+  const factory = new ImageFactory(opts.parser, undefined, [...(base?.files ?? []), ...(reference?.files ?? [])], (base ?? reference)?.headers, (base ?? reference)?.constantsWith);
   factory.patchDefines = patchDefinesOf(doc, opts.parser);
   const jobs = new Map<string, Job>();
   const units: Unit[] = [];
@@ -303,6 +308,9 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
   // 1. The series, in order, each patch against the tree the previous ones produced.
   let budgetCut = false;
   let cur: ReadonlyMap<string, string> | undefined = base?.texts;
+  // `cur` holds the base's texts (its interpreted files, and the headers a patch touched,
+  // unchanged): the pre-image is then the base's memoised side.
+  let curIsBase = true;
   const pending: Job[] = [];
   for (const p of doc.patches) {
     if (p.isCoverLetter || p.quoted) continue;
@@ -311,10 +319,24 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
       for (const js of fileJobs) for (const j of js) if (isInterpreted(j.path)) pending.push(markHunkOnly(j, 'no kernel tree: hunk-only mode'));
       continue;
     }
+    // Headers the engine reads (static inlines, macros, struct layouts, constants) are
+    // patched like the C files: the post-image reads the patch's text (issue 11 §5).
+    let texts: ReadonlyMap<string, string> = cur;
+    for (const fd of p.files) {
+      const path = fd.newPath ?? fd.oldPath;
+      if (!path || !path.endsWith('.h') || texts.has(path) || !base.headers) continue;
+      // A header the patch creates (`--- /dev/null`) starts empty.
+      const t = fd.oldPath === null ? '' : base.headers.headerText(path);
+      if (t === undefined) continue;
+      const withHeader: Map<string, string> = new Map(texts);
+      withHeader.set(path, t);
+      texts = withHeader;
+    }
+    cur = texts;
     const res = applySeries(cur, [{ ...p, index: 0 }], hasTime);
     const post = new Map(cur);
     for (const [k, v] of res.files) post.set(k, v);
-    const unit: Unit = { pre: cur === base.texts ? baseSide(base, factory, opts.scenarios) : factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
+    const unit: Unit = { pre: curIsBase ? baseSide(base, factory, opts.scenarios) : factory.image(cur), post: factory.image(post), jobs: [], profile: base.profile, constant: base.constant, done: false };
     unit.post.cache = opts.runCache;
     units.push(unit);
     let outOfTime = 0;
@@ -339,7 +361,10 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     placeApplied(unit, fileJobs, p, res.applied);
     // A patch that changed no file leaves the tree as it was: the next patch's pre-image
     // stays the base's (and its memoised runs) instead of a copy simulated anew.
-    if (res.files.size) cur = post;
+    if (res.files.size) {
+      cur = post;
+      curIsBase = false;
+    }
   }
 
   // 2. Quoted hunks: share the analysis of an identical hunk of the series, else apply alone.
@@ -655,7 +680,11 @@ function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnTy
     const h = j.hunk;
     const before = delta.get(a.fileIndex) ?? 0;
     delta.set(a.fileIndex, before + h.newLines - h.oldLines);
-    if (!isInterpreted(j.path)) continue;
+    if (!isInterpreted(j.path)) {
+      // A header the engine reads, patched into the post-image (issue 11 §5).
+      if (isHeader(j)) j.headerApplied = true;
+      continue;
+    }
     j.mode = 'applied';
     j.unit = unit;
     unit.jobs.push(j);
@@ -1193,6 +1222,7 @@ function toReview(j: Job): HunkReview {
   for (const id of src.run) if (!src.unknown.has(id)) known++;
   let summary: string;
   if (src.note?.startsWith('not analysed: time budget')) summary = 'not analysed: time budget exhausted';
+  else if (src.headerApplied) summary = `header applied: the patched image runs its static inlines, macros, struct layouts and constants; what that changes is reported on the C hunks that use them (${j.path})`;
   else if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
   else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
   else if (!src.unit.done) summary = 'not analysed: time budget exhausted';
