@@ -315,7 +315,7 @@ test('review -: a plain git diff on standard input gives an email without thread
   const diff = 'diff --git a/fs/ext4/super.c b/fs/ext4/super.c\n--- a/fs/ext4/super.c\n+++ b/fs/ext4/super.c\n@@ -10,3 +10,3 @@\n int a;\n-int b;\n+int c;\n int d;\n';
   const out = email(['-', '--min-severity', 'information'], diff);
   assert.match(out.replace(/\n(?=\S)/g, ' '), /^ ?\[No mail headers in stdin: add In-Reply-To\/References and a Subject by hand\.\]/);
-  assert.match(out.replace(/\n(?=\S)/g, ' '), /^Not quoted: 1 hunk outside the C this tool interprets \(fs\/ext4\/\{file,inode\}\.c, fs\/iomap\/\{direct-io,iter\}\.c, mm\/filemap\.c\) and the headers it reads\./m);
+  assert.match(out.replace(/\n(?=\S)/g, ' '), /^ ?Not quoted: 1 hunk outside the C this tool interprets \(fs\/ext4\/\{file,inode\}\.c, fs\/iomap\/\{direct-io,iter\}\.c, mm\/filemap\.c\) and the headers it reads\./m);
   assert.doesNotMatch(out, /^(Subject|In-Reply-To|References):/m);
   t.diagnostic(out.split('\n').length + ' lines');
 });

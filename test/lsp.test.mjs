@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { kernelDir, need, readSeed, ROOT, kernelDiff, REAL_DIFF_FILES } from './helpers.mjs';
+import { api, kernel, kernelDir, need, parser, readSeed, ROOT, kernelDiff, REAL_DIFF_FILES, toBase } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const rpc = require('vscode-languageserver-protocol/node');
@@ -179,7 +179,7 @@ function fixtureDir() {
 }
 
 /** Everything the real-diff checks share: the diff on disk and where its interesting hunks are. */
-function realDiff(t) {
+async function realDiff(t) {
   const k61 = kernelDir('6.1');
   const k612 = kernelDir('6.12');
   if (!need(t, k61 && k612, 'the Debian 6.1 and 6.12 trees (npm run fetch-kernels)')) return undefined;
@@ -188,11 +188,16 @@ function realDiff(t) {
   const file = join(dir, '6.1-6.12.diff');
   writeFileSync(file, diff);
   const after = readFileSync(join(k612, 'fs/ext4/file.c'), 'utf8');
-  const wanted = [
+  const dio = [
     ...hunksTouching(diff, 'fs/ext4/file.c', functionLines(after, 'ext4_dio_write_checks')),
     ...hunksTouching(diff, 'fs/ext4/file.c', functionLines(after, 'ext4_dio_write_iter')),
   ];
-  assert.ok(wanted.length > 0, 'the 6.1 → 6.12 diff changes ext4_dio_write_checks / ext4_dio_write_iter');
+  assert.ok(dio.length > 0, 'the 6.1 → 6.12 diff changes ext4_dio_write_checks / ext4_dio_write_iter');
+  // Of those, the hunks the engine (the review the server runs) gives i_rwsem's exclusive →
+  // shared change across the IO: where a hunk's own removal moves it (ablation).
+  const review = api.reviewPatch(diff, { parser: await parser(), base: toBase(await kernel('6.1')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' }).result;
+  const wanted = review.files.flatMap((f) => f.hunks).filter((h) => dio.includes(h.line - 1) && h.changes.some((c) => c.field === 'lockAcrossIo' && c.before === 'exclusive' && c.after === 'shared')).map((h) => h.line - 1);
+  assert.ok(wanted.length > 0, 'some ext4_dio_write_checks/iter hunk changes i_rwsem exclusive → shared');
   return { k61, k612, dir, diff, uri: pathToFileURL(file).href, wanted };
 }
 
@@ -207,7 +212,7 @@ for (const pull of [true, false]) {
   // The pull client is VS Code (its extras announced); the push client a plain one (Neovim-like, with window/showDocument).
   const vscode = pull;
   test(`real 6.1 → 6.12 diff against the 6.1 tree (${pull ? 'pull diagnostics, VS Code extras' : 'push diagnostics, plain client'})`, async (t) => {
-    const fx = realDiff(t);
+    const fx = await realDiff(t);
     if (!fx) return;
     // ext4WritePath.codeLens: the VS Code client keeps the default (`changes`), the plain one asks for `all`.
     const srv = await startServer({ pull, settings: { ...settingsFor(fx.k61), ...(vscode ? {} : { codeLens: 'all' }) }, vscode, showDocument: !vscode });

@@ -496,6 +496,7 @@ export function* reviewSteps(text: string, opts: ReviewOptions): Generator<Revie
     simulated.done += opts.scenarios.filter((s) => a.has(s.id) && b.has(s.id)).length;
     attribute(u, opts.scenarios, a, b);
     if (hasTime()) ablateFindings(u, opts.scenarios, factory);
+    if (hasTime()) ablateChanges(u, opts.scenarios, factory, hasTime);
     u.pre.dropTraces();
     u.post.dropTraces();
     u.done = true;
@@ -1059,6 +1060,69 @@ function ablateFindings(u: Unit, scenarios: readonly Scenario[], factory: ImageF
       } else {
         j.findings = j.findings.filter((f) => !(f.scenario === scenario && f.code === code && f.status === status));
       }
+    }
+  }
+}
+
+/** Re-runs `ablateChanges()` may make per unit; past it the attribution stays as the trace diff gave it. */
+const MAX_ABLATION_RUNS = 1500;
+
+/**
+ * Cause, not divergence, for changes too: a scenario's change rows that several hunks of a
+ * unit carry (each had a differing step on a changed line) are re-decided by ablation — the
+ * scenario is re-run on the post image minus one hunk, and a hunk keeps a field's row only
+ * when its removal moves that field off its after value. Found on the real 6.1 → 6.12
+ * diff: once `ext4_map_blocks()` ran as C, its restructured hunks differed step by step in
+ * every DIO scenario and were credited with the lock changes `ext4_dio_write_checks()`
+ * decides. A field no single hunk's removal moves (causes that need each other, re-runs
+ * that cannot tell) stays on every hunk that carried it, as before.
+ */
+function ablateChanges(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory, hasTime: () => boolean): void {
+  const owners = new Map<string, Job[]>();
+  for (const j of u.jobs) {
+    for (const c of j.changes) {
+      const js = owners.get(c.scenario) ?? [];
+      if (!js.includes(j)) js.push(j);
+      owners.set(c.scenario, js);
+    }
+  }
+  const shared = [...owners].filter(([, js]) => js.length >= 2);
+  if (!shared.length) return;
+  const byId = new Map(scenarios.map((s) => [s.id, s]));
+  const post = u.post.run([], u.profile, u.constant, () => false);
+  // One image per hunk removed, running every scenario that hunk co-owns: building an image
+  // (linking a whole file's functions) costs more than one scenario's run.
+  const coOwned = new Map<Job, Scenario[]>();
+  for (const [id, js] of shared) {
+    const s = byId.get(id);
+    if (!s || !post.get(id)) continue;
+    for (const j of js) coOwned.set(j, [...(coOwned.get(j) ?? []), s]);
+  }
+  if ([...coOwned.values()].reduce((n, ss) => n + ss.length, 0) > MAX_ABLATION_RUNS) return;
+  // scenario → field → the owners whose removal moves it off its after value
+  const causes = new Map<string, Map<ChangeField, Job[]>>();
+  for (const [j, ss] of coOwned) {
+    if (!hasTime()) return; // undecided: the attribution stays as the trace diff gave it
+    const texts = withoutHunk(u, j);
+    if (!texts) continue;
+    const rs = factory.image(texts).run(ss, u.profile, u.constant, () => true);
+    for (const s of ss) {
+      const r = rs.get(s.id);
+      if (!r || unknownReason(r.outcome)) continue;
+      const byField = causes.get(s.id) ?? new Map<ChangeField, Job[]>();
+      for (const d of changesFor(s.id, r, post.get(s.id)!, undefined, !s.request.aio)) byField.set(d.field, [...(byField.get(d.field) ?? []), j]);
+      causes.set(s.id, byField);
+    }
+  }
+  for (const [id, js] of shared) {
+    const byField = causes.get(id);
+    if (!byField) continue;
+    for (const j of js) {
+      j.changes = j.changes.filter((c) => {
+        if (c.scenario !== id) return true;
+        const cs = byField.get(c.field);
+        return !cs?.length || cs.includes(j);
+      });
     }
   }
 }
