@@ -144,3 +144,36 @@ for (const v of ['6.1', '6.12', '7.2']) {
     }
   });
 }
+
+/** generic_write_checks_count() no longer moving an O_APPEND write to i_size. */
+function dropAppendPos(text) {
+  return text.replace(/\tif \(iocb->ki_flags & IOCB_APPEND\)\n\t\tiocb->ki_pos = i_size_read\(inode\);\n/, '');
+}
+
+for (const v of ['6.1', '6.12', '7.2']) {
+  test(`${v}: generic_write_checks() is fs/read_write.c's C: dropping its IOCB_APPEND repositioning makes an O_APPEND DIO overwrite block 0`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    // A 16-block file, all written: appending extends it; at pos 0 it is a pure overwrite.
+    const inputs = [{ id: 'append', request: { append: true, pos: 0, len: BS }, inode: { blocks: 'WWWWWWWWWWWWWWWW' } }];
+    const base = run(await kernel(v), inputs).append;
+    const edited = run(await editedTree(t, v, 'fs/read_write.c', dropAppendPos), inputs).append;
+    for (const o of [base.outcome, edited.outcome]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined]);
+    assert.deepEqual([base.outcome.finalSize.iSize, base.outcome.lockAcrossIo], [17 * BS, 'exclusive'], 'unedited: the write lands at i_size and extends the file');
+    assert.deepEqual([edited.outcome.finalSize.iSize, edited.outcome.lockAcrossIo, edited.outcome.ret], [16 * BS, 'shared', BS], 'edited: an overwrite at ki_pos 0 under a shared i_rwsem');
+    assert.ok(base.trace.some((s) => s.kind === 'call' && s.fn === 'generic_write_checks_count' && s.file === 'fs/read_write.c'), 'the tree\'s generic_write_checks_count() runs');
+  });
+}
+
+test('7.2: a patch to fs/read_write.c is reviewed like ext4 C: the hunk dropping the IOCB_APPEND repositioning changes the O_APPEND scenario', async (t) => {
+  if (!need(t, kernelDir('7.2'), 'Debian linux-source-7.2 tree')) return;
+  const dir = linkedTree(t, '7.2', 'fs/read_write.c', dropAppendPos);
+  const patch = kernelDiff(kernelDir('7.2'), dir, ['fs/read_write.c']);
+  const session = api.reviewPatch(patch, { parser: await parser(), base: api.toBase(await kernel('7.2')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  const hunks = session.result.files.flatMap((f) => f.hunks);
+  assert.equal(hunks.length, 1);
+  assert.deepEqual(hunks[0].functions, ['generic_write_checks_count']);
+  const scenarios = new Set(hunks[0].changes.map((x) => x.scenario));
+  assert.ok(scenarios.has('dio-append'), JSON.stringify(hunks[0].changes));
+  // Only O_APPEND writes reach the dropped line.
+  for (const id of scenarios) assert.match(id, /append/, id);
+});

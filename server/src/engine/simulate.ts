@@ -2,6 +2,7 @@ import { DEFAULT_LIMITS, Inconclusive, Interpreter, Limits, CodeImage } from '..
 import { Trace, TraceStep } from '../interp/trace';
 import { show, toBigInt, truthy, Value } from '../interp/values';
 import { ERRNO_NAMES } from '../model/constants';
+import { evalExpr } from '../kernel/headers';
 import { makeHost } from '../model/host';
 import type { KernelProfile } from '../model/profiles';
 import { World } from '../model/world';
@@ -42,6 +43,18 @@ export function entryIn(image: CodeImage, profile: KernelProfile): string {
 }
 
 /**
+ * `ext4_file_operations.fop_flags` of the image (fs/ext4/file.c, 6.12+: FOP_MMAP_SYNC |
+ * FOP_BUFFER_RASYNC | …), evaluated over the tree's constants: 0n when the table has no
+ * such initializer (C zero-fills it; 6.1 has no fop_flags at all and never reads it),
+ * undefined when a name in it has no value.
+ */
+export function fopFlagsIn(image: CodeImage, constant: (name: string) => bigint | undefined): bigint | undefined {
+  const text = image.lookupGlobal('ext4_file_operations')?.fop_flags;
+  if (text === undefined) return 0n;
+  return evalExpr(text, (n) => constant(n) ?? null) ?? undefined;
+}
+
+/**
  * Run one scenario: interpret `ext4_file_write_iter()` from the image over a fresh world,
  * let queued AIO complete, and derive the outcome and the invariant findings from what
  * happened. Never throws: bound overruns and model gaps become `inconclusive` and
@@ -58,6 +71,7 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   let ret: Value | undefined;
   let inconclusive: string | undefined;
   const entry = entryIn(ctx.image, ctx.profile);
+  w.fopFlags = fopFlagsIn(ctx.image, ctx.constant);
   try {
     const refused = s.request.atomic ? atomicPrecheck(s, w, ctx, trace, it) : s.request.nowait && ctx.profile.legacy && !ctx.profile.legacy.nowait ? nowaitPrecheck(ctx, trace) : undefined;
     if (refused !== undefined) {

@@ -195,11 +195,19 @@ export class HeaderCode {
     const macros = new Map<string, HeaderMacro>();
     const inlines = new Map<string, InlineLoc>();
     const headers = includedHeaders(this.sources, (rel) => (this.read(rel) === undefined ? undefined : this.text(rel)));
+    for (const h of INDIRECT_HEADERS) if (!headers.includes(h) && this.read(h) !== undefined) headers.push(h);
     for (const h of headers) scanHeader(h, this.text(h), this.config, macros, inlines);
     this.scanned = { macros, inlines, headers };
     return this.scanned;
   }
 }
+
+/**
+ * Headers the interpreted files reach only through other headers (`includedHeaders()` does
+ * not follow `<linux/…>` includes), scanned after the direct ones: include/linux/log2.h's
+ * is_power_of_2() (fs/read_write.c generic_atomic_write_valid(), via linux/kernel.h).
+ */
+export const INDIRECT_HEADERS: readonly string[] = ['include/linux/log2.h'];
 
 /**
  * The headers `sources` include, in the order cpp meets them: a quoted include is a header

@@ -33,6 +33,10 @@ export const CONSTANT_HEADERS = [
   'include/linux/kernel.h',
   'include/linux/uio.h',
   'include/linux/sizes.h',
+  // What fs/read_write.c generic_write_checks() names: RLIMIT_FSIZE, RLIM_INFINITY, and the
+  // open flags of file->f_flags (O_LARGEFILE, O_DIRECT, …; x86-64 takes the generic values).
+  'include/uapi/asm-generic/resource.h',
+  'include/uapi/asm-generic/fcntl.h',
 ] as const;
 
 /** Headers read when the tree has them (newer trees only): no problem is reported when absent. */

@@ -121,6 +121,9 @@ function performWrite(ctx: ModelCtx): Value {
 }
 
 export const VFS: Registry = {
+  // The task's resource limits are state the kernel keeps, not a write-path decision.
+  rlimit: m('include/linux/sched/signal.h rlimit(limit) → task_rlimit(current, limit): the soft limit of current->signal->rlim[limit]; RLIM_INFINITY for every limit — scenarios (and the conformance guest) run without ulimit, so RLIMIT_FSIZE never cuts a write', (ctx) => int(ctx.w.c('RLIM_INFINITY'), T.ulong)),
+  send_sig: m('kernel/signal.c send_sig(sig, p, priv): queues the signal to the task (SIGXFSZ past RLIMIT_FSIZE in generic_write_check_limits()); no write-path state changes', () => int(0, T.int)),
   generic_write_checks: m(
     'fs/read_write.c generic_write_checks() 6.1/6.12: 0 for an empty iter; IOCB_APPEND moves ki_pos to i_size; IOCB_NOWAIT without IOCB_DIRECT is -EINVAL (ext4 sets neither FMODE_BUF_WASYNC nor FOP_BUFFER_WASYNC); generic_write_check_limits(): ki_pos ≥ s_maxbytes (ext4_max_size(), O_LARGEFILE forced on 64-bit) is -EFBIG, a write crossing it is shortened (iov_iter_truncate())',
     (ctx) => {

@@ -131,6 +131,12 @@ export class World {
   /** Trylock/contention: another task holds i_rwsem. */
   readonly contended: boolean;
   readonly objects: WorldObjects;
+  /**
+   * `ext4_file_operations.fop_flags` as the image's initializer evaluates (FOP_* bits; 0 when
+   * the table does not set it, as C zero-fills it), or undefined when it cannot be evaluated.
+   * Set by the simulation before the write enters.
+   */
+  fopFlags?: bigint;
 
   private modelStepsLeft: number;
 
@@ -312,9 +318,16 @@ function makeObjects(w: World): WorldObjects {
     // include/linux/fs.h i_write_hint (6.12+): WRITE_LIFE_NOT_SET unless fcntl(F_SET_RW_HINT).
     i_write_hint: num(() => 0, T.u8),
   });
+  // The file's ->f_op: the tree's `ext4_file_operations` as the image initialises it. Only
+  // fop_flags is held (6.12+ generic_write_checks_count() tests FOP_BUFFER_WASYNC), and only
+  // when the simulation could evaluate the initializer (World.fopFlags); else reading it
+  // cannot tell.
+  let fileOps: ModelObject | undefined;
   const file = new ModelObject('file', {
     f_inode: { get: () => ptr(inode) },
     f_mapping: { get: () => ptr(mapping) },
+    f_flags: num(() => openFlags(w), T.uint),
+    f_op: { get: () => ptr((fileOps ??= new ModelObject('file_operations', w.fopFlags === undefined ? {} : { fop_flags: num(() => w.fopFlags!, T.uint) }))) },
   });
   const iocb = new ModelObject('kiocb', {
     ki_filp: { get: () => ptr(file) },
@@ -336,6 +349,9 @@ function makeObjects(w: World): WorldObjects {
     }),
     // include/linux/uio.h: a write's iter is the data source (ITER_SOURCE, iov_iter_rw() == WRITE), one user buffer (ITER_UBUF).
     data_source: num(() => 1, T.bool),
+    // lib/iov_iter.c import_ubuf(): pwrite(2)/pwritev2() of one segment and io_submit()'s
+    // IOCB_CMD_PWRITE give ITER_UBUF (6.1+; fs/read_write.c, fs/aio.c aio_setup_rw()).
+    iter_type: num(() => w.c('ITER_UBUF'), T.u8),
   });
   let kiocbPrivate: Value = NULL;
   let kiocbDioComplete: Value = NULL;
@@ -356,6 +372,20 @@ function inodeFlags(w: World): bigint {
   ];
   let v = 0n;
   for (const [on, name] of bits) if (on) v |= w.c(name);
+  return v;
+}
+
+/**
+ * file->f_flags of the scenario's open: the flags that give the kiocb its IOCB_* bits
+ * (include/linux/fs.h iocb_flags(): O_DIRECT → IOCB_DIRECT, O_APPEND → IOCB_APPEND,
+ * O_DSYNC → IOCB_DSYNC), O_WRONLY, and O_LARGEFILE, which fs/open.c forces on 64-bit
+ * (force_o_largefile(), do_sys_openat2()) so generic_write_check_limits() takes s_maxbytes.
+ */
+function openFlags(w: World): bigint {
+  let v = w.c('O_WRONLY') | w.c('O_LARGEFILE');
+  if (w.iocbFlags & w.c('IOCB_DIRECT')) v |= w.c('O_DIRECT');
+  if (w.iocbFlags & w.c('IOCB_APPEND')) v |= w.c('O_APPEND');
+  if (w.iocbFlags & w.c('IOCB_DSYNC')) v |= w.c('O_DSYNC');
   return v;
 }
 
