@@ -233,6 +233,29 @@ export class Interpreter {
     return t;
   }
 
+  /** The parameters and return type of a definition, read once per definition (SIGNATURES). */
+  private signature(fn: CFunction): Signature {
+    let sig = SIGNATURES.get(fn.def);
+    if (sig) return sig;
+    const decl = field(fn.def, 'declarator');
+    const fdecl = findFunctionDeclarator(decl);
+    const params = fdecl ? fieldAll(fdecl, 'parameters')[0]?.children ?? [] : [];
+    const out: { name?: string; t?: IntType; ctype?: string }[] = [];
+    for (const p of params) {
+      if (p.type !== 'parameter_declaration') continue;
+      const d = field(p, 'declarator');
+      out.push({ name: d ? innermostName(d) : undefined, t: declaredIntType(field(p, 'type'), d, undefined), ctype: structTag(field(p, 'type')) });
+    }
+    sig = {
+      retType: declaredIntType(field(fn.def, 'type'), decl, fdecl),
+      params: out,
+      named: params.filter((p) => p.type === 'parameter_declaration' && fn.file.text.slice(p.start, p.end).trim() !== 'void').length,
+      variadic: params.some((p) => p.type === 'variadic_parameter'),
+    };
+    SIGNATURES.set(fn.def, sig);
+    return sig;
+  }
+
   showValue(v: Value): string {
     return show(v, (n) => this.host.errnoName(n));
   }
@@ -276,26 +299,18 @@ export class Interpreter {
     }
     this.entered.add(fn.name);
     const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: new Map(), ...(header ? { strict: `${fn.name}()` } : {}) };
-    const decl = field(fn.def, 'declarator');
-    const fdecl = findFunctionDeclarator(decl);
-    frame.retType = declaredIntType(field(fn.def, 'type'), decl, fdecl);
-    const params = fdecl ? fieldAll(fdecl, 'parameters')[0]?.children ?? [] : [];
+    const sig = this.signature(fn);
+    frame.retType = sig.retType;
     // A call with more or fewer arguments than the definition has parameters does not
     // build against this tree (a patch written for another signature, e.g. 6.12's
     // 4-argument ext4_handle_inode_extension() called in 6.1): not behaviour.
-    const named = params.filter((p) => p.type === 'parameter_declaration' && this.textOf(p).trim() !== 'void');
-    if (!params.some((p) => p.type === 'variadic_parameter') && named.length !== args.length) {
-      this.unknown(`${fn.name}() takes ${named.length} argument${named.length === 1 ? '' : 's'} in this tree, called with ${args.length}: the call does not build against it`);
+    if (!sig.variadic && sig.named !== args.length) {
+      this.unknown(`${fn.name}() takes ${sig.named} argument${sig.named === 1 ? '' : 's'} in this tree, called with ${args.length}: the call does not build against it`);
     }
     let i = 0;
-    for (const p of params) {
-      if (p.type !== 'parameter_declaration') continue;
-      const d = field(p, 'declarator');
-      const name = d ? innermostName(d) : undefined;
-      if (!name) continue;
-      const t = declaredIntType(field(p, 'type'), d, undefined);
+    for (const p of sig.params) {
       const a = args[i++] ?? int(0);
-      frame.scopes[0].set(name, { v: t ? convert(a, t) : a, t, ctype: structTag(field(p, 'type')) });
+      if (p.name) frame.scopes[0].set(p.name, { v: p.t ? convert(a, p.t) : a, t: p.t, ctype: p.ctype });
     }
     const savedWatch = this.watch;
     this.watch = null;
@@ -729,7 +744,8 @@ export class Interpreter {
 
   private evalCondValue(n: CNode, stmt: CNode, quiet = false): Value {
     const saved = this.watch;
-    const watch = new Map<string, string>();
+    // A quiet condition records nothing, so it watches no values either.
+    const watch = quiet ? null : new Map<string, string>();
     this.watch = watch;
     let v: Value;
     try {
@@ -737,9 +753,10 @@ export class Interpreter {
     } finally {
       this.watch = saved;
     }
-    if (!quiet) {
+    if (watch) {
       const w = this.where(stmt);
-      const text = this.textOf(n).replace(/^\((.*)\)$/, '$1');
+      let text = CONDITION_TEXT.get(n);
+      if (text === undefined) CONDITION_TEXT.set(n, (text = this.textOf(n).replace(/^\((.*)\)$/, '$1')));
       const values: Record<string, string> = {};
       for (const [k, val] of watch) if (k !== text) values[k] = val;
       this.trace.add({
@@ -1176,7 +1193,19 @@ export function convert(v: Value, t: IntType): Value {
 }
 
 /** Parse a C integer literal with its suffix into a typed value. */
+/** Number literals by text: a Value is never mutated, and the same literals are read on every run. */
+const NUMBERS = new Map<string, Value>();
+
 export function parseNumber(text: string): Value {
+  let v = NUMBERS.get(text);
+  if (!v) {
+    v = parseNumberText(text);
+    if (NUMBERS.size < 1 << 16) NUMBERS.set(text, v);
+  }
+  return v;
+}
+
+function parseNumberText(text: string): Value {
   // tree-sitter-c folds a leading sign into number_literal (`-1ULL` is one token).
   const t = text.trim().replace(/'/g, '');
   if (t.startsWith('-') || t.startsWith('+')) {
@@ -1278,8 +1307,35 @@ function typeOfDescriptor(td: CNode): IntType | undefined {
   return scalarType(t);
 }
 
-/** The chain of (block, statement index) from `body` down to the statement labelled `label`. */
-function findLabelPath(body: CNode, label: string): { block: CNode; index: number }[] | undefined {
+/** A definition's parameters (each argument in order; `name` undefined for an unnamed one) and return type. */
+interface Signature {
+  readonly retType?: IntType;
+  readonly params: readonly { name?: string; t?: IntType; ctype?: string }[];
+  /** Parameters a call must pass (`(void)` has none). */
+  readonly named: number;
+  readonly variadic: boolean;
+}
+
+/** Signatures per definition node: a lowered definition never changes. */
+const SIGNATURES = new WeakMap<CNode, Signature>();
+
+/** Condition texts as the trace shows them (outer parentheses dropped), per node. */
+const CONDITION_TEXT = new WeakMap<CNode, string>();
+
+/** Label paths per function body: a body is immutable once lowered, and `goto out` runs on most error paths. */
+const LABEL_PATHS = new WeakMap<CNode, Map<string, readonly { block: CNode; index: number }[] | undefined>>();
+
+/** The chain of (block, statement index) from `body` down to the statement labelled `label` (memoised, read-only). */
+function findLabelPath(body: CNode, label: string): readonly { block: CNode; index: number }[] | undefined {
+  let byLabel = LABEL_PATHS.get(body);
+  if (!byLabel) LABEL_PATHS.set(body, (byLabel = new Map()));
+  if (byLabel.has(label)) return byLabel.get(label);
+  const path = searchLabelPath(body, label);
+  byLabel.set(label, path);
+  return path;
+}
+
+function searchLabelPath(body: CNode, label: string): { block: CNode; index: number }[] | undefined {
   const path: { block: CNode; index: number }[] = [];
   const search = (n: CNode): boolean => {
     const isBlock = n.type === 'compound_statement' || n.type === 'case_statement';

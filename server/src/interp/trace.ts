@@ -49,7 +49,11 @@ export class Trace {
   constructor(private readonly limit = TRACE_LIMIT) {}
 
   add(step: Omit<TraceStep, 'depth'>): void {
-    if (this.steps.length < this.limit - 1) this.steps.push({ ...step, depth: this.depth });
+    // Every caller passes a fresh literal: it becomes the step (no copy per step).
+    if (this.steps.length < this.limit - 1) {
+      (step as TraceStep).depth = this.depth;
+      this.steps.push(step as TraceStep);
+    }
     else if (this.dropped++ === 0) {
       // The last slot says the trace is cut, so no reader takes it for the whole run.
       this.steps.push({ kind: 'warn', fn: step.fn, file: step.file, line: step.line, text: `trace cut: only the first ${this.limit - 1} steps are kept`, depth: this.depth });

@@ -35,7 +35,17 @@ export class KernelImage implements CodeImage {
     this.overlay = new Map(overlay);
   }
 
+  /** Lookups by name: an image does not change once built, and calls look their callee up on every run. */
+  private readonly found = new Map<string, CFunction | undefined>();
+
   lookupFunction(name: string): CFunction | undefined {
+    if (this.found.has(name)) return this.found.get(name);
+    const fn = this.lookupUncached(name);
+    this.found.set(name, fn);
+    return fn;
+  }
+
+  private lookupUncached(name: string): CFunction | undefined {
     const o = this.overlay.get(name);
     if (o) return o;
     for (const f of this.files) {
