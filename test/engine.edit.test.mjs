@@ -177,3 +177,15 @@ test('7.2: a patch to fs/read_write.c is reviewed like ext4 C: the hunk dropping
   // Only O_APPEND writes reach the dropped line.
   for (const id of scenarios) assert.match(id, /append/, id);
 });
+
+for (const v of ['6.12', '7.2']) {
+  test(`${v}: file->f_op->fop_flags is ext4_file_operations as the tree initialises it (casts to fop_flags_t evaluated), without FOP_BUFFER_WASYNC`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const k = await kernel(v);
+    const flags = api.fopFlagsIn(k.image, k.constant);
+    assert.equal(typeof flags, 'bigint', 'the initializer evaluates');
+    // fs/ext4/file.c 6.12/7.2: `.fop_flags = FOP_MMAP_SYNC | FOP_BUFFER_RASYNC | FOP_DIO_PARALLEL_WRITE …`
+    for (const bit of ['FOP_MMAP_SYNC', 'FOP_BUFFER_RASYNC', 'FOP_DIO_PARALLEL_WRITE']) assert.notEqual(flags & k.constant(bit), 0n, bit);
+    assert.equal(flags & k.constant('FOP_BUFFER_WASYNC'), 0n, 'ext4 does not take buffered RWF_NOWAIT writes');
+  });
+}

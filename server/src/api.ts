@@ -19,7 +19,7 @@ export { MAX_RW_COUNT, ext4MaxSize, ext4MaxBitmapSize } from './scenario/limits'
 export { divergentSteps, MAX_TRACE_EDITS } from './review/compare';
 export { featureGroups } from './review/feature';
 export { defaultMatrix, coreGrid, extraScenarios, DEFAULT_LAYOUT, TARGETS } from './scenario/matrix';
-export { simulate, ENTRY } from './engine/simulate';
+export { simulate, ENTRY, fopFlagsIn } from './engine/simulate';
 export { simulateAll } from './engine/run';
 export { findGrammarPaths, getParser } from './io/grammar';
 export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree, toBase } from './io/kernelTree';

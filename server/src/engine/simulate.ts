@@ -49,10 +49,17 @@ export function entryIn(image: CodeImage, profile: KernelProfile): string {
  * undefined when a name in it has no value.
  */
 export function fopFlagsIn(image: CodeImage, constant: (name: string) => bigint | undefined): bigint | undefined {
+  let byConstant = FOP_FLAGS.get(image);
+  if (!byConstant) FOP_FLAGS.set(image, (byConstant = new WeakMap()));
+  if (byConstant.has(constant)) return byConstant.get(constant);
   const text = image.lookupGlobal('ext4_file_operations')?.fop_flags;
-  if (text === undefined) return 0n;
-  return evalExpr(text, (n) => constant(n) ?? null) ?? undefined;
+  const v = text === undefined ? 0n : evalExpr(text, (n) => constant(n) ?? null) ?? undefined;
+  byConstant.set(constant, v);
+  return v;
 }
+
+/** fopFlagsIn() per image and constant lookup: the same for every scenario run over them. */
+const FOP_FLAGS = new WeakMap<CodeImage, WeakMap<(name: string) => bigint | undefined, bigint | undefined>>();
 
 /**
  * Run one scenario: interpret `ext4_file_write_iter()` from the image over a fresh world,

@@ -1129,7 +1129,7 @@ const NUMBER_LITERAL = /\b(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b/g;
 const OPERATORS_ONLY = /^[\s()<>|&^~+\-*\/%]*$/;
 
 /** The call site given to a model called from a model (no C node to point at). */
-export const PSEUDO_SITE: CNode = { type: 'model', children: [], fields: {}, start: 0, end: 0, row: 0, col: 0, endRow: 0 };
+export const PSEUDO_SITE: CNode = { type: 'model', children: [], fields: new Map(), start: 0, end: 0, row: 0, col: 0, endRow: 0 };
 
 /** Arithmetic and comparison with C's usual arithmetic conversions. */
 export function arith(op: string, l: Value, r: Value): Value {

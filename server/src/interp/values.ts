@@ -126,9 +126,23 @@ export const NULL: Value = { k: 'null' };
 export function int(v: bigint | number | boolean, t: IntType = T.int): Value {
   let b = typeof v === 'bigint' ? v : BigInt(typeof v === 'boolean' ? (v ? 1 : 0) : Math.trunc(v));
   if (t.bool) b = b !== 0n ? 1n : 0n;
-  else b = t.signed ? BigInt.asIntN(t.bits, b) : BigInt.asUintN(t.bits, b);
+  // A value in [0, 2^31) is already in range of every type of 32 bits or more: no wrap.
+  else if (t.bits < 32 || b < 0n || b > MAX_31) b = t.signed ? BigInt.asIntN(t.bits, b) : BigInt.asUintN(t.bits, b);
+  if (b >= 0n && b < SMALL_COUNT) {
+    // Small values are shared per type (a Value is never mutated): most of what the C
+    // computes is flags, counts and 0/1, and a fresh object per result was most of the
+    // interpreter's garbage.
+    let row = SMALL.get(t);
+    if (!row) SMALL.set(t, (row = []));
+    const i = Number(b);
+    return (row[i] ??= { k: 'int', v: b, t });
+  }
   return { k: 'int', v: b, t };
 }
+
+const MAX_31 = (1n << 31n) - 1n;
+const SMALL_COUNT = 256n;
+const SMALL = new WeakMap<IntType, Value[]>();
 
 export const TRUE = int(1, T.bool);
 export const FALSE = int(0, T.bool);

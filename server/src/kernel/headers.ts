@@ -158,7 +158,7 @@ function evalIf(text: string, defined: (s: string) => boolean): boolean {
  */
 export function evalExpr(text: string, lookup: (name: string) => bigint | null): bigint | null {
   const src = text
-    .replace(/\(\s*(?:__force\s+)?(?:const\s+)?(?:unsigned\s+|signed\s+)?(?:int|long|long long|short|char|u8|u16|u32|u64|s32|s64|__u32|__u64|__kernel_rwf_t|fmode_t|blk_opf_t|umode_t|gfp_t|loff_t|size_t|ext4_lblk_t)\s*\)/g, ' ')
+    .replace(/\(\s*(?:__force\s+)?(?:const\s+)?(?:unsigned\s+|signed\s+)?(?:int|long|long long|short|char|u8|u16|u32|u64|s32|s64|__u32|__u64|[a-z_][a-z0-9_]*_t)\s*\)/g, ' ')
     .replace(/\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b/g, '$1');
   const toks = src.match(/0[xX][0-9a-fA-F]+|\d+|[A-Za-z_]\w*|<<|>>|&&|\|\||==|!=|<=|>=|[-+*/%&|^~!()<>?:,]/g);
   if (!toks) return null;

@@ -57,15 +57,33 @@ export class KernelImage implements CodeImage {
     return this.fallback?.(name);
   }
 
+  /** Per-name answers of the lookups below: every evaluation of a name not in scope asks them. */
+  private readonly macros = new Map<string, string | undefined>();
+  private readonly globalsFound = new Map<string, Record<string, string> | undefined>();
+  private readonly headerMacros = new Map<string, HeaderMacro | undefined>();
+
   lookupMacro(name: string): string | undefined {
+    if (this.macros.has(name)) return this.macros.get(name);
+    let body: string | undefined;
     for (const f of this.files) {
       const m = f.macros.get(name);
-      if (m && !m.params && m.active !== false) return m.body;
+      if (m && !m.params && m.active !== false) {
+        body = m.body;
+        break;
+      }
     }
-    return undefined;
+    this.macros.set(name, body);
+    return body;
   }
 
   lookupGlobal(name: string): Record<string, string> | undefined {
+    if (this.globalsFound.has(name)) return this.globalsFound.get(name);
+    const g = this.lookupGlobalUncached(name);
+    this.globalsFound.set(name, g);
+    return g;
+  }
+
+  private lookupGlobalUncached(name: string): Record<string, string> | undefined {
     for (const f of this.files) {
       const g = f.globals.get(name);
       if (g) return g.fields;
@@ -84,6 +102,13 @@ export class KernelImage implements CodeImage {
    * at the call, object-like ones evaluated where they are used.
    */
   lookupHeaderMacro(name: string): HeaderMacro | undefined {
+    if (this.headerMacros.has(name)) return this.headerMacros.get(name);
+    const m = this.lookupHeaderMacroUncached(name);
+    this.headerMacros.set(name, m);
+    return m;
+  }
+
+  private lookupHeaderMacroUncached(name: string): HeaderMacro | undefined {
     for (const f of this.files) {
       const m = f.macros.get(name);
       if (m && m.active !== false) return { name, ...(m.params ? { params: m.params } : {}), body: m.body, path: f.path, line: m.row + 1, active: true };

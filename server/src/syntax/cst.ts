@@ -17,7 +17,7 @@ export interface CNode {
   /** Named children in source order. */
   readonly children: readonly CNode[];
   /** Named children by tree-sitter field name (a field may repeat, e.g. `declarator`). */
-  readonly fields: Readonly<Record<string, readonly CNode[]>>;
+  readonly fields: ReadonlyMap<string, readonly CNode[]>;
   /** Start/end string index into the file text. */
   readonly start: number;
   readonly end: number;
@@ -42,13 +42,15 @@ export const TOO_DEEP = 'too_deep';
 
 /** First child in field `name`, if any. */
 export function field(n: CNode, name: string): CNode | undefined {
-  const f = n.fields[name];
+  // A Map, not a plain object: nodes of every type share one shape, so this lookup stays
+  // monomorphic (a Record per node type made it the interpreter's hottest line).
+  const f = n.fields.get(name);
   return f ? f[0] : undefined;
 }
 
 /** All children in field `name`. */
 export function fieldAll(n: CNode, name: string): readonly CNode[] {
-  return n.fields[name] ?? [];
+  return n.fields.get(name) ?? [];
 }
 
 /** Depth-first visit of `n` and its named descendants; `visit` returning false prunes. */

@@ -300,7 +300,7 @@ function lower(cursor: TreeCursor, text: string): CNode {
     const ep = cursor.endPosition;
     const bad = type === 'ERROR' || type === TOO_DEEP || cursor.nodeIsMissing;
     const children: CNode[] = [];
-    const fields: Record<string, CNode[]> = {};
+    const fields = new Map<string, CNode[]>();
     let op: string | undefined;
     let leaf = type !== TOO_DEEP;
     if (type !== TOO_DEEP && cursor.gotoFirstChild()) {
@@ -315,7 +315,11 @@ function lower(cursor: TreeCursor, text: string): CNode {
         if (cursor.nodeType === 'comment') continue;
         const child = rec();
         children.push(child);
-        if (fname) (fields[fname] ??= []).push(child);
+        if (fname) {
+          const f = fields.get(fname);
+          if (f) f.push(child);
+          else fields.set(fname, [child]);
+        }
       } while (cursor.gotoNextSibling());
       cursor.gotoParent();
       depth--;
