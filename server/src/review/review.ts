@@ -977,13 +977,35 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
 }
 
 /**
+ * The unit's post-image texts with hunks `js` reverted (their `-` lines back, `+` lines
+ * out), or undefined when one of them is not an applied hunk of a file of the unit or does
+ * not fit the text. Hunks of one file are reverted last first, so each one's post-image
+ * line numbers still hold.
+ */
+function withoutHunks(u: Unit, js: readonly Job[]): Map<string, string> | undefined {
+  let texts: Map<string, string> = new Map(u.post.texts);
+  const ordered = [...js].sort((a, b) => (b.postRange?.[0] ?? 0) - (a.postRange?.[0] ?? 0));
+  for (const j of ordered) {
+    const next = revertHunk(texts, j);
+    if (!next) return undefined;
+    texts = next;
+  }
+  return texts;
+}
+
+/**
  * The post image's text of `j.path` with hunk `j` taken back out (its `+` lines dropped,
  * its `-` lines restored, the tree's own context kept): the patch minus this hunk.
  * Undefined when the hunk's place in the post image is not known exactly.
  */
 function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
+  return revertHunk(u.post.texts, j);
+}
+
+/** `texts` with hunk `j` reverted (see withoutHunk()). */
+function revertHunk(texts0: ReadonlyMap<string, string>, j: Job): Map<string, string> | undefined {
   if (j.mode !== 'applied' || !j.path || !j.postRange) return undefined;
-  const text = u.post.texts.get(j.path);
+  const text = texts0.get(j.path);
   if (text === undefined) return undefined;
   const lines = text.split('\n');
   const out: string[] = lines.slice(0, j.postRange[0] - 1);
@@ -995,7 +1017,7 @@ function withoutHunk(u: Unit, j: Job): Map<string, string> | undefined {
   }
   if (at > lines.length) return undefined;
   out.push(...lines.slice(at));
-  const texts = new Map(u.post.texts);
+  const texts = new Map(texts0);
   texts.set(j.path, out.join('\n'));
   return texts;
 }
@@ -1070,12 +1092,19 @@ const MAX_ABLATION_RUNS = 1500;
 /**
  * Cause, not divergence, for changes too: a scenario's change rows that several hunks of a
  * unit carry (each had a differing step on a changed line) are re-decided by ablation — the
- * scenario is re-run on the post image minus one hunk, and a hunk keeps a field's row only
- * when its removal moves that field off its after value. Found on the real 6.1 → 6.12
+ * scenario is re-run on the post image minus some hunks, and a hunk keeps a field's row only
+ * when removing it moves that field off its after value. Found on the real 6.1 → 6.12
  * diff: once `ext4_map_blocks()` ran as C, its restructured hunks differed step by step in
  * every DIO scenario and were credited with the lock changes `ext4_dio_write_checks()`
- * decides. A field no single hunk's removal moves (causes that need each other, re-runs
- * that cannot tell) stays on every hunk that carried it, as before.
+ * decides.
+ *
+ * Two rounds keep the re-runs few (they are most of a one-line edit's cost in the editor):
+ * first each *function's* hunks are removed together — a function either takes part in a
+ * field's change or not, and removing half of a restructured function mostly does not build
+ * — then, within a function that moves a field and holds several of its owners, each hunk
+ * alone. A field no removal moves (causes that need each other, re-runs that cannot tell)
+ * stays on every hunk that carried it, as before; so do the hunks of a function that moves
+ * it when none of them alone does.
  */
 function ablateChanges(u: Unit, scenarios: readonly Scenario[], factory: ImageFactory, hasTime: () => boolean): void {
   const owners = new Map<string, Job[]>();
@@ -1086,42 +1115,73 @@ function ablateChanges(u: Unit, scenarios: readonly Scenario[], factory: ImageFa
       owners.set(c.scenario, js);
     }
   }
-  const shared = [...owners].filter(([, js]) => js.length >= 2);
-  if (!shared.length) return;
   const byId = new Map(scenarios.map((s) => [s.id, s]));
   const post = u.post.run([], u.profile, u.constant, () => false);
-  // One image per hunk removed, running every scenario that hunk co-owns: building an image
-  // (linking a whole file's functions) costs more than one scenario's run.
-  const coOwned = new Map<Job, Scenario[]>();
+  const shared = [...owners].filter(([id, js]) => js.length >= 2 && byId.has(id) && post.has(id));
+  if (!shared.length) return;
+  const groupOf = (j: Job) => `${j.path ?? ''}\0${j.functions.join(',') || j.key}`;
+  let runs = 0;
+  /** scenario → field → what (group key or hunk) removal moved it; undefined when out of time. */
+  const ablate = <K>(removals: Map<K, { jobs: Job[]; scenarios: Set<string> }>): Map<string, Map<ChangeField, K[]>> | undefined => {
+    const moved = new Map<string, Map<ChangeField, K[]>>();
+    for (const [k, { jobs, scenarios: ids }] of removals) {
+      runs += ids.size;
+      if (runs > MAX_ABLATION_RUNS || !hasTime()) return undefined;
+      const texts = withoutHunks(u, jobs);
+      if (!texts) continue;
+      const ss = [...ids].map((id) => byId.get(id)!);
+      const rs = factory.image(texts).run(ss, u.profile, u.constant, () => true);
+      for (const sc of ss) {
+        const r = rs.get(sc.id);
+        if (!r || unknownReason(r.outcome)) continue;
+        const byField = moved.get(sc.id) ?? new Map<ChangeField, K[]>();
+        for (const d of changesFor(sc.id, r, post.get(sc.id)!, undefined, !sc.request.aio)) byField.set(d.field, [...(byField.get(d.field) ?? []), k]);
+        moved.set(sc.id, byField);
+      }
+    }
+    return moved;
+  };
+  // Round 1: each function's owning hunks removed together, with every scenario they co-own.
+  const groups = new Map<string, { jobs: Job[]; scenarios: Set<string> }>();
   for (const [id, js] of shared) {
-    const s = byId.get(id);
-    if (!s || !post.get(id)) continue;
-    for (const j of js) coOwned.set(j, [...(coOwned.get(j) ?? []), s]);
-  }
-  if ([...coOwned.values()].reduce((n, ss) => n + ss.length, 0) > MAX_ABLATION_RUNS) return;
-  // scenario → field → the owners whose removal moves it off its after value
-  const causes = new Map<string, Map<ChangeField, Job[]>>();
-  for (const [j, ss] of coOwned) {
-    if (!hasTime()) return; // undecided: the attribution stays as the trace diff gave it
-    const texts = withoutHunk(u, j);
-    if (!texts) continue;
-    const rs = factory.image(texts).run(ss, u.profile, u.constant, () => true);
-    for (const s of ss) {
-      const r = rs.get(s.id);
-      if (!r || unknownReason(r.outcome)) continue;
-      const byField = causes.get(s.id) ?? new Map<ChangeField, Job[]>();
-      for (const d of changesFor(s.id, r, post.get(s.id)!, undefined, !s.request.aio)) byField.set(d.field, [...(byField.get(d.field) ?? []), j]);
-      causes.set(s.id, byField);
+    for (const j of js) {
+      const g = groups.get(groupOf(j)) ?? { jobs: [], scenarios: new Set<string>() };
+      if (!g.jobs.includes(j)) g.jobs.push(j);
+      g.scenarios.add(id);
+      groups.set(groupOf(j), g);
     }
   }
+  const byGroup = ablate(groups);
+  if (!byGroup) return; // undecided: the attribution stays as the trace diff gave it
+  // Round 2: within a group that moves a field and holds several of that scenario's owners.
+  const singles = new Map<Job, { jobs: Job[]; scenarios: Set<string> }>();
   for (const [id, js] of shared) {
-    const byField = causes.get(id);
-    if (!byField) continue;
+    for (const gs of byGroup.get(id)?.values() ?? []) {
+      for (const g of gs) {
+        const mine = js.filter((j) => groupOf(j) === g);
+        if (mine.length < 2) continue;
+        for (const j of mine) {
+          const e = singles.get(j) ?? { jobs: [j], scenarios: new Set<string>() };
+          e.scenarios.add(id);
+          singles.set(j, e);
+        }
+      }
+    }
+  }
+  const byHunk = singles.size ? ablate(singles) : new Map<string, Map<ChangeField, Job[]>>();
+  if (!byHunk) return;
+  for (const [id, js] of shared) {
+    const fields = byGroup.get(id);
+    if (!fields) continue;
     for (const j of js) {
       j.changes = j.changes.filter((c) => {
         if (c.scenario !== id) return true;
-        const cs = byField.get(c.field);
-        return !cs?.length || cs.includes(j);
+        const gs = fields.get(c.field);
+        if (!gs?.length) return true; // no removal moves it: kept where the trace diff put it
+        if (!gs.includes(groupOf(j))) return false;
+        const hs = byHunk.get(id)?.get(c.field)?.filter((h) => groupOf(h) === groupOf(j));
+        // Refined within the function when one of its hunks alone moves it.
+        return !hs?.length || hs.includes(j);
       });
     }
   }
