@@ -189,3 +189,46 @@ for (const v of ['6.12', '7.2']) {
     assert.equal(flags & k.constant('FOP_BUFFER_WASYNC'), 0n, 'ext4 does not take buffered RWF_NOWAIT writes');
   });
 }
+
+/** ext4_convert_unwritten_extents() asking ext4_map_blocks() for an unwritten mapping instead of the end_io conversion. */
+function dropConvertFlag(text) {
+  const start = text.indexOf('int ext4_convert_unwritten_extents(handle_t *handle');
+  const end = text.indexOf('\n}\n', start);
+  const fn = text.slice(start, end);
+  return text.slice(0, start) + fn.replace('EXT4_GET_BLOCKS_IO_CONVERT_EXT', 'EXT4_GET_BLOCKS_CREATE_UNWRIT_EXT') + text.slice(end);
+}
+
+for (const v of ['6.1', '6.12', '7.2']) {
+  test(`${v}: ext4_convert_unwritten_extents() is extents.c's C: without EXT4_GET_BLOCKS_CONVERT a DIO into an unwritten extent leaves it unwritten`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const inputs = [
+      { id: 'unwritten', request: { pos: 4 * BS, len: BS }, inode: { blocks: L } },
+      { id: 'unwritten-aio', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } },
+    ];
+    const base = run(await kernel(v), inputs);
+    const edited = run(await editedTree(t, v, 'fs/ext4/extents.c', dropConvertFlag), inputs);
+    for (const id of ['unwritten', 'unwritten-aio']) {
+      const [b, e] = [base[id].outcome, edited[id].outcome];
+      for (const o of [b, e]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined], id);
+      assert.deepEqual([b.dioUnwritten, b.unwrittenConverted, b.unwrittenLeft, b.findings], [true, true, false, []], `unedited ${id}`);
+      // The end_io conversion is the tree's ext4_map_blocks() call with EXT4_GET_BLOCKS_IO_CONVERT_EXT.
+      assert.ok(b.mapBlocksFlags.some((f) => f.startsWith('EXT4_GET_BLOCKS_IO_CONVERT_EXT')), `${id}: ${b.mapBlocksFlags}`);
+      assert.ok(base[id].trace.some((s) => s.kind === 'call' && s.fn === 'ext4_convert_unwritten_extents' && s.file === 'fs/ext4/extents.c'), `${id}: extents.c runs`);
+      assert.deepEqual([e.dioUnwritten, e.unwrittenConverted, e.unwrittenLeft], [true, false, true], id);
+      assert.ok(e.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(e.findings)}`);
+    }
+  });
+}
+
+test('6.12: a patch to fs/ext4/extents.c is reviewed like file.c: the hunk dropping the conversion flag breaks unwritten-unconverted where DIO meets unwritten extents', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const dir = linkedTree(t, '6.12', 'fs/ext4/extents.c', dropConvertFlag);
+  const patch = kernelDiff(kernelDir('6.12'), dir, ['fs/ext4/extents.c']);
+  const session = api.reviewPatch(patch, { parser: await parser(), base: api.toBase(await kernel('6.12')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  const hunks = session.result.files.flatMap((f) => f.hunks);
+  assert.equal(hunks.length, 1);
+  assert.deepEqual(hunks[0].functions, ['ext4_convert_unwritten_extents']);
+  const broken = hunks[0].findings.filter((f) => f.code === 'unwritten-unconverted' && f.status === 'new');
+  assert.ok(broken.length, JSON.stringify(hunks[0].findings.slice(0, 3)));
+  assert.ok(hunks[0].changes.some((c) => c.field === 'unwrittenConverted' && c.before === 'true' && c.after === 'false'), JSON.stringify(hunks[0].changes.slice(0, 3)));
+});

@@ -9,7 +9,7 @@ import type { HeaderCode, HeaderMacro } from './headerCode';
  * IO and its iterator, and the page-cache helpers iomap calls (mm/filemap.c; the functions
  * there that only keep page-cache state are `boundary` entries of the substrate).
  */
-export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c', 'fs/iomap/direct-io.c', 'fs/iomap/iter.c', 'mm/filemap.c', 'fs/read_write.c'] as const;
+export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c', 'fs/iomap/direct-io.c', 'fs/iomap/iter.c', 'mm/filemap.c', 'fs/read_write.c', 'fs/ext4/extents.c'] as const;
 
 /** The interpreted files of ext4 itself (the rest are the kernel below it). */
 export const EXT4_FILES: readonly string[] = INTERPRETED_FILES.filter((f) => f.startsWith('fs/ext4/'));

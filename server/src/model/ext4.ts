@@ -22,12 +22,20 @@ export function getBlocksFlagNames(ctx: ModelCtx, flags: bigint): string[] {
   const names: string[] = [];
   const c = ctx.w.c;
   // Composite names first so IO_CREATE_EXT reads as one flag, not three.
-  const order = ['IO_CREATE_EXT', 'CREATE_ZERO', 'CREATE_UNWRIT_EXT', 'CREATE', 'UNWRIT_EXT', 'PRE_IO', 'CONVERT', 'ZERO', 'DELALLOC_RESERVE', 'METADATA_NOFAIL', 'NO_NORMALIZE', 'CONVERT_UNWRITTEN', 'IO_SUBMIT', 'CACHED_NOWAIT'];
+  const order = ['IO_CREATE_EXT', 'IO_CONVERT_EXT', 'CREATE_ZERO', 'CREATE_UNWRIT_EXT', 'CREATE', 'UNWRIT_EXT', 'PRE_IO', 'CONVERT', 'ZERO', 'DELALLOC_RESERVE', 'METADATA_NOFAIL', 'NO_NORMALIZE', 'CONVERT_UNWRITTEN', 'IO_SUBMIT', 'CACHED_NOWAIT'];
   let rest = flags;
   for (const n of order) {
     const v = c(`EXT4_GET_BLOCKS_${n}`);
     if (v && (rest & v) === v) {
       names.push(`EXT4_GET_BLOCKS_${n}`);
+      rest &= ~v;
+    }
+  }
+  // The extent-status cache hints ext4.h defines beside them (7.2's conversion passes EXT4_EX_NOCACHE).
+  for (const n of ['EXT4_EX_NOCACHE', 'EXT4_EX_FORCE_CACHE', 'EXT4_EX_NOFAIL']) {
+    const v = c(n);
+    if (v && (rest & v) === v) {
+      names.push(n);
       rest &= ~v;
     }
   }
@@ -138,7 +146,15 @@ function mapOnDisk(ctx: ModelCtx, args: Value[], name: string, asMapBlocks: bool
       mlen = run;
     } else if (st === 'U') {
       mlen = ret = run;
-      if (preIo) mflags = F('UNWRITTEN') | F('NEW') | F('MAPPED');
+      if (flags & c('EXT4_GET_BLOCKS_CONVERT')) {
+        // extents.c ext4_ext_handle_unwritten_extents() 6.1–7.2: "IO end_io complete, convert
+        // the filled extent to written" — ext4_convert_unwritten_extents_endio(), then
+        // EXT4_MAP_MAPPED alone (map_out).
+        for (let i = 0; i < run; i++) w.setBlock(lblk + i, 'W');
+        w.esSeq++;
+        mflags = F('MAPPED');
+        w.emit({ e: 'convert', lblk, len: run, context: w.context, ok: true });
+      } else if (preIo) mflags = F('UNWRITTEN') | F('NEW') | F('MAPPED');
       else if (unwritExt) mflags = F('UNWRITTEN') | F('MAPPED');
       else {
         w.charge(run, name);
@@ -252,7 +268,9 @@ export const EXT4: Registry = {
   // The tree's ext4_map_blocks() runs as C (issue 11); this model stands in only where the
   // image has none (the legacy eras, the 5.3 reference).
   ext4_map_blocks: model('model', 'ext4_map_blocks() inode.c 6.1/6.12 over a block map (see mapBlocks), for images without its C', mapBlocks),
-  ext4_ext_map_blocks: model('model', 'extents.c ext4_ext_map_blocks(): the extent tree and allocator below ext4_map_blocks() (see mapOnDisk)', (ctx, a) => mapOnDisk(ctx, a, 'ext4_ext_map_blocks', false)),
+  // Substrate even where extents.c is interpreted: the on-disk extent tree and the block
+  // allocator are state (issue 11 §2), kept as the World's block map.
+  ext4_ext_map_blocks: model('boundary', 'extents.c ext4_ext_map_blocks(): the extent tree and allocator below ext4_map_blocks() (see mapOnDisk)', (ctx, a) => mapOnDisk(ctx, a, 'ext4_ext_map_blocks', false)),
   ext4_ind_map_blocks: model('model', 'indirect.c ext4_ind_map_blocks(): block-mapped files, no unwritten extents (see mapOnDisk)', (ctx, a) => mapOnDisk(ctx, a, 'ext4_ind_map_blocks', false)),
   ext4_es_lookup_extent: model('model', 'extents_status.c ext4_es_lookup_extent(): the cached extent containing lblk; the cache covers the inode (see esLookup)', esLookup),
   ext4_es_is_written: model('model', 'extents_status.h ext4_es_is_written(): EXTENT_STATUS_WRITTEN', esIs(STATUS.W)),
@@ -276,17 +294,19 @@ export const EXT4: Registry = {
     int(ctx.w.c(ctx.w.journalData ? 'EXT4_INODE_JOURNAL_DATA_MODE' : 'EXT4_INODE_ORDERED_DATA_MODE'), T.int)),
   down_read: model('model', 'kernel/locking/rwsem.c down_read(): i_data_sem here; uncontended in a scenario', () => VOID),
   up_read: model('model', 'kernel/locking/rwsem.c up_read()', () => VOID),
-  ext4_convert_unwritten_extents: model('boundary', 'extents.c ext4_convert_unwritten_extents() 6.1/6.12', convertUnwritten),
+  // For images without extents.c's C (the legacy eras); the trees run their own.
+  ext4_convert_unwritten_extents: model('model', 'extents.c ext4_convert_unwritten_extents() 6.1/6.12', convertUnwritten),
   // In 7.2, not in 6.12 (RWF_ATOMIC over unwritten extents, called from
   // ext4_dio_write_end_io() for IOCB_ATOMIC): the same conversion of the written range,
   // in one journal transaction for the whole range so a crash leaves all or none of it
   // converted. The block map ends the same; only the transaction count differs, which no
   // outcome field reads.
-  ext4_convert_unwritten_extents_atomic: model('boundary', 'extents.c ext4_convert_unwritten_extents_atomic() 7.2 (absent in 6.12): ext4_convert_unwritten_extents() over the range in one handle', convertUnwritten),
+  ext4_convert_unwritten_extents_atomic: model('model', 'extents.c ext4_convert_unwritten_extents_atomic() 7.2 (absent in 6.12): ext4_convert_unwritten_extents() over the range in one handle', convertUnwritten),
   // Macro-generated by EXT4_FEATURE_*_FUNCS() in ext4.h, which the header scan does not
   // expand yet (issue 11): the scenario's mount says which features the filesystem has.
   ext4_has_feature_extents: model('model', 'ext4.h EXT4_FEATURE_INCOMPAT_FUNCS(extents, EXTENTS) 6.1–7.2: the s_feature_incompat bit, from the scenario mount', (ctx) => int(ctx.w.scenario.mount.extentFeature ? 1 : 0, T.int)),
   ext4_has_feature_bigalloc: model('model', 'ext4.h EXT4_FEATURE_RO_COMPAT_FUNCS(bigalloc, BIGALLOC) 6.1–7.2: scenarios have no cluster size yet (issue 12), so never bigalloc', () => int(0, T.int)),
+  ext4_meta_trans_blocks: model('boundary', 'inode.c ext4_meta_trans_blocks(inode, lblocks, pextents[, …]): journal credits, a pure function of fs geometry (group count, extent depth) like ext4_chunk_trans_blocks(); 7.2 ext4_convert_unwritten_extents_atomic() only needs it non-zero', () => int(64, T.int)),
   ext4_chunk_trans_blocks: model('boundary', 'inode.c ext4_chunk_trans_blocks(): journal credits, a pure function of fs geometry; the value does not change the write path', () => int(64, T.int)),
   ext4_inode_datasync_dirty: model('boundary', 'inode.c ext4_inode_datasync_dirty(): whether fdatasync must commit metadata; only sets IOMAP_F_DIRTY, assumed false', () => FALSE),
   ext4_should_retry_alloc: model('boundary', 'balloc.c ext4_should_retry_alloc(): 0 when no clusters will be freed by a commit (persistent -ENOSPC)', () => int(0, T.int)),
