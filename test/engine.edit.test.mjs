@@ -232,3 +232,18 @@ test('6.12: a patch to fs/ext4/extents.c is reviewed like file.c: the hunk dropp
   assert.ok(broken.length, JSON.stringify(hunks[0].findings.slice(0, 3)));
   assert.ok(hunks[0].changes.some((c) => c.field === 'unwrittenConverted' && c.before === 'true' && c.after === 'false'), JSON.stringify(hunks[0].changes.slice(0, 3)));
 });
+
+for (const v of ['6.1', '6.12', '7.2']) {
+  test(`${v}: ext4_test_inode_flag() is the function ext4.h's EXT4_INODE_BIT_FNS() generates: an off-by-one offset makes an extent file look block-mapped, and a DIO into a hole falls back to buffered IO`, async (t) => {
+    if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
+    const inputs = [{ id: 'hole', request: { pos: 9 * BS, len: BS }, inode: { blocks: L } }];
+    const base = run(await kernel(v), inputs).hole;
+    const edited = run(await editedTree(t, v, 'fs/ext4/ext4.h', (s) => s.replace('EXT4_INODE_BIT_FNS(flag, flags, 0)', 'EXT4_INODE_BIT_FNS(flag, flags, 1)')), inputs).hole;
+    for (const o of [base.outcome, edited.outcome]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined]);
+    // The generated helper runs as header C, at the invocation's line of ext4.h.
+    assert.ok(base.trace.some((s) => s.kind === 'call' && s.fn === 'ext4_test_inode_flag' && s.file === 'fs/ext4/ext4.h'));
+    assert.deepEqual([base.outcome.path, base.outcome.fallback, base.outcome.dioUnwritten], ['dio', 'none', true]);
+    // EXT4_INODE_EXTENTS is read one bit up (EXT4_INODE_VERITY, clear): ext4 takes the indirect path.
+    assert.deepEqual([edited.outcome.path, edited.outcome.fallback, edited.outcome.dioUnwritten], ['buffered', 'whole', false]);
+  });
+}

@@ -73,7 +73,9 @@ export type HostKind =
   /** Modelled in TS even when its C is in the image (extent tree, jbd2, …). */
   | 'boundary'
   /** Modelled in TS; used only when the image has no C for it. */
-  | 'model';
+  | 'model'
+  /** Modelled in TS; used only when neither the image nor its headers have C for it. */
+  | 'fallback';
 
 /**
  * The kernel model as the interpreter sees it. Builtins receive the unevaluated argument
@@ -269,7 +271,11 @@ export class Interpreter {
     if (kind === 'boundary' && site) return this.host.model(name, args, this, site);
     const fn = kind === 'boundary' ? undefined : this.image.lookupFunction(name);
     if (fn) return this.invoke(fn, args);
-    if (kind === 'model' || kind === 'boundary') return this.host.model(name, args, this, site ?? PSEUDO_SITE);
+    if (kind === 'fallback') {
+      const own = this.image.lookupHeaderFunction?.(name);
+      if (own) return this.invoke(own, args, true);
+    }
+    if (kind === 'model' || kind === 'boundary' || kind === 'fallback') return this.host.model(name, args, this, site ?? PSEUDO_SITE);
     const inline = this.image.lookupHeaderFunction?.(name);
     if (inline) return this.invoke(inline, args, true);
     this.cannotTell(site, `${name}() has no C and no model`);

@@ -57,6 +57,11 @@ interface InlineLoc {
   /** 0-based row of `static`. */
   readonly row: number;
   readonly active: true | 'unknown';
+  /**
+   * For a function a macro generates (`EXT4_INODE_BIT_FNS(flag, flags, 0)` defines
+   * ext4_test_inode_flag() & co.): the expansion holding it, placed on the invocation's row.
+   */
+  readonly generated?: string;
 }
 
 /** Expansions kept per tree; past this, an expansion is parsed again when met again. */
@@ -144,8 +149,7 @@ export class HeaderCode {
     const loc = this.scan().inlines.get(name);
     let fn: CFunction | undefined;
     if (loc) {
-      const text = this.text(loc.path);
-      const snippet = blankAttributes(text.slice(loc.start, loc.end));
+      const snippet = blankAttributes(loc.generated ?? this.text(loc.path).slice(loc.start, loc.end));
       const file = new SourceFile(loc.path, snippet, this.parser, this.config);
       const def = file.functionBody(name);
       file.dispose();
@@ -263,7 +267,8 @@ function activity(stack: readonly { now: PreprocTruth }[]): PreprocTruth {
 function scanHeader(path: string, text: string, config: PreprocConfig, macros: Map<string, HeaderMacro>, inlines: Map<string, InlineLoc>): void {
   const stack: { now: PreprocTruth; seen: PreprocTruth }[] = [];
   const truth = (cond: string) => evalPreprocCondition(cond, config);
-  const candidates = /^[ \t]*(?:#|static\b)/gm;
+  // Directives, static definitions, and (at column 0) invocations of macros that define functions.
+  const candidates = /^(?:[ \t]*(?:#|static\b)|[A-Z][A-Z0-9_]*[ \t]*\()/gm;
   let unbalanced = false;
   let pos = 0;
   let row = 0;
@@ -333,6 +338,21 @@ function scanHeader(path: string, text: string, config: PreprocConfig, macros: M
       next();
       continue;
     }
+    const inv = /^([A-Z][A-Z0-9_]*)[ \t]*\(([^()]*)\)[ \t]*;?[ \t]*$/.exec(line);
+    if (inv) {
+      const a = activity(stack);
+      const m = macros.get(inv[1]);
+      if (a !== false && m?.params && /\bstatic\b/.test(m.body)) {
+        const expansion = substitute(m, inv[2].split(',').map((x) => x.trim()));
+        for (const name of expansion ? definedNames(expansion) : []) {
+          if (!inlines.has(name) || (inlines.get(name)!.active === 'unknown' && a === true)) {
+            inlines.set(name, { name, path, start: lineStart, end: eol, row: firstRow, active: a === true && m.active === true ? true : 'unknown', generated: expansion });
+          }
+        }
+      }
+      next();
+      continue;
+    }
     // A static inline function definition starting on this line.
     const s = /^[ \t]*static\b/.exec(line);
     const a = s && !unbalanced ? activity(stack) : false;
@@ -355,6 +375,13 @@ function scanHeader(path: string, text: string, config: PreprocConfig, macros: M
     }
     next();
   }
+}
+
+/** The functions a macro expansion defines (`static inline T name(…) {`), by name. */
+function definedNames(expansion: string): string[] {
+  const out: string[] = [];
+  for (const m of expansion.matchAll(/\bstatic\b[^;{}()]*?\b([A-Za-z_]\w*)\s*\([^;{}]*\)\s*\{/g)) out.push(m[1]);
+  return out;
 }
 
 function countNewlines(text: string, from: number, to: number): number {

@@ -133,7 +133,36 @@ function atomicRef(ctx: ModelCtx, p: Value | undefined, what: string): { get(): 
   return undefined;
 }
 
+/** The long a bitop's address points at (`&EXT4_I(inode)->i_flags`, `&bh->b_state`), or undefined (an unknown recorded). */
+function bitRef(ctx: ModelCtx, p: Value | undefined, what: string): { get(): bigint; set(v: bigint): void } | undefined {
+  if (p?.k === 'ref') return { get: () => BigInt.asUintN(64, toBigInt(p.ref.get())), set: (v) => p.ref.set(int(v, T.ulong)) };
+  ctx.it.unknown(`${what}(): not a pointer to an unsigned long (${ctx.it.showValue(p ?? VOID)}); not modelled`);
+  return undefined;
+}
+
+/** test_bit()/set_bit()/clear_bit() over one unsigned long (nr < 64: ext4's inode flags and state, buffer_head b_state). */
+const bitop = (name: string, op: (word: bigint, mask: bigint) => bigint | boolean): ModelFn =>
+  m(`include/asm-generic/bitops/instrumented-{atomic,non-atomic}.h ${name}(nr, addr) → arch/x86 arch_${name}(): bit nr of the unsigned long at addr (a LOCK-prefixed bts/btr for set/clear; one task per scenario, so atomicity changes nothing)`, (ctx, a) => {
+    const nr = toBigInt(a[0] ?? int(0));
+    const r = bitRef(ctx, a[1], name);
+    if (!r) return int(0, T.int);
+    if (nr < 0n || nr >= 64n) {
+      ctx.it.unknown(`${name}(${nr}, …): only bits of one unsigned long are modelled`);
+      return int(0, T.int);
+    }
+    const res = op(r.get(), 1n << nr);
+    if (typeof res === 'boolean') return int(res ? 1 : 0, T.int);
+    r.set(res);
+    return VOID;
+  });
+
 export const BLOCK: Registry = {
+  test_bit: bitop('test_bit', (w, m) => (w & m) !== 0n),
+  set_bit: bitop('set_bit', (w, m) => w | m),
+  clear_bit: bitop('clear_bit', (w, m) => w & ~m),
+  // x86-64 is little-endian: the on-disk (le) and CPU orders are the same.
+  cpu_to_le32: m('include/linux/byteorder/generic.h cpu_to_le32() → __cpu_to_le32(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
+  le32_to_cpu: m('include/linux/byteorder/generic.h le32_to_cpu() → __le32_to_cpu(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
   // Allocation of the C's own structs (mm/slub.c): the type comes from the argument.
   kmalloc: b('include/linux/slab.h kmalloc(size, gfp): a new object of the struct sizeof() names, uninitialised (allocation failure not modelled)', allocate),
   kzalloc: b('include/linux/slab.h kzalloc(size, gfp): a new zeroed object of the struct sizeof() names (allocation failure not modelled)', allocate),

@@ -22,8 +22,12 @@ export interface BuiltinFn {
 
 /** A kernel function implemented in TypeScript over the world state. */
 export interface ModelFn {
-  /** `boundary`: used even when the image has the C (extent tree, jbd2); `model`: only without C. */
-  readonly kind: 'boundary' | 'model';
+  /**
+   * `boundary`: used even when the image has the C (extent tree, jbd2); `model`: only
+   * without C in the image; `fallback`: only without C in the image *or* the headers (a
+   * macro-generated header function the headers of the legacy eras' images lack).
+   */
+  readonly kind: 'boundary' | 'model' | 'fallback';
   readonly cite: string;
   run(ctx: ModelCtx, args: Value[], site: CNode): Value;
 }

@@ -137,6 +137,8 @@ export class World {
    * Set by the simulation before the write enters.
    */
   fopFlags?: bigint;
+  /** EXT4_INODE_* bits the C set in i_flags that the scenario inode has no flag for. */
+  extraInodeFlags = 0n;
 
   private modelStepsLeft: number;
 
@@ -268,7 +270,15 @@ function makeObjects(w: World): WorldObjects {
   const workqueue = new ModelObject('workqueue_struct', {});
   const bdev = new ModelObject('block_device', {});
   const journal = new ModelObject('journal_t', { j_inode: { get: () => ptr(new ModelObject('inode', {})) } });
+  const es = new ModelObject('ext4_super_block', {
+    s_feature_compat: num(() => features(w, 'COMPAT'), T.uint),
+    s_feature_incompat: num(() => features(w, 'INCOMPAT'), T.uint),
+    s_feature_ro_compat: num(() => features(w, 'RO_COMPAT'), T.uint),
+  });
   const sbi = new ModelObject('ext4_sb_info', {
+    // The on-disk superblock (ext4_sb_info.s_es): its feature words, which the
+    // ext4_has_feature_*() functions EXT4_FEATURE_*_FUNCS() generates read.
+    s_es: { get: () => ptr(es) },
     s_bitmap_maxbytes: num(() => ext4MaxBitmapSize(w.blockSize)),
     s_mount_opt: num(() => mountOpt(w), T.uint),
     // ext4_sb_info.s_mount_state: EXT4_VALID_FS etc.; never EXT4_FC_REPLAY (no fast-commit replay at mount in scenarios).
@@ -300,6 +310,9 @@ function makeObjects(w: World): WorldObjects {
     s_maxbytes: num(() => ext4MaxSize(w.blockSize)),
   });
   const ei = new ModelObject('ext4_inode_info', {
+    // fs/ext4/ext4.h, 64-bit: EXT4_INODE_BIT_FNS(flag, flags, 0) and (state, flags, 32) —
+    // the on-disk inode flags in bits 0–31, the dynamic EXT4_STATE_* bits from bit 32.
+    i_flags: num(() => ext4InodeFlags(w), T.ulong, (v) => setExt4InodeFlags(w, v)),
     i_disksize: num(() => w.iDisksize, T.long, (v) => {
       w.iDisksize = v;
     }),
@@ -357,6 +370,69 @@ function makeObjects(w: World): WorldObjects {
   let kiocbDioComplete: Value = NULL;
   const current = new ModelObject('task_struct', {});
   return { iocb, iter, file, inode, ei, sb, sbi, mapping, rwsem, current };
+}
+
+/** The scenario inode's flags as EXT4_INODE_* bit numbers (fs/ext4/ext4.h enum), set in ext4_inode_info.i_flags. */
+const INODE_FLAG_BITS: Array<[string, (w: World) => boolean]> = [
+  ['EXT4_INODE_EXTENTS', (w) => w.mapping === 'extents'],
+  ['EXT4_INODE_INLINE_DATA', (w) => w.flags.has('inline_data')],
+  ['EXT4_INODE_JOURNAL_DATA', (w) => w.flags.has('journal_data')],
+  ['EXT4_INODE_VERITY', (w) => w.flags.has('verity')],
+  ['EXT4_INODE_ENCRYPT', (w) => w.flags.has('encrypt')],
+  ['EXT4_INODE_DAX', (w) => w.flags.has('dax')],
+  ['EXT4_INODE_IMMUTABLE', (w) => w.flags.has('immutable')],
+  ['EXT4_INODE_APPEND', (w) => w.flags.has('append')],
+  ['EXT4_INODE_SYNC', (w) => w.flags.has('sync')],
+];
+
+/**
+ * ext4_inode_info.i_flags on 64-bit: the scenario inode's on-disk flags (a flag the
+ * scenario does not give is clear: the inode is the scenario's), flags the C set since
+ * (World.extraInodeFlags), and the EXT4_STATE_* bits shifted by 32.
+ */
+function ext4InodeFlags(w: World): bigint {
+  let v = w.extraInodeFlags;
+  for (const [name, on] of INODE_FLAG_BITS) if (on(w)) v |= 1n << w.c(name);
+  for (const b of w.stateBits) v |= 1n << (b + 32n);
+  return v;
+}
+
+/** A store to i_flags (set_bit()/clear_bit() of the generated helpers): state bits and the inode flags the World keeps. */
+function setExt4InodeFlags(w: World, v: bigint): void {
+  w.stateBits.clear();
+  for (let b = 0n; b < 32n; b++) if ((v >> (b + 32n)) & 1n) w.stateBits.add(b);
+  let rest = v & 0xffffffffn;
+  for (const [name, on] of INODE_FLAG_BITS) {
+    const bit = 1n << w.c(name);
+    const want = (rest & bit) !== 0n;
+    rest &= ~bit;
+    if (want === on(w)) continue;
+    const flag = name === 'EXT4_INODE_EXTENTS' ? undefined : name.slice('EXT4_INODE_'.length).toLowerCase();
+    // The mapping kind of a scenario inode does not change under a write (ext4_ext_migrate() is not on the path).
+    if (flag === undefined) continue;
+    if (want) w.flags.add(flag);
+    else w.flags.delete(flag);
+  }
+  w.extraInodeFlags = rest;
+}
+
+/**
+ * The filesystem's feature words (ext4_super_block s_feature_compat / _incompat /
+ * _ro_compat): what Debian 12's mkfs.ext4 makes (/etc/mke2fs.conf: base_features
+ * sparse_super, large_file, filetype, resize_inode, dir_index, ext_attr; ext4 adds
+ * has_journal, extent, huge_file, flex_bg, metadata_csum, 64bit, dir_nlink, extra_isize),
+ * with `extent` from the scenario mount and inline_data when the scenario inode has inline
+ * data; never bigalloc (no cluster size in scenarios yet, issue 12).
+ */
+function features(w: World, kind: 'COMPAT' | 'INCOMPAT' | 'RO_COMPAT'): bigint {
+  const on: Record<typeof kind, string[]> = {
+    COMPAT: ['EXT_ATTR', 'RESIZE_INODE', 'DIR_INDEX', 'HAS_JOURNAL'],
+    INCOMPAT: ['FILETYPE', 'FLEX_BG', '64BIT', ...(w.scenario.mount.extentFeature ? ['EXTENTS'] : []), ...(w.flags.has('inline_data') ? ['INLINE_DATA'] : [])],
+    RO_COMPAT: ['SPARSE_SUPER', 'LARGE_FILE', 'HUGE_FILE', 'DIR_NLINK', 'EXTRA_ISIZE', 'METADATA_CSUM'],
+  };
+  let v = 0n;
+  for (const f of on[kind]) v |= w.c(`EXT4_FEATURE_${kind}_${f}`);
+  return v;
 }
 
 /** inode->i_flags: S_NOSEC once file_remove_privs() found nothing to strip, and the S_* bits of the scenario's inode flags. */
