@@ -247,3 +247,20 @@ for (const v of ['6.1', '6.12', '7.2']) {
     assert.deepEqual([edited.outcome.path, edited.outcome.fallback, edited.outcome.dioUnwritten], ['buffered', 'whole', false]);
   });
 }
+
+test('a hover shows a long timeline change where it differs: the 6.12 → 7.2 timelines of an aligned DIO into an unwritten extent', async (t) => {
+  if (!need(t, kernelDir('6.12') && kernelDir('7.2'), 'the Debian 6.12 and 7.2 trees')) return;
+  const inputs = [{ id: 'u', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } }];
+  const [b, a] = [run(await kernel('6.12'), inputs).u.outcome.timeline.join(' → '), run(await kernel('7.2'), inputs).u.outcome.timeline.join(' → ')];
+  assert.notEqual(b, a);
+  const [cb, ca] = api.compactTimelines(b, a);
+  assert.ok(cb.length < b.length || ca.length < a.length, `${cb} | ${ca}`);
+  // What is cut is what both have: the rest of each side is its own timeline's events, in order.
+  for (const [whole, cut] of [[b, cb], [a, ca]]) {
+    const kept = cut.replace(/^… → /, '').replace(/ → …$/, '');
+    assert.ok(whole.includes(kept), `${kept} is a run of ${whole}`);
+  }
+  assert.notEqual(cb, ca, 'the difference stays');
+  // Short values are shown whole.
+  assert.deepEqual(api.compactTimelines('end_io → return', 'return → end_io'), ['end_io → return', 'return → end_io']);
+});

@@ -230,5 +230,28 @@ export function compactLockSequence(value: string): string {
     .join(' ');
 }
 
+/**
+ * Two `timeline` outcome values (`A → B → C`) cut to where they differ, with one event of
+ * context each side and `…` for the rest: a whole timeline of a DIO into an unwritten
+ * extent runs to a dozen events, which wrapped a hover row over five lines while the
+ * difference was one `journal handle` event. Values of at most `keepWhole` characters
+ * each are returned as they are.
+ */
+export function compactTimelines(before: string, after: string, keepWhole = 60): [string, string] {
+  if (before.length <= keepWhole && after.length <= keepWhole) return [before, after];
+  const b = before.split(' → ');
+  const a = after.split(' → ');
+  let p = 0;
+  while (p < b.length && p < a.length && b[p] === a[p]) p++;
+  let s = 0;
+  while (s < b.length - p && s < a.length - p && b[b.length - 1 - s] === a[a.length - 1 - s]) s++;
+  const cut = (xs: string[]) => {
+    const from = Math.max(0, p - 1);
+    const to = xs.length - Math.max(0, s - 1);
+    return `${from > 0 ? '… → ' : ''}${xs.slice(from, to).join(' → ')}${to < xs.length ? ' → …' : ''}`;
+  };
+  return [cut(b), cut(a)];
+}
+
 /** How to read {@link compactLockSequence}. */
 export const LOCK_SEQUENCE_LEGEND = '`i_rwsem` taken S(hared) or X(clusive), −S/−X released, S✗/X✗ trylock failed, X↓S downgraded';

@@ -29,6 +29,7 @@ import {
   CLIENT_COMMANDS,
   CLIENT_ID,
   compactLockSequence,
+  compactTimelines,
   LOCK_SEQUENCE_LEGEND,
   MatrixHunk,
   OPTIONAL_CLIENT_COMMANDS,
@@ -459,7 +460,13 @@ export function patchHover(v: PatchView, path: string, h: HunkReview, o: RenderO
     const room = rows.length > MAX_ROWS - 1 ? MAX_ROWS - 2 : MAX_ROWS - 1;
     for (const r of rows.slice(0, room)) {
       const shown = (f: ChangeField, x: string) => (f === 'lockSequence' ? compactLockSequence(x) : x);
-      const what = r.changes.map((c) => `${FIELD_LABEL[c.field] ?? c.field} ${beforeAfter(shown(c.field, c.before), shown(c.field, c.after), o)}`).join(' · ');
+      const what = r.changes
+        .map((c) => {
+          // The hover is narrow: a timeline shows where it changed (the trace view has it all).
+          const [b, a] = c.field === 'timeline' ? compactTimelines(c.before, c.after) : [shown(c.field, c.before), shown(c.field, c.after)];
+          return `${FIELD_LABEL[c.field] ?? c.field} ${beforeAfter(b, a, o)}`;
+        })
+        .join(' · ');
       const at = oneWhy ? '' : ` · at ${decidingCell(v, h, r.why, o, false)}`;
       md.push(`| **${r.scenarios.length}** | ${what}${at} | ${trace(r.scenarios[0])}${r.scenarios.length > 1 ? ` +${r.scenarios.length - 1}` : ''} |`);
     }
