@@ -264,3 +264,18 @@ test('a hover shows a long timeline change where it differs: the 6.12 → 7.2 ti
   // Short values are shown whole.
   assert.deepEqual(api.compactTimelines('end_io → return', 'return → end_io'), ['end_io → return', 'return → end_io']);
 });
+
+test('6.12: a header-only patch is reviewed: the ext4.h hunk making EXT4_INODE_BIT_FNS() off by one carries the changes decided at its line', async (t) => {
+  if (!need(t, kernelDir('6.12'), 'Debian linux-source-6.12 tree')) return;
+  const dir = linkedTree(t, '6.12', 'fs/ext4/ext4.h', (s) => s.replace('EXT4_INODE_BIT_FNS(flag, flags, 0)', 'EXT4_INODE_BIT_FNS(flag, flags, 1)'));
+  const patch = kernelDiff(kernelDir('6.12'), dir, ['fs/ext4/ext4.h']);
+  const session = api.reviewPatch(patch, { parser: await parser(), base: api.toBase(await kernel('6.12')), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  const hunks = session.result.files.flatMap((f) => f.hunks);
+  assert.equal(hunks.length, 1);
+  const h = hunks[0];
+  assert.ok(h.functions.includes('ext4_test_inode_flag'), h.functions.join(', '));
+  // Before: the hunk said "header applied" and the review reported no change at all.
+  assert.doesNotMatch(h.summary, /^header applied/);
+  const c = h.changes.find((x) => x.scenario === 'dio-sync-al-hole-warm' && x.field === 'path');
+  assert.deepEqual([c?.before, c?.after], ['dio', 'buffered'], JSON.stringify(h.changes.slice(0, 3)));
+});

@@ -158,7 +158,7 @@ export function formatEmail(docs: readonly EmailDocument[], opts: EmailOptions):
           seen.add(id);
           const level = hunkLevel(r);
           if (level === undefined) {
-            if (r.mode === 'outside' && /^header applied/.test(r.summary)) local.headers++;
+            if (/^header applied/.test(r.summary)) local.headers++;
             else if (r.mode === 'outside') local.outside++;
             else if (/^modelled, not interpreted/.test(r.summary)) local.modelled++;
             else if (r.mode === 'hunk-only' && /\bnot simulated\b/.test(r.summary)) local.notSimulated++;
@@ -344,7 +344,7 @@ function notQuotedLine(c: Skipped, min: Severity): string | undefined {
   n(c.notSimulated, 'hunk{s} not simulated (hunk-only, with no complete function to rebuild)');
   n(c.notReached, 'hunk{s} whose code no scenario runs');
   n(c.modelled, 'hunk{s} in functions a TypeScript model stands in for (not interpreted)');
-  n(c.headers, 'hunk{s} of headers, applied to the patched side (what they change is told on the C hunks)');
+  n(c.headers, 'hunk{s} of headers, applied to the patched side (what they change is told on the hunks where it is decided)');
   n(c.outside, 'hunk{s} outside the C this tool interprets (fs/ext4/{file,inode}.c, fs/iomap/{direct-io,iter}.c, mm/filemap.c) and the headers it reads');
   if (c.unknown.length) {
     const k = c.unknown.length;

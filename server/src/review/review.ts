@@ -687,10 +687,14 @@ function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnTy
     const h = j.hunk;
     const before = delta.get(a.fileIndex) ?? 0;
     delta.set(a.fileIndex, before + h.newLines - h.oldLines);
+    if (!j.path) continue;
     if (!isInterpreted(j.path)) {
-      // A header the engine reads, patched into the post-image (issue 11 §5).
-      if (isHeader(j)) j.headerApplied = true;
-      continue;
+      if (!isHeader(j)) continue;
+      // A header the engine reads, patched into the post-image (issue 11 §5). It is a hunk of
+      // the unit like a C one: a step of its inlines, macros or the functions its macros
+      // generate runs at its lines, so a change decided there is its own (a header-only
+      // patch otherwise reported nothing).
+      j.headerApplied = true;
     }
     j.mode = 'applied';
     j.unit = unit;
@@ -709,6 +713,14 @@ function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnTy
     j.preRange = [preStart, Math.max(preStart, o - 1)];
     j.postRange = [postStart, Math.max(postStart, n - 1)];
     const names = new Set<string>();
+    if (j.headerApplied) {
+      for (const [texts, r] of [[unit.pre.texts, j.preRange], [unit.post.texts, j.postRange]] as const) {
+        const t = texts.get(j.path!);
+        if (t !== undefined) for (const n of headerNamesIn(t, r[0], r[1])) names.add(n);
+      }
+      j.functions = [...names];
+      continue;
+    }
     const pre = unit.pre.files.get(j.path);
     const post = unit.post.files.get(j.path);
     for (const [f, [lo, hi]] of [[pre, j.preRange], [post, j.postRange]] as const) {
@@ -718,6 +730,31 @@ function placeApplied(unit: Unit, fileJobs: Job[][], p: Patch, applied: ReturnTy
     j.functions = [...names];
   }
   void p;
+}
+
+/**
+ * The names a header's lines `lo`..`hi` (1-based) define or generate: a `#define` whose
+ * lines (with their continuations) overlap them, a `static` function whose definition
+ * does, and a column-0 macro invocation among them (`EXT4_INODE_BIT_FNS(flag, flags, 0)`,
+ * named by its macro). For the hunk table's functions column; which scenarios ran the
+ * hunk is told by the lines run (attribute()).
+ */
+function headerNamesIn(text: string, lo: number, hi: number): string[] {
+  const lines = text.split('\n');
+  const out = new Set<string>();
+  for (let i = 0; i < lines.length && i < hi; i++) {
+    const d = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)/.exec(lines[i]);
+    const f = /^static\b[^;]*?\b([A-Za-z_]\w*)\s*\(/.exec(lines[i]);
+    const inv = /^([A-Z][A-Z0-9_]*)[ \t]*\(/.exec(lines[i]);
+    if (!d && !f && !inv) continue;
+    let end = i;
+    if (d) while (end + 1 < lines.length && lines[end].endsWith('\\')) end++;
+    else if (f) {
+      while (end + 1 < lines.length && !/^\}/.test(lines[end]) && !/;\s*$/.test(lines[end])) end++;
+    }
+    if (end + 1 >= lo && i + 1 <= hi) out.add((d ?? f ?? inv)![1]);
+  }
+  return [...out];
 }
 
 /**
@@ -911,7 +948,11 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     const rb = b.get(s.id);
     if (!ra || !rb) continue;
     const entered = new Set([...ra.functions, ...rb.functions]);
-    const ran = u.jobs.filter((j) => j.functions.some((f) => entered.has(f)));
+    // A header hunk ran when a line of it did (its code runs as inlines, expansions at a
+    // `#define` line, or functions generated at an invocation line).
+    const ranLines = (lines: Record<string, number[]>, path: string | null, r: [number, number] | undefined) => !!path && !!r && (lines[path] ?? []).some((l) => l >= r[0] && l <= r[1]);
+    const ran = u.jobs.filter((j) => (j.headerApplied ? ranLines(ra.linesRun, j.path, j.preRange) || ranLines(rb.linesRun, j.path, j.postRange) : j.functions.some((f) => entered.has(f))));
+    const firstC = u.jobs.find((j) => !j.headerApplied) ?? u.jobs[0];
     for (const j of ran) {
       j.run.add(s.id);
       for (const x of [...ra.outcome.assumptions, ...rb.outcome.assumptions]) if (j.assumptions.size < 20) j.assumptions.add(x);
@@ -922,7 +963,7 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     // would compare the base with a tree the patch never produces.
     // Nothing of the patch ran in this scenario: the unit's first hunk carries the
     // unknown, so it is still visible somewhere.
-    const holders = ran.length ? ran : u.jobs.slice(0, 1);
+    const holders = ran.length ? ran : firstC ? [firstC] : [];
     const blocked = u.failed ? [...entered].find((f) => u.failed!.has(f)) : undefined;
     if (blocked) {
       const reason = `hunk ${u.failed!.get(blocked)} of this patch did not apply and ${blocked}() runs in this scenario: the after side would be the patch half-applied`;
@@ -964,7 +1005,7 @@ function attribute(u: Unit, scenarios: readonly Scenario[], a: Map<string, Scena
     const hit = (lines: Record<string, number[]>, path: string | null, set: Set<number>) => !!path && (lines[path] ?? []).some((l) => set.has(l));
     let owners = div.size ? [...div.keys()] : u.jobs.filter((j) => hit(ra.linesRun, j.path, j.preChanged) || hit(rb.linesRun, j.path, j.postChanged));
     if (!owners.length) owners = ran;
-    if (!owners.length && u.jobs.length) owners = [u.jobs[0]];
+    if (!owners.length && firstC) owners = [firstC];
     for (const j of owners) {
       const range = (r?: [number, number]) => new Set(r ? Array.from({ length: r[1] - r[0] + 1 }, (_, i) => r[0] + i) : []);
       const d = div.get(j);
@@ -1424,8 +1465,9 @@ function toReview(j: Job): HunkReview {
   for (const id of src.run) if (!src.unknown.has(id)) known++;
   let summary: string;
   if (src.note?.startsWith('not analysed: time budget')) summary = 'not analysed: time budget exhausted';
-  else if (src.headerApplied) summary = `header applied: the patched image runs its static inlines, macros, struct layouts and constants; what that changes is reported on the C hunks that use them (${j.path})`;
-  else if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only')) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
+  else if (src.headerApplied && !src.changed.size && !findings.length && !src.unknown.size)
+    summary = `header applied: the patched image runs its static inlines, macros, struct layouts and constants; a change decided at its lines is reported here, others on the C hunks that use them (${j.path})`;
+  else if (src.mode === 'outside' || (!src.functions.length && src.mode !== 'hunk-only' && !src.headerApplied)) summary = `outside the interpreted write path${j.path ? ` (${j.path})` : ''}`;
   else if (!src.unit) summary = `hunk-only: ${src.functions.length ? `touches ${src.functions.join(', ')}` : 'no complete function'}; not simulated${src.note ? ` (${src.note})` : ''}`;
   else if (!src.unit.done) summary = 'not analysed: time budget exhausted';
   else if (!src.run.size) {
