@@ -407,3 +407,11 @@ test('mail headers: In-Reply-To and folded References are read, hostile values s
   assert.equal(many.references.length, M.MAX_REFERENCES);
   assert.equal(many.references.at(-1), 'id299@x', 'the newest ancestors are kept');
 });
+
+test('`<command> --help` prints the usage and exits 0, like `--help` alone', () => {
+  for (const args of [['--help'], ['review', '--help'], ['simulate', '-h'], ['workload', '--help']]) {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, /^usage:\n {2}ext4-write-path simulate /, args.join(' '));
+  }
+});

@@ -39,6 +39,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return cmd ? 0 : 2;
   }
+  // `ext4-write-path review --help` is a question, not a usage error.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (cmd === 'simulate') return simulateCmd(rest);
   if (cmd === 'review') return reviewCmd(rest);
   if (cmd === 'workload') return workloadCmd(rest);
