@@ -279,3 +279,30 @@ test('6.12: a header-only patch is reviewed: the ext4.h hunk making EXT4_INODE_B
   const c = h.changes.find((x) => x.scenario === 'dio-sync-al-hole-warm' && x.field === 'path');
   assert.deepEqual([c?.before, c?.after], ['dio', 'buffered'], JSON.stringify(h.changes.slice(0, 3)));
 });
+
+test('7.2: RWF_ATOMIC is decided by the tree\'s ext4_file_open(): without its FMODE_CAN_ATOMIC_WRITE line every atomic write is -EOPNOTSUPP', async (t) => {
+  if (!need(t, kernelDir('7.2'), 'Debian linux-source-7.2 tree')) return;
+  const inputs = [{ id: 'a', request: { atomic: true, pos: 4 * BS, len: BS }, inode: { blocks: 'WWWWWWWWWWWWWWWW' }, env: { atomicCapable: true } }];
+  const base = run(await kernel('7.2'), inputs).a;
+  const drop = (s) => s.replace(/\n\tif \(ext4_inode_can_atomic_write\(inode\)\)\n\t\tfilp->f_mode \|= FMODE_CAN_ATOMIC_WRITE;\n/, '\n');
+  const edited = run(await editedTree(t, '7.2', 'fs/ext4/file.c', drop), inputs).a;
+  for (const o of [base.outcome, edited.outcome]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined]);
+  assert.ok(base.trace.some((s) => s.kind === 'call' && s.fn === 'ext4_file_open' && s.file === 'fs/ext4/file.c'), 'the open runs as the tree\'s C');
+  assert.equal(base.outcome.ret, BS);
+  assert.equal(edited.outcome.ret, '-EOPNOTSUPP');
+});
+
+test('regression (6.1): a patched file-local #define is expanded from its patched body, not a remembered expansion of the tree\'s', async (t) => {
+  if (!need(t, kernelDir('6.1'), 'Debian linux-source-6.1 tree')) return;
+  const base = await kernel('6.1');
+  // Warm the tree's expansions: the default matrix expands check_block_validity() (inode.c's own #define).
+  api.simulateAll(api.defaultMatrix(), { image: base.image, profile: base.profile, constant: base.constant });
+  const rename = (s) => s.replace(/\b__check_block_validity\b/g, '__check_block_validity_renamed');
+  const dir = linkedTree(t, '6.1', 'fs/ext4/inode.c', rename);
+  const patch = kernelDiff(kernelDir('6.1'), dir, ['fs/ext4/inode.c']);
+  const session = api.reviewPatch(patch, { parser: await parser(), base: api.toBase(base), scenarios: api.defaultMatrix(), scenarioSource: 'default matrix' });
+  for (const h of session.result.files.flatMap((f) => f.hunks)) {
+    assert.doesNotMatch(h.summary, /cannot tell|has no C and no model/, `${h.header}: ${h.summary}`);
+    assert.equal(h.changes.length, 0, h.summary);
+  }
+});

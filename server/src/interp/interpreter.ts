@@ -64,6 +64,8 @@ export interface CMacro {
   /** Tree-relative path of the header and 1-based line of the `#define`. */
   readonly path: string;
   readonly line: number;
+  /** The replacement list (what a run that expanded it depends on, with path and line). */
+  readonly body: string;
 }
 
 /** How the host (the kernel model) treats a callee name. */

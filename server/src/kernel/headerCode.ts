@@ -166,7 +166,9 @@ export class HeaderCode {
    * Undefined when the argument count does not fit the macro.
    */
   expand(m: HeaderMacro, args: readonly string[]): CFunction | undefined {
-    const key = `${m.path}\0${m.line}\0${m.name}\0${args.join('\0')}`;
+    // The body too: a patched file-local #define keeps its path, line and name (a stale
+    // expansion of the unpatched body was run for the patched image).
+    const key = `${m.path}\0${m.line}\0${m.name}\0${m.body}\0${args.join('\0')}`;
     const memo = this.expansions.get(key);
     if (memo !== undefined) return memo ?? undefined;
     // The expansion is put on one line: a `//` comment in an argument must not swallow the rest.

@@ -84,7 +84,8 @@ function layoutKey(l: StructLayout | undefined): string {
 }
 
 function macroKey(m: CMacro | undefined): string {
-  return m === undefined ? '' : `${m.path}:${m.line}(${m.params?.join(',') ?? ''})`;
+  // With the body: a patched #define keeps its path and line.
+  return m === undefined ? '' : `${m.path}:${m.line}(${m.params?.join(',') ?? ''})=${m.body}`;
 }
 
 /** Does `image` answer every recorded lookup the way the recorded run's image did? */
