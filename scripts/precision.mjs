@@ -85,7 +85,12 @@ function candidates(kind, f, text, file) {
   if (kind === 'rename' && f.isStatic) {
     const fresh = `${f.name}_renamed`;
     if (!text.includes(fresh)) {
-      out.push({ kind, fn: f.name, what: `rename ${f.name}() → ${fresh}() and its uses in ${file}`, apply: (t) => t.replace(new RegExp(`\\b${f.name}\\b`, 'g'), fresh) });
+      // Uses, not mentions: a comment naming the function (ext4_release_file()'s "from
+      // ext4_file_open: …") is left as it is, or the rename would touch a function no
+      // scenario runs and the edit could not be judged.
+      const re = new RegExp(`\\b${f.name}\\b`, 'g');
+      const apply = (t) => t.split(/(\/\*[\s\S]*?\*\/|\/\/[^\n]*)/).map((part, i) => (i % 2 ? part : part.replace(re, fresh))).join('');
+      out.push({ kind, fn: f.name, what: `rename ${f.name}() → ${fresh}() and its uses in ${file}`, apply });
     }
   }
   if (kind === 'extract') {

@@ -139,13 +139,28 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
     trace.model('kiocb_set_rw_flags', `RWF_ATOMIC: ${why}`, `-${errno}`, cite);
     return -c(errno);
   };
-  if (p.atomicWrite === 'EOPNOTSUPP') {
+  // A tree's own profile: its C decides. The uapi header says whether the flag exists, and
+  // the tree's ext4_file_open() whether the file gets FMODE_CAN_ATOMIC_WRITE.
+  const open = !p.legacy && p.id !== '6.12-atomic' ? openIn(ctx.image) : undefined;
+  if (open) {
+    // open(2) comes first: the file is opened before pwritev2() passes RWF_ATOMIC.
+    const fMode = openFile(w, ctx, it, open);
+    if (fMode < 0n) return refuse(ERRNO_NAMES.get(-fMode) ?? String(fMode), `the open failed (${open}())`, `${p.id}: fs/ext4/file.c ${open}()`);
+    if (ctx.constant('RWF_ATOMIC') === undefined) {
+      return refuse('EOPNOTSUPP', 'no RWF_ATOMIC in this tree (include/uapi/linux/fs.h)', `${p.id}: include/linux/fs.h kiocb_set_rw_flags(): flags & ~RWF_SUPPORTED → -EOPNOTSUPP`);
+    }
+    if (!(fMode & c('FMODE_CAN_ATOMIC_WRITE')) || !c('FMODE_CAN_ATOMIC_WRITE')) {
+      return refuse('EOPNOTSUPP', `no FMODE_CAN_ATOMIC_WRITE: the tree's ${open}() did not set it`, `${p.id}: fs/ext4/file.c ${open}(); include/linux/fs.h kiocb_set_rw_flags()`);
+    }
+  } else if (p.atomicWrite === 'EOPNOTSUPP') {
     return refuse('EOPNOTSUPP', p.id === '6.1' ? 'no RWF_ATOMIC flag in this kernel' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE', `${p.id}: include/linux/fs.h kiocb_set_rw_flags() (KERNEL-NOTES)`);
   }
-  // ext4_file_open() sets FMODE_CAN_ATOMIC_WRITE when ext4_inode_can_atomic_write() says
-  // so: the tree's own C decides where its headers have it (7.2: a regular file with the
-  // EXTENTS inode flag and s_awu_min > 0), else the 6.13 rule below.
-  if (ctx.image.lookupHeaderFunction?.('ext4_inode_can_atomic_write')) {
+  // Without the tree's open (6.12-atomic: 6.12 plus the series' earlier patches, which set
+  // FMODE_CAN_ATOMIC_WRITE in ext4_file_open() when ext4_inode_can_atomic_write() says so):
+  // that helper decides where the headers have it, else the 6.13 rule below.
+  if (open) {
+    // decided above by the tree's ext4_file_open()
+  } else if (ctx.image.lookupHeaderFunction?.('ext4_inode_can_atomic_write')) {
     const can = it.call('ext4_inode_can_atomic_write', [{ k: 'obj', obj: w.objects.inode }]);
     if (!truthy(can)) return refuse('EOPNOTSUPP', 'no FMODE_CAN_ATOMIC_WRITE: ext4_inode_can_atomic_write() is false in this tree', `${p.id}: ext4_file_open() → ext4_inode_can_atomic_write() (fs/ext4/ext4.h of the tree); kiocb_set_rw_flags()`);
   } else if (!s.mount.extentFeature || !s.env.atomicCapable) {
@@ -165,6 +180,35 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
   }
   trace.model('kiocb_set_rw_flags', 'RWF_ATOMIC accepted', 'IOCB_ATOMIC', `${p.id}: FMODE_CAN_ATOMIC_WRITE set by ext4_file_open()`);
   return undefined;
+}
+
+/**
+ * The function open(2) enters in this image: what `ext4_file_operations.open` names (the
+ * VFS calls `f->f_op->open`, fs/open.c do_dentry_open()), when the image has it; else
+ * `ext4_file_open` when it has that; else undefined (no C for the open).
+ */
+function openIn(image: CodeImage): string | undefined {
+  const named = image.lookupGlobal('ext4_file_operations')?.open?.trim();
+  if (named && /^[A-Za-z_]\w*$/.test(named) && image.lookupFunction(named)) return named;
+  return image.lookupFunction('ext4_file_open') ? 'ext4_file_open' : undefined;
+}
+
+/**
+ * The file's f_mode once the image's ext4_file_open() ran on it (the open of a pwritev2()
+ * with RWF_ATOMIC, before kiocb_set_rw_flags() reads FMODE_CAN_ATOMIC_WRITE), or the
+ * negative errno the open returned. Starts from the bits fs/open.c do_dentry_open() sets
+ * for a file opened for writing (FMODE_WRITE, FMODE_LSEEK, FMODE_PREAD, FMODE_PWRITE,
+ * FMODE_CAN_WRITE, FMODE_OPENED); what ext4 adds is its C's.
+ */
+function openFile(w: World, ctx: EngineContext, it: Interpreter, open: string): bigint {
+  const c = (n: string) => ctx.constant(n) ?? 0n;
+  let mode = 0n;
+  for (const b of ['FMODE_WRITE', 'FMODE_LSEEK', 'FMODE_PREAD', 'FMODE_PWRITE', 'FMODE_CAN_WRITE', 'FMODE_OPENED']) mode |= c(b);
+  const file = w.objects.file;
+  file.set('f_mode', { k: 'int', v: mode, t: { bits: 32, signed: false, name: 'fmode_t' } });
+  const ret = toBigInt(it.call(open, [{ k: 'obj', obj: w.objects.inode }, { k: 'obj', obj: file }]));
+  if (ret < 0n) return ret;
+  return toBigInt(file.get('f_mode'));
 }
 
 /**

@@ -276,6 +276,10 @@ function makeObjects(w: World): WorldObjects {
     s_feature_ro_compat: num(() => features(w, 'RO_COMPAT'), T.uint),
   });
   const sbi = new ModelObject('ext4_sb_info', {
+    // ext4_sample_last_mounted() (fs/ext4/file.c) samples the mount point once per mount,
+    // on the first open: the scenario's file is opened after its setup wrote it, so the
+    // sample is taken (EXT4_MF_MNTDIR_SAMPLED set) by the time the write's open runs.
+    s_mount_flags: num(() => 1n << w.c('EXT4_MF_MNTDIR_SAMPLED'), T.ulong),
     // The on-disk superblock (ext4_sb_info.s_es): its feature words, which the
     // ext4_has_feature_*() functions EXT4_FEATURE_*_FUNCS() generates read.
     s_es: { get: () => ptr(es) },
@@ -317,6 +321,9 @@ function makeObjects(w: World): WorldObjects {
       w.iDisksize = v;
     }),
     i_es_seq: num(() => w.esSeq, T.ulong),
+    // The jbd2_inode ext4_inode_attach_jinode() attaches on the first open for writing: the
+    // setup's writes opened the file before the scenario's open (so it returns 0 at once).
+    jinode: { get: () => ptr(new ModelObject('jbd2_inode', {})) },
   });
   const inode: ModelObject = new ModelObject('inode', {
     i_sb: { get: () => ptr(sb) },
@@ -336,10 +343,13 @@ function makeObjects(w: World): WorldObjects {
   // when the simulation could evaluate the initializer (World.fopFlags); else reading it
   // cannot tell.
   let fileOps: ModelObject | undefined;
+  const fPath = new ModelObject('path', { mnt: { get: () => ptr(new ModelObject('vfsmount', {})) } });
   const file = new ModelObject('file', {
     f_inode: { get: () => ptr(inode) },
     f_mapping: { get: () => ptr(mapping) },
     f_flags: num(() => openFlags(w), T.uint),
+    // The file's path (mnt, dentry); only its mount is read (ext4_sample_last_mounted()).
+    f_path: { get: () => ptr(fPath) },
     f_op: { get: () => ptr((fileOps ??= new ModelObject('file_operations', w.fopFlags === undefined ? {} : { fop_flags: num(() => w.fopFlags!, T.uint) }))) },
   });
   const iocb = new ModelObject('kiocb', {
