@@ -120,6 +120,25 @@ test('6.12: a patch to fs/iomap/direct-io.c is reviewed like ext4 C: the hunk dr
  * ext4_map_blocks() reporting an unwritten extent found in the extent status tree as
  * mapped (the `EXT4_MAP_UNWRITTEN` arm of its `ext4_es_is_written(&es) ? … : …` dropped).
  */
+/**
+ * A sync and an AIO DIO of one block into an unwritten extent, on the tree and on the tree
+ * with `edit` applied to `file`: per id, the two runs and their outcomes, each checked to be
+ * behaviour (no unknown, not inconclusive).
+ */
+async function unwrittenDioBothWays(t, v, file, edit) {
+  const inputs = [
+    { id: 'unwritten', request: { pos: 4 * BS, len: BS }, inode: { blocks: L } },
+    { id: 'unwritten-aio', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } },
+  ];
+  const base = run(await kernel(v), inputs);
+  const edited = run(await editedTree(t, v, file, edit), inputs);
+  return inputs.map(({ id }) => {
+    const [b, e] = [base[id].outcome, edited[id].outcome];
+    for (const o of [b, e]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined], id);
+    return { id, b, e, base: base[id], edited: edited[id] };
+  });
+}
+
 function skipUnwrittenFlag(text) {
   return text.replace('EXT4_MAP_MAPPED : EXT4_MAP_UNWRITTEN;', 'EXT4_MAP_MAPPED : EXT4_MAP_MAPPED;');
 }
@@ -127,20 +146,12 @@ function skipUnwrittenFlag(text) {
 for (const v of ['6.1', '6.12', '7.2']) {
   test(`${v}: ext4_map_blocks() is the tree's C: making it skip EXT4_MAP_UNWRITTEN leaves a DIO into an unwritten extent unconverted`, async (t) => {
     if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
-    const inputs = [
-      { id: 'unwritten', request: { pos: 4 * BS, len: BS }, inode: { blocks: L } },
-      { id: 'unwritten-aio', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } },
-    ];
-    const base = run(await kernel(v), inputs);
-    const edited = run(await editedTree(t, v, 'fs/ext4/inode.c', skipUnwrittenFlag), inputs);
-    for (const id of ['unwritten', 'unwritten-aio']) {
-      const [b, e] = [base[id].outcome, edited[id].outcome];
-      for (const o of [b, e]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined], id);
+    for (const { id, b, e, edited } of await unwrittenDioBothWays(t, v, 'fs/ext4/inode.c', skipUnwrittenFlag)) {
       assert.deepEqual([b.iomapTypes, b.dioUnwritten, b.unwrittenConverted, b.findings], [['IOMAP_UNWRITTEN'], true, true, []], `unedited ${id}`);
       assert.deepEqual([e.iomapTypes, e.dioUnwritten, e.unwrittenLeft], [['IOMAP_MAPPED'], false, true], id);
       assert.ok(e.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(e.findings)}`);
       // The flag is decided in the tree's ext4_map_blocks(), which the trace shows running.
-      assert.ok(edited[id].trace.some((s) => s.kind === 'call' && s.fn === 'ext4_map_blocks' && s.file === 'fs/ext4/inode.c'));
+      assert.ok(edited.trace.some((s) => s.kind === 'call' && s.fn === 'ext4_map_blocks' && s.file === 'fs/ext4/inode.c'));
     }
   });
 }
@@ -201,19 +212,11 @@ function dropConvertFlag(text) {
 for (const v of ['6.1', '6.12', '7.2']) {
   test(`${v}: ext4_convert_unwritten_extents() is extents.c's C: without EXT4_GET_BLOCKS_CONVERT a DIO into an unwritten extent leaves it unwritten`, async (t) => {
     if (!need(t, kernelDir(v), `Debian linux-source-${v} tree`)) return;
-    const inputs = [
-      { id: 'unwritten', request: { pos: 4 * BS, len: BS }, inode: { blocks: L } },
-      { id: 'unwritten-aio', request: { aio: true, pos: 4 * BS, len: BS }, inode: { blocks: L } },
-    ];
-    const base = run(await kernel(v), inputs);
-    const edited = run(await editedTree(t, v, 'fs/ext4/extents.c', dropConvertFlag), inputs);
-    for (const id of ['unwritten', 'unwritten-aio']) {
-      const [b, e] = [base[id].outcome, edited[id].outcome];
-      for (const o of [b, e]) assert.deepEqual([o.unknowns ?? [], o.inconclusive], [[], undefined], id);
+    for (const { id, b, e, base } of await unwrittenDioBothWays(t, v, 'fs/ext4/extents.c', dropConvertFlag)) {
       assert.deepEqual([b.dioUnwritten, b.unwrittenConverted, b.unwrittenLeft, b.findings], [true, true, false, []], `unedited ${id}`);
       // The end_io conversion is the tree's ext4_map_blocks() call with EXT4_GET_BLOCKS_IO_CONVERT_EXT.
       assert.ok(b.mapBlocksFlags.some((f) => f.startsWith('EXT4_GET_BLOCKS_IO_CONVERT_EXT')), `${id}: ${b.mapBlocksFlags}`);
-      assert.ok(base[id].trace.some((s) => s.kind === 'call' && s.fn === 'ext4_convert_unwritten_extents' && s.file === 'fs/ext4/extents.c'), `${id}: extents.c runs`);
+      assert.ok(base.trace.some((s) => s.kind === 'call' && s.fn === 'ext4_convert_unwritten_extents' && s.file === 'fs/ext4/extents.c'), `${id}: extents.c runs`);
       assert.deepEqual([e.dioUnwritten, e.unwrittenConverted, e.unwrittenLeft], [true, false, true], id);
       assert.ok(e.findings.some((f) => f.code === 'unwritten-unconverted'), `${id}: ${JSON.stringify(e.findings)}`);
     }

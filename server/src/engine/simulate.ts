@@ -149,18 +149,16 @@ function atomicPrecheck(s: Scenario, w: World, ctx: EngineContext, trace: Trace,
     if (ctx.constant('RWF_ATOMIC') === undefined) {
       return refuse('EOPNOTSUPP', 'no RWF_ATOMIC in this tree (include/uapi/linux/fs.h)', `${p.id}: include/linux/fs.h kiocb_set_rw_flags(): flags & ~RWF_SUPPORTED → -EOPNOTSUPP`);
     }
-    if (!(fMode & c('FMODE_CAN_ATOMIC_WRITE')) || !c('FMODE_CAN_ATOMIC_WRITE')) {
+    // A tree without the flag has no FMODE_CAN_ATOMIC_WRITE either (c() is 0): refused too.
+    if (!(fMode & c('FMODE_CAN_ATOMIC_WRITE'))) {
       return refuse('EOPNOTSUPP', `no FMODE_CAN_ATOMIC_WRITE: the tree's ${open}() did not set it`, `${p.id}: fs/ext4/file.c ${open}(); include/linux/fs.h kiocb_set_rw_flags()`);
     }
   } else if (p.atomicWrite === 'EOPNOTSUPP') {
     return refuse('EOPNOTSUPP', p.id === '6.1' ? 'no RWF_ATOMIC flag in this kernel' : 'ext4 does not set FMODE_CAN_ATOMIC_WRITE', `${p.id}: include/linux/fs.h kiocb_set_rw_flags() (KERNEL-NOTES)`);
-  }
-  // Without the tree's open (6.12-atomic: 6.12 plus the series' earlier patches, which set
-  // FMODE_CAN_ATOMIC_WRITE in ext4_file_open() when ext4_inode_can_atomic_write() says so):
-  // that helper decides where the headers have it, else the 6.13 rule below.
-  if (open) {
-    // decided above by the tree's ext4_file_open()
   } else if (ctx.image.lookupHeaderFunction?.('ext4_inode_can_atomic_write')) {
+    // Without the tree's open (6.12-atomic: 6.12 plus the series' earlier patches, which set
+    // FMODE_CAN_ATOMIC_WRITE in ext4_file_open() when ext4_inode_can_atomic_write() says so):
+    // that helper decides where the headers have it, else the 6.13 rule below.
     const can = it.call('ext4_inode_can_atomic_write', [{ k: 'obj', obj: w.objects.inode }]);
     if (!truthy(can)) return refuse('EOPNOTSUPP', 'no FMODE_CAN_ATOMIC_WRITE: ext4_inode_can_atomic_write() is false in this tree', `${p.id}: ext4_file_open() → ext4_inode_can_atomic_write() (fs/ext4/ext4.h of the tree); kiocb_set_rw_flags()`);
   } else if (!s.mount.extentFeature || !s.env.atomicCapable) {

@@ -35,14 +35,17 @@ export class KernelImage implements CodeImage {
     this.overlay = new Map(overlay);
   }
 
-  /** Lookups by name: an image does not change once built, and calls look their callee up on every run. */
+  /**
+   * Per-name answers of the lookups below: an image does not change once built, and every
+   * call, and every evaluation of a name not in scope, asks them again on every run.
+   */
   private readonly found = new Map<string, CFunction | undefined>();
+  private readonly macros = new Map<string, string | undefined>();
+  private readonly globalsFound = new Map<string, Record<string, string> | undefined>();
+  private readonly headerMacros = new Map<string, HeaderMacro | undefined>();
 
   lookupFunction(name: string): CFunction | undefined {
-    if (this.found.has(name)) return this.found.get(name);
-    const fn = this.lookupUncached(name);
-    this.found.set(name, fn);
-    return fn;
+    return memo(this.found, name, () => this.lookupUncached(name));
   }
 
   private lookupUncached(name: string): CFunction | undefined {
@@ -57,30 +60,18 @@ export class KernelImage implements CodeImage {
     return this.fallback?.(name);
   }
 
-  /** Per-name answers of the lookups below: every evaluation of a name not in scope asks them. */
-  private readonly macros = new Map<string, string | undefined>();
-  private readonly globalsFound = new Map<string, Record<string, string> | undefined>();
-  private readonly headerMacros = new Map<string, HeaderMacro | undefined>();
-
   lookupMacro(name: string): string | undefined {
-    if (this.macros.has(name)) return this.macros.get(name);
-    let body: string | undefined;
-    for (const f of this.files) {
-      const m = f.macros.get(name);
-      if (m && !m.params && m.active !== false) {
-        body = m.body;
-        break;
+    return memo(this.macros, name, () => {
+      for (const f of this.files) {
+        const m = f.macros.get(name);
+        if (m && !m.params && m.active !== false) return m.body;
       }
-    }
-    this.macros.set(name, body);
-    return body;
+      return undefined;
+    });
   }
 
   lookupGlobal(name: string): Record<string, string> | undefined {
-    if (this.globalsFound.has(name)) return this.globalsFound.get(name);
-    const g = this.lookupGlobalUncached(name);
-    this.globalsFound.set(name, g);
-    return g;
+    return memo(this.globalsFound, name, () => this.lookupGlobalUncached(name));
   }
 
   private lookupGlobalUncached(name: string): Record<string, string> | undefined {
@@ -102,10 +93,7 @@ export class KernelImage implements CodeImage {
    * at the call, object-like ones evaluated where they are used.
    */
   lookupHeaderMacro(name: string): HeaderMacro | undefined {
-    if (this.headerMacros.has(name)) return this.headerMacros.get(name);
-    const m = this.lookupHeaderMacroUncached(name);
-    this.headerMacros.set(name, m);
-    return m;
+    return memo(this.headerMacros, name, () => this.lookupHeaderMacroUncached(name));
   }
 
   private lookupHeaderMacroUncached(name: string): HeaderMacro | undefined {
@@ -130,4 +118,12 @@ export class KernelImage implements CodeImage {
   withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
     return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals, this.fallback, this.headers);
   }
+}
+
+/** `map`'s answer for `key`, computed by `compute` once (an undefined answer is remembered too). */
+function memo<V>(map: Map<string, V>, key: string, compute: () => V): V {
+  if (map.has(key)) return map.get(key) as V;
+  const v = compute();
+  map.set(key, v);
+  return v;
 }

@@ -142,7 +142,7 @@ function bitRef(ctx: ModelCtx, p: Value | undefined, what: string): { get(): big
 
 /** test_bit()/set_bit()/clear_bit() over one unsigned long (nr < 64: ext4's inode flags and state, buffer_head b_state). */
 const bitop = (name: string, op: (word: bigint, mask: bigint) => bigint | boolean): ModelFn =>
-  m(`include/asm-generic/bitops/instrumented-{atomic,non-atomic}.h ${name}(nr, addr) → arch/x86 arch_${name}(): bit nr of the unsigned long at addr (a LOCK-prefixed bts/btr for set/clear; one task per scenario, so atomicity changes nothing)`, (ctx, a) => {
+  m(`include/asm-generic/bitops/instrumented-{atomic,non-atomic}.h ${name}(nr, addr) 6.1–7.2 → arch/x86 arch_${name}(): bit nr of the unsigned long at addr (a LOCK-prefixed bts/btr for set/clear; one task per scenario, so atomicity changes nothing)`, (ctx, a) => {
     const nr = toBigInt(a[0] ?? int(0));
     const r = bitRef(ctx, a[1], name);
     if (!r) return int(0, T.int);
@@ -161,8 +161,8 @@ export const BLOCK: Registry = {
   set_bit: bitop('set_bit', (w, m) => w | m),
   clear_bit: bitop('clear_bit', (w, m) => w & ~m),
   // x86-64 is little-endian: the on-disk (le) and CPU orders are the same.
-  cpu_to_le32: m('include/linux/byteorder/generic.h cpu_to_le32() → __cpu_to_le32(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
-  le32_to_cpu: m('include/linux/byteorder/generic.h le32_to_cpu() → __le32_to_cpu(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
+  cpu_to_le32: m('include/linux/byteorder/generic.h cpu_to_le32() 6.1–7.2 → __cpu_to_le32(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
+  le32_to_cpu: m('include/linux/byteorder/generic.h le32_to_cpu() 6.1–7.2 → __le32_to_cpu(): the value itself on little-endian x86-64', (_ctx, a) => int(toBigInt(a[0] ?? int(0)), T.uint)),
   // Allocation of the C's own structs (mm/slub.c): the type comes from the argument.
   kmalloc: b('include/linux/slab.h kmalloc(size, gfp): a new object of the struct sizeof() names, uninitialised (allocation failure not modelled)', allocate),
   kzalloc: b('include/linux/slab.h kzalloc(size, gfp): a new zeroed object of the struct sizeof() names (allocation failure not modelled)', allocate),

@@ -1,5 +1,6 @@
 import type { CNode } from '../syntax/cst';
 import { FALSE, int, NULL, T, toBigInt, TRUE, truthy, Value, VOID, commonType, IntType } from '../interp/values';
+import { fallback } from './registry';
 import type { BuiltinFn, ModelCtx, ModelFn, Registry } from './registry';
 
 /**
@@ -41,9 +42,6 @@ function minmax(ctx: ModelCtx, a: Value, c: Value, t: IntType | undefined, wantM
   const yv = toBigInt(y);
   return wantMin ? (xv <= yv ? x : y) : xv >= yv ? x : y;
 }
-
-/** Stands in only where the headers lack the macro that generates the function (issue 11). */
-const fallback = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'fallback', cite, run: (ctx, args) => run(ctx, args) });
 
 export const BUILTINS: Registry = {
   unlikely: b('include/linux/compiler.h: __builtin_expect(!!(x), 0)', (ctx, a) => int(truthy(ev(ctx, a[0])) ? 1 : 0)),

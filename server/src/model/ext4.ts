@@ -306,7 +306,7 @@ export const EXT4: Registry = {
   // expand yet (issue 11): the scenario's mount says which features the filesystem has.
   ext4_has_feature_extents: model('fallback', 'ext4.h EXT4_FEATURE_INCOMPAT_FUNCS(extents, EXTENTS) 6.1–7.2: the s_feature_incompat bit, from the scenario mount', (ctx) => int(ctx.w.scenario.mount.extentFeature ? 1 : 0, T.int)),
   ext4_has_feature_bigalloc: model('fallback', 'ext4.h EXT4_FEATURE_RO_COMPAT_FUNCS(bigalloc, BIGALLOC) 6.1–7.2: scenarios have no cluster size yet (issue 12), so never bigalloc', () => int(0, T.int)),
-  ext4_meta_trans_blocks: model('boundary', 'inode.c ext4_meta_trans_blocks(inode, lblocks, pextents[, …]): journal credits, a pure function of fs geometry (group count, extent depth) like ext4_chunk_trans_blocks(); 7.2 ext4_convert_unwritten_extents_atomic() only needs it non-zero', () => int(64, T.int)),
+  ext4_meta_trans_blocks: model('boundary', 'inode.c ext4_meta_trans_blocks(inode, lblocks, pextents[, …]) 6.1–7.2: journal credits, a pure function of fs geometry (group count, extent depth) like ext4_chunk_trans_blocks(); 7.2 ext4_convert_unwritten_extents_atomic() only needs it non-zero', () => int(64, T.int)),
   ext4_chunk_trans_blocks: model('boundary', 'inode.c ext4_chunk_trans_blocks(): journal credits, a pure function of fs geometry; the value does not change the write path', () => int(64, T.int)),
   ext4_inode_datasync_dirty: model('boundary', 'inode.c ext4_inode_datasync_dirty(): whether fdatasync must commit metadata; only sets IOMAP_F_DIRTY, assumed false', () => FALSE),
   ext4_should_retry_alloc: model('boundary', 'balloc.c ext4_should_retry_alloc(): 0 when no clusters will be freed by a commit (persistent -ENOSPC)', () => int(0, T.int)),

@@ -33,3 +33,6 @@ export interface ModelFn {
 }
 
 export type Registry = Record<string, BuiltinFn | ModelFn>;
+
+/** A model that stands in only where neither the image nor its headers have C for the function (kind `fallback`). */
+export const fallback = (cite: string, run: (ctx: ModelCtx, args: Value[]) => Value): ModelFn => ({ kind: 'fallback', cite, run: (ctx, args) => run(ctx, args) });

@@ -1,4 +1,5 @@
 import { int, T, toBigInt, Value, VOID } from '../interp/values';
+import { fallback } from './registry';
 import type { ModelCtx, ModelFn, Registry } from './registry';
 import type { World } from './world';
 import { bufferedEvent, folioLock } from './iomapBuffered';
@@ -122,14 +123,14 @@ function performWrite(ctx: ModelCtx): Value {
 
 export const VFS: Registry = {
   // What ext4_file_open() calls outside ext4 (the open is run as C for RWF_ATOMIC requests).
-  fscrypt_file_open: m('fs/crypto/hooks.c fscrypt_file_open(inode, filp): 0 unless the inode is encrypted and its key is unavailable or its directory policy differs; a scenario\'s encrypted file has its key set up', () => int(0, T.int)),
-  __fsverity_file_open: m('fs/verity/open.c __fsverity_file_open(inode, filp) (reached through the fsverity.h inline for a verity inode): -EPERM when opened for writing, a verity file is read-only', (ctx) => int(-ctx.w.c('EPERM'), T.int)),
+  fscrypt_file_open: m('fs/crypto/hooks.c fscrypt_file_open(inode, filp) 6.1–7.2: 0 unless the inode is encrypted and its key is unavailable or its directory policy differs; a scenario\'s encrypted file has its key set up', () => int(0, T.int)),
+  __fsverity_file_open: m('fs/verity/open.c __fsverity_file_open(inode, filp) 6.12/7.2 (reached through the fsverity.h inline for a verity inode): -EPERM when opened for writing, a verity file is read-only', (ctx) => int(-ctx.w.c('EPERM'), T.int)),
   // 6.12/7.2 have it as an fsverity.h inline (which runs); 6.1 declares it extern.
-  fsverity_file_open: { kind: 'fallback', cite: 'fs/verity/open.c fsverity_file_open(inode, filp) 6.1: 0 unless the inode is a verity file opened for writing (-EPERM)', run: (ctx) => int(ctx.w.flags.has('verity') ? -ctx.w.c('EPERM') : 0, T.int) },
-  dquot_file_open: m('fs/quota/dquot.c dquot_file_open(inode, file): generic_file_open() (O_LARGEFILE is set) then dquot_initialize() for a writer; scenarios mount without quota, so 0', () => int(0, T.int)),
+  fsverity_file_open: fallback('fs/verity/open.c fsverity_file_open(inode, filp) 6.1: 0 unless the inode is a verity file opened for writing (-EPERM)', (ctx) => int(ctx.w.flags.has('verity') ? -ctx.w.c('EPERM') : 0, T.int)),
+  dquot_file_open: m('fs/quota/dquot.c dquot_file_open(inode, file) 6.1–7.2: generic_file_open() (O_LARGEFILE is set) then dquot_initialize() for a writer; scenarios mount without quota, so 0', () => int(0, T.int)),
   // The task's resource limits are state the kernel keeps, not a write-path decision.
-  rlimit: m('include/linux/sched/signal.h rlimit(limit) → task_rlimit(current, limit): the soft limit of current->signal->rlim[limit]; RLIM_INFINITY for every limit — scenarios (and the conformance guest) run without ulimit, so RLIMIT_FSIZE never cuts a write', (ctx) => int(ctx.w.c('RLIM_INFINITY'), T.ulong)),
-  send_sig: m('kernel/signal.c send_sig(sig, p, priv): queues the signal to the task (SIGXFSZ past RLIMIT_FSIZE in generic_write_check_limits()); no write-path state changes', () => int(0, T.int)),
+  rlimit: m('include/linux/sched/signal.h rlimit(limit) 6.1–7.2 → task_rlimit(current, limit): the soft limit of current->signal->rlim[limit]; RLIM_INFINITY for every limit — scenarios (and the conformance guest) run without ulimit, so RLIMIT_FSIZE never cuts a write', (ctx) => int(ctx.w.c('RLIM_INFINITY'), T.ulong)),
+  send_sig: m('kernel/signal.c send_sig(sig, p, priv) 6.1–7.2: queues the signal to the task (SIGXFSZ past RLIMIT_FSIZE in generic_write_check_limits()); no write-path state changes', () => int(0, T.int)),
   generic_write_checks: m(
     'fs/read_write.c generic_write_checks() 6.1/6.12: 0 for an empty iter; IOCB_APPEND moves ki_pos to i_size; IOCB_NOWAIT without IOCB_DIRECT is -EINVAL (ext4 sets neither FMODE_BUF_WASYNC nor FOP_BUFFER_WASYNC); generic_write_check_limits(): ki_pos ≥ s_maxbytes (ext4_max_size(), O_LARGEFILE forced on 64-bit) is -EFBIG, a write crossing it is shortened (iov_iter_truncate())',
     (ctx) => {
