@@ -22,7 +22,7 @@ for f in fs/ext4/file.c fs/ext4/inode.c fs/ext4/extents.c fs/iomap/direct-io.c f
 done
 echo "reviewing $(grep -c '^@@' "$patch") hunks of $patch against $from" >&2
 status=0
-node dist/cli.js review "$patch" --kernel "$from" --max-rows 8 "$@" || status=$?
+node --max-semi-space-size=64 dist/cli.js review "$patch" --kernel "$from" --max-rows 8 "$@" || status=$?
 # Exit status 1 means "an invariant is newly broken": a finding, not a failure of the demo.
 if [ "$status" -eq 1 ]; then echo "(exit status 1: the diff newly breaks an invariant; see BREAKS above)" >&2; exit 0; fi
 exit "$status"

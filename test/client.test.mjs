@@ -281,3 +281,17 @@ test('the walkthrough: four steps whose buttons, pictures and completion events 
     }
   }
 });
+
+test('every process that runs the engine gets its V8 flags: the forked server, the CLI, the npm scripts, the bench', () => {
+  const flags = api.ENGINE_NODE_FLAGS;
+  assert.ok(flags.length > 0);
+  const joined = flags.join(' ');
+  // The client passes them as the server's execArgv (the bundle holds the list).
+  const client = readFileSync(join(ROOT, 'dist', 'client.js'), 'utf8');
+  assert.match(client, /execArgv: \[\.\.\.ENGINE_NODE_FLAGS/);
+  for (const f of flags) assert.ok(client.includes(f), `client bundle lacks ${f}`);
+  assert.equal(readFileSync(join(ROOT, 'dist', 'cli.js'), 'utf8').split('\n')[0], `#!/usr/bin/env -S node ${joined}`);
+  const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+  for (const name of ['simulate', 'review', 'bench']) assert.ok(scripts[name].includes(`node ${joined} `), `npm run ${name}: ${scripts[name]}`);
+  assert.ok(readFileSync(join(ROOT, 'scripts', 'demo.sh'), 'utf8').includes(`node ${joined} dist/cli.js review`));
+});

@@ -6,6 +6,16 @@ import type { TraceStep } from './interp/trace';
  * build time), so the client bundle pulls in no server code.
  */
 
+/**
+ * V8 flags the engine's processes run with (the language server as the client starts it,
+ * the CLI's `#!` line and npm scripts, the benchmark). A scenario run allocates about
+ * 0.3 MB and a matrix or a review keeps every run's result, so with V8's default 16 MiB
+ * semi-space each young-generation GC copies megabytes of survivors every few dozen
+ * runs; a 64 MiB semi-space makes those collections a quarter as frequent. Measured with
+ * `npm run bench` (README); costs up to ~190 MiB more resident memory at peak.
+ */
+export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+
 /** Client id and settings prefix (vscode-eslint convention: the id is the prefix). */
 export const CLIENT_ID = 'ext4WritePath';
 

@@ -71,7 +71,8 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   const c = (name: string): bigint => ctx.constant(name) ?? 0n;
   const limits = ctx.limits ?? DEFAULT_LIMITS;
   const w = new World(s, ctx.profile, c, limits.steps);
-  const trace = new Trace();
+  // The host's errno names (host.ts errnoName()), without keeping the run's host alive.
+  const trace = new Trace((v) => show(v, errnoName));
   const host = makeHost(w, ctx.constant);
   const it = new Interpreter(ctx.image, host, trace, limits);
   host.bind(it);
@@ -97,13 +98,25 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
     if (err instanceof Inconclusive) inconclusive = err.where ? `${err.reason} (${err.where})` : err.reason;
     else inconclusive = `internal error: ${(err as Error).message}`;
   }
-  const outcome = deriveOutcome(s, w, trace.steps, ret, it.assumptions, inconclusive);
+  const outcome = deriveOutcome(s, w, trace, ret, it.assumptions, inconclusive);
   if (it.unknowns.length) outcome.unknowns = [...it.unknowns];
   // A run that went past an unknown or was cut by a bound is not behaviour: no finding from it.
   outcome.findings = inconclusive || it.unknowns.length ? [] : checkInvariants(s, w, outcome);
   const linesRun: Record<string, number[]> = {};
   for (const [f, set] of it.linesRun) linesRun[f] = [...set].sort((a, b) => a - b);
-  return { id: s.id, outcome, trace: trace.steps, linesRun, functions: [...it.entered] };
+  const result = { id: s.id, outcome, trace: [] as TraceStep[], linesRun, functions: [...it.entered] };
+  // The steps are formatted when first read (Trace.defer()): most runs' never are.
+  Object.defineProperty(result, 'trace', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const steps = trace.steps;
+      Object.defineProperty(result, 'trace', { value: steps, enumerable: true, configurable: true, writable: true });
+      return steps;
+    },
+    set: (steps: TraceStep[]) => Object.defineProperty(result, 'trace', { value: steps, enumerable: true, configurable: true, writable: true }),
+  });
+  return result;
 }
 
 const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
@@ -241,7 +254,7 @@ function retValue(v: Value | bigint | undefined): number | string {
   return Number(b);
 }
 
-function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | undefined, assumptions: string[], inconclusive?: string): Outcome {
+function deriveOutcome(s: Scenario, w: World, trace: Trace, ret: Value | undefined, assumptions: string[], inconclusive?: string): Outcome {
   const ev = w.events;
   const lockSequence = ev.flatMap((e) => (e.e === 'lock' && e.context === 'process' ? [e.op] : []));
   const waits: Outcome['waits'] = [];
@@ -276,7 +289,7 @@ function deriveOutcome(s: Scenario, w: World, steps: TraceStep[], ret: Value | u
   return {
     path,
     fallback,
-    fallbackReason: fallback === 'none' ? '' : fallbackReason(steps),
+    fallbackReason: fallback === 'none' ? '' : fallbackReason(trace.steps),
     lockAcrossIo,
     lockSequence,
     waits,

@@ -1,8 +1,9 @@
 import { CNode, field, fieldAll, MAX_SYNTAX_DEPTH, TOO_DEEP } from '../syntax/cst';
 import type { SourceFile } from '../syntax/sourceFile';
 import { evalPreprocCondition, PreprocConfig, splitMacroArguments } from '../syntax/preproc';
-import { Trace } from './trace';
+import { Trace, TraceStep } from './trace';
 import {
+  CObject,
   commonType,
   FALSE,
   int,
@@ -151,8 +152,10 @@ interface Frame {
   fn: CFunction;
   /** Enclosing taken `if` conditions, innermost last. */
   guards: string[];
+  /** Innermost last; a block's scope is `EMPTY_SCOPE` until it declares something. */
   scopes: Map<string, Slot>[];
-  backJumps: Map<string, number>;
+  /** Times each label was jumped back to (the loop bound for `goto`), once one was. */
+  backJumps?: Map<string, number>;
   retType?: IntType;
   /**
    * Set in header code (a header inline or a macro expansion), to its name: there,
@@ -161,6 +164,8 @@ interface Frame {
    * ends inconclusive with that reason — instead of a placeholder 0.
    */
   strict?: string;
+  /** This frame's file's entry of `Interpreter.linesRun`, once a line has run. */
+  lines?: Set<number>;
 }
 
 /**
@@ -179,7 +184,10 @@ export class Interpreter {
   readonly unknowns: string[] = [];
   private stepsLeft: number;
   private readonly frames: Frame[] = [];
-  private watch: Map<string, string> | null = null;
+  /** Values seen while evaluating the current condition, by sub-expression text (formatted only when a reader asks: see lazyStepField()). */
+  private watch: Watched | null = null;
+  /** A condition is being evaluated for the trace: `note()` makes `watch` on its first value. */
+  private watching = false;
   /** Names of the interpreted functions entered, in order, for "which code ran". */
   readonly entered = new Set<string>();
   /** (file, 1-based line) pairs of statements executed, for hunk attribution. */
@@ -306,7 +314,7 @@ export class Interpreter {
       throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${fn.name}()`, fn.name);
     }
     this.entered.add(fn.name);
-    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: new Map(), ...(header ? { strict: `${fn.name}()` } : {}) };
+    const frame: Frame = { fn, guards: [], scopes: [new Map()], ...(header ? { strict: `${fn.name}()` } : {}) };
     const sig = this.signature(fn);
     frame.retType = sig.retType;
     // A call with more or fewer arguments than the definition has parameters does not
@@ -321,18 +329,19 @@ export class Interpreter {
       if (p.name) frame.scopes[0].set(p.name, { v: p.t ? convert(a, p.t) : a, t: p.t, ctype: p.ctype });
     }
     const savedWatch = this.watch;
+    const savedWatching = this.watching;
     this.watch = null;
+    this.watching = false;
     const savedExpanding = this.expanding;
     if (savedExpanding.size) this.expanding = new Set();
     const caller = this.frames[this.frames.length - 1];
-    this.trace.add({
+    this.trace.addCall({
       kind: 'call',
       fn: fn.name,
       file: fn.displayPath,
       line: fn.def.row + fn.lineBase,
-      text: `${fn.name}(${args.map((a) => this.showValue(a)).join(', ')})`,
       ...(caller && caller.guards.length ? { guards: [...caller.guards] } : {}),
-    });
+    }, fn.name, args);
     this.frames.push(frame);
     this.trace.depth++;
     const probed = !header && !!this.host.enter;
@@ -349,6 +358,7 @@ export class Interpreter {
       this.trace.depth--;
       this.frames.pop();
       this.watch = savedWatch;
+      this.watching = savedWatching;
       this.expanding = savedExpanding;
     }
   }
@@ -361,10 +371,14 @@ export class Interpreter {
    */
   private expandMacro(m: CMacro, n: CNode): Value {
     const caller = this.frame();
-    const argsNode = m.params ? field(n, 'arguments') : undefined;
-    const args = argsNode ? splitMacroArguments(caller.fn.file.text.slice(argsNode.start + 1, argsNode.end - 1)) : [];
-    const exp = this.image.expandHeaderMacro?.(m, args);
-    const shown = m.params ? `${m.name}(${args.map((a) => a.trim().replace(/\s+/g, ' ')).join(', ')})` : m.name;
+    let site = MACRO_SITES.get(n);
+    if (!site || site.m !== m) {
+      const argsNode = m.params ? field(n, 'arguments') : undefined;
+      const args = argsNode ? splitMacroArguments(caller.fn.file.text.slice(argsNode.start + 1, argsNode.end - 1)) : [];
+      const shown = m.params ? `${m.name}(${args.map((a) => a.trim().replace(/\s+/g, ' ')).join(', ')})` : m.name;
+      MACRO_SITES.set(n, (site = { m, exp: this.image.expandHeaderMacro?.(m, args), shown }));
+    }
+    const { exp, shown } = site;
     if (!exp) {
       const w = this.where(n);
       throw new Inconclusive(`cannot tell what ${shown} gives: macro ${m.name} (${m.path}:${m.line}) does not expand to C the interpreter parses with these arguments`, `${w.file}:${w.line}`);
@@ -384,7 +398,7 @@ export class Interpreter {
       text: `${shown} [macro]`,
       ...(caller.guards.length ? { guards: [...caller.guards] } : {}),
     });
-    const frame: Frame = { fn: exp, guards: caller.guards, scopes: caller.scopes, backJumps: new Map(), strict: m.params ? `${m.name}()` : m.name };
+    const frame: Frame = { fn: exp, guards: caller.guards, scopes: caller.scopes, strict: m.params ? `${m.name}()` : m.name };
     this.frames.push(frame);
     this.trace.depth++;
     this.expanding.add(m.name);
@@ -422,8 +436,12 @@ export class Interpreter {
 
   private markLine(n: CNode): void {
     const f = this.frame();
-    let set = this.linesRun.get(f.fn.displayPath);
-    if (!set) this.linesRun.set(f.fn.displayPath, (set = new Set()));
+    let set = f.lines;
+    if (!set) {
+      set = this.linesRun.get(f.fn.displayPath);
+      if (!set) this.linesRun.set(f.fn.displayPath, (set = new Set()));
+      f.lines = set;
+    }
     set.add(n.row + f.fn.lineBase);
   }
 
@@ -431,7 +449,7 @@ export class Interpreter {
    * backward goto (`goto restart`) still sees the locals declared above the label. */
   private execBlock(block: CNode, from: number, ownScope = true): Completion {
     const f = this.frame();
-    if (ownScope) f.scopes.push(new Map());
+    if (ownScope) f.scopes.push(EMPTY_SCOPE);
     try {
       const kids = block.children;
       for (let i = from; i < kids.length; i++) {
@@ -448,8 +466,9 @@ export class Interpreter {
   private resumeAt(frame: Frame, body: CNode, label: string): Completion {
     const path = findLabelPath(body, label);
     if (!path) throw new Inconclusive(`goto ${label}: label not found in ${frame.fn.name}()`);
-    const n = (frame.backJumps.get(label) ?? 0) + 1;
-    frame.backJumps.set(label, n);
+    const jumps = (frame.backJumps ??= new Map());
+    const n = (jumps.get(label) ?? 0) + 1;
+    jumps.set(label, n);
     if (n > this.limits.loopIterations) {
       throw new Inconclusive(`goto ${label} taken more than ${this.limits.loopIterations} times in ${frame.fn.name}()`);
     }
@@ -508,9 +527,8 @@ export class Interpreter {
         const alt = field(s, 'alternative');
         const next = cond ? field(s, 'consequence')! : alt && (alt.type === 'else_clause' ? alt.children[0] : alt);
         if (!next) return undefined;
-        const w = this.where(s);
         const guards = this.frame().guards;
-        guards.push(`${cond ? '' : 'else of '}${this.textOf(condNode).replace(/^\((.*)\)$/, '$1')} @ ${w.file}:${w.line}`);
+        guards.push(this.guardText(s, condNode, cond));
         try {
           return this.exec(next);
         } finally {
@@ -582,11 +600,24 @@ export class Interpreter {
     }
   }
 
+  /** `cond @ file:line` (or `else of cond @ …`) for an `if` taken, memoised per statement and function. */
+  private guardText(s: CNode, condNode: CNode, taken: boolean): string {
+    const fn = this.frame().fn;
+    let g = GUARD_TEXT.get(s);
+    if (!g || g.fn !== fn) {
+      const w = this.where(s);
+      let text = CONDITION_TEXT.get(condNode);
+      if (text === undefined) CONDITION_TEXT.set(condNode, (text = this.textOf(condNode).replace(/^\((.*)\)$/, '$1')));
+      GUARD_TEXT.set(s, (g = { fn, taken: `${text} @ ${w.file}:${w.line}`, notTaken: `else of ${text} @ ${w.file}:${w.line}` }));
+    }
+    return taken ? g.taken : g.notTaken;
+  }
+
   private execPreproc(s: CNode): Completion {
     const cond = s.type === 'preproc_ifdef'
       ? `${s.op === '#ifndef' ? '!' : ''}defined(${field(s, 'name')?.text})`
       : this.textOf(field(s, 'condition') ?? s);
-    const truth = evalPreprocCondition(cond, this.image.config);
+    const truth = preprocTruth(cond, this.image.config);
     if (truth === 'unknown') this.cannotTell(s, `#if ${cond}`);
     if (truth === 'unknown') this.unknown(`cannot evaluate #if ${cond}; taking the first branch`);
     const alt = field(s, 'alternative');
@@ -634,7 +665,7 @@ export class Interpreter {
 
   private execLoop(s: CNode): Completion {
     const f = this.frame();
-    f.scopes.push(new Map());
+    f.scopes.push(EMPTY_SCOPE);
     try {
       if (s.type === 'for_statement') {
         const init = field(s, 'initializer');
@@ -663,23 +694,19 @@ export class Interpreter {
   }
 
   private declare(d: CNode): void {
-    const typeNode = field(d, 'type');
-    for (const decl of fieldAll(d, 'declarator')) {
-      const target = decl.type === 'init_declarator' ? field(decl, 'declarator')! : decl;
-      const name = innermostName(target);
-      if (!name) continue;
-      const t = declaredIntType(typeNode, target, undefined);
+    for (const { name, t, ctype, init, structLocal, pointer } of declarationPlan(d)) {
       let v: Value;
-      const init = decl.type === 'init_declarator' ? field(decl, 'value') : undefined;
-      const ctype = structTag(typeNode);
       if (init && init.type !== 'initializer_list') v = this.eval(init);
-      else if (typeNode?.type === 'struct_specifier' && target.type === 'identifier') {
+      else if (structLocal) {
         const obj = this.newStruct(ctype ?? 'struct');
         if (init) this.initialize(obj, init);
         v = { k: 'obj', obj };
-      } else if (isPointerDeclarator(target)) v = NULL;
+      } else if (pointer) v = NULL;
       else v = int(0, t ?? T.long);
-      this.frame().scopes[this.frame().scopes.length - 1].set(name, { v: t ? convert(v, t) : v, t, ctype });
+      const scopes = this.frame().scopes;
+      let scope = scopes[scopes.length - 1];
+      if (scope === EMPTY_SCOPE) scopes[scopes.length - 1] = scope = new Map();
+      scope.set(name, { v: t ? convert(v, t) : v, t, ctype });
     }
   }
 
@@ -752,37 +779,50 @@ export class Interpreter {
 
   private evalCondValue(n: CNode, stmt: CNode, quiet = false): Value {
     const saved = this.watch;
+    const savedWatching = this.watching;
     // A quiet condition records nothing, so it watches no values either.
-    const watch = quiet ? null : new Map<string, string>();
-    this.watch = watch;
+    this.watch = null;
+    this.watching = !quiet;
     let v: Value;
+    let watch: Watched | null;
     try {
       v = this.eval(n);
     } finally {
+      watch = this.watch as Watched | null; // note() may have made it
       this.watch = saved;
+      this.watching = savedWatching;
     }
-    if (watch) {
+    if (!quiet) {
       const w = this.where(stmt);
       let text = CONDITION_TEXT.get(n);
       if (text === undefined) CONDITION_TEXT.set(n, (text = this.textOf(n).replace(/^\((.*)\)$/, '$1')));
-      const values: Record<string, string> = {};
-      for (const [k, val] of watch) if (k !== text) values[k] = val;
-      this.trace.add({
+      const step: Omit<TraceStep, 'depth'> = {
         kind: 'branch',
         fn: this.currentFn(),
         file: w.file,
         line: w.line,
         text,
         result: stmt.type === 'switch_statement' ? this.showValue(v) : String(truthy(v)),
-        values: Object.keys(values).length ? values : undefined,
-      });
+        values: undefined,
+      };
+      if (watch && (watch.length > 2 || (watch.length === 2 && watch[0] !== text))) this.trace.addWatched(step, watch, text);
+      else this.trace.add(step);
     }
     return v;
   }
 
   private note(n: CNode, v: Value): Value {
     // Pointers to kernel objects say nothing a reader needs; scalars and errors do.
-    if (this.watch && this.watch.size < 12 && (v.k === 'int' || v.k === 'errptr' || v.k === 'null')) this.watch.set(this.textOf(n), this.showValue(v));
+    if (this.watching && (v.k === 'int' || v.k === 'errptr' || v.k === 'null')) {
+      const watch = (this.watch ??= []);
+      if (watch.length < 24) {
+        const text = this.textOf(n);
+        let i = 0;
+        while (i < watch.length && watch[i] !== text) i += 2;
+        if (i < watch.length) watch[i + 1] = v;
+        else watch.push(text, v);
+      }
+    }
     return v;
   }
 
@@ -835,7 +875,7 @@ export class Interpreter {
       case 'pointer_expression':
         return n.op === '&' ? this.addressOf(n.children[0]) : this.note(n, this.lvalue(n).get());
       case 'field_expression':
-        return this.note(n, this.lvalue(n).get());
+        return this.note(n, this.readField(n));
       case 'assignment_expression':
         return this.assign(n);
       case 'conditional_expression': {
@@ -878,7 +918,7 @@ export class Interpreter {
    */
   private statementExpression(n: CNode): Value {
     const f = this.frame();
-    f.scopes.push(new Map());
+    f.scopes.push(EMPTY_SCOPE);
     try {
       const kids = n.children;
       let v: Value = VOID;
@@ -970,39 +1010,7 @@ export class Interpreter {
         return this.lvalue(n.children[n.children.length - 1]);
       case 'field_expression': {
         const base = this.eval(field(n, 'argument')!);
-        const fname = field(n, 'field')!.text!;
-        if (base.k === 'obj') {
-          const obj = base.obj;
-          if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
-          // An unset field is not 0: header code reads only what the model or the C has set
-          // (it cannot tell otherwise), and the tree's C reading kernel state the model keeps
-          // (a ModelObject) goes past an unknown (issue 13: 7.2's s_awu_min/s_awu_max read as
-          // 0 turned every RWF_ATOMIC write into -EINVAL before the model held them).
-          const strict = !!this.frame().strict && !!obj.has;
-          if (strict || obj instanceof ModelObject) {
-            const has = obj.has!.bind(obj);
-            return {
-              name: `${obj.ctype}.${fname}`,
-              get: () => {
-                if (!has(fname)) {
-                  const what = `${this.textOf(n)}: the model holds no ${fname} for struct ${obj.ctype}`;
-                  this.cannotTell(n, what);
-                  const w = this.where(n);
-                  this.unknown(`${w.file}:${w.line}: ${what}; read as 0`);
-                }
-                return obj.get(fname);
-              },
-              set: (v) => obj.set(fname, v),
-              // In the tree's C, taking a field's address (`&ei->i_data_sem`) reads nothing.
-              ...(strict ? {} : { peek: () => obj.get(fname) }),
-            };
-          }
-          return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };
-        }
-        const w = this.where(n);
-        this.cannotTell(n, `${this.textOf(n)} dereferences ${this.showValue(base)}`);
-        this.unknown(`${w.file}:${w.line}: ${this.textOf(n)} dereferences ${this.showValue(base)}; read as 0`);
-        return { name: fname, get: () => int(0), set: () => undefined };
+        return this.lvalueOf(n, base, field(n, 'field')!.text!);
       }
       case 'pointer_expression': {
         if (n.op !== '*') break;
@@ -1030,6 +1038,66 @@ export class Interpreter {
     throw new Inconclusive(`${w.file}:${w.line}: not an lvalue: ${this.textOf(n)}`);
   }
 
+  /**
+   * Read `a->b` / `a.b`: what `lvalue(n).get()` gives, without building the reference (a
+   * field read is the commonest expression the write path evaluates).
+   */
+  private readField(n: CNode): Value {
+    const base = this.eval(field(n, 'argument')!);
+    const fname = field(n, 'field')!.text!;
+    if (base.k !== 'obj') return this.lvalueOf(n, base, fname).get();
+    const obj = base.obj;
+    if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
+    return this.readMember(n, obj, fname);
+  }
+
+  /**
+   * Member `fname` of `obj`, read at `n`. An unset member is not 0 where the model keeps the
+   * state (a ModelObject) or in header code (see `lvalueOf()`): that read is an unknown.
+   */
+  private readMember(n: CNode, obj: CObject, fname: string): Value {
+    if (((this.frame().strict && obj.has) || obj instanceof ModelObject) && !obj.has!(fname)) this.unheld(n, obj, fname);
+    return obj.get(fname);
+  }
+
+  /** A field of kernel state the model does not hold, read: "cannot tell" in header code, else an unknown read as 0. */
+  private unheld(n: CNode, obj: CObject, fname: string): void {
+    const what = `${this.textOf(n)}: the model holds no ${fname} for struct ${obj.ctype}`;
+    this.cannotTell(n, what);
+    const w = this.where(n);
+    this.unknown(`${w.file}:${w.line}: ${what}; read as 0`);
+  }
+
+  /** The reference `n` (a field expression) names: member `fname` of `base`. */
+  private lvalueOf(n: CNode, base: Value, fname: string): Ref {
+    if (base.k === 'obj') {
+      const obj = base.obj;
+      if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
+      // An unset field is not 0: header code reads only what the model or the C has set
+      // (it cannot tell otherwise), and the tree's C reading kernel state the model keeps
+      // (a ModelObject) goes past an unknown (issue 13: 7.2's s_awu_min/s_awu_max read as
+      // 0 turned every RWF_ATOMIC write into -EINVAL before the model held them).
+      const strict = !!this.frame().strict && !!obj.has;
+      if (strict || obj instanceof ModelObject) {
+        return {
+          name: `${obj.ctype}.${fname}`,
+          get: () => {
+            if (!obj.has!(fname)) this.unheld(n, obj, fname);
+            return obj.get(fname);
+          },
+          set: (v) => obj.set(fname, v),
+          // In the tree's C, taking a field's address (`&ei->i_data_sem`) reads nothing.
+          ...(strict ? {} : { peek: () => obj.get(fname) }),
+        };
+      }
+      return { name: `${obj.ctype}.${fname}`, get: () => obj.get(fname), set: (v) => obj.set(fname, v) };
+    }
+    const w = this.where(n);
+    this.cannotTell(n, `${this.textOf(n)} dereferences ${this.showValue(base)}`);
+    this.unknown(`${w.file}:${w.line}: ${this.textOf(n)} dereferences ${this.showValue(base)}; read as 0`);
+    return { name: fname, get: () => int(0), set: () => undefined };
+  }
+
   private addressOf(n: CNode): Value {
     // &obj-valued expression (struct local, global ops table, field holding a struct) → the object.
     const ref = this.lvalue(n);
@@ -1039,7 +1107,21 @@ export class Interpreter {
   }
 
   private assign(n: CNode): Value {
-    const ref = this.lvalue(field(n, 'left')!);
+    const left = field(n, 'left')!;
+    // A local variable (most assignments) is written in place, without building a reference.
+    const slot = left.type === 'identifier' ? this.findSlot(left.text!) : undefined;
+    // So is a member of an object (`map.m_flags = …`, `iocb->ki_pos += ret`).
+    let obj: CObject | undefined;
+    let fname = '';
+    let ref: Ref | undefined;
+    if (!slot && left.type === 'field_expression') {
+      const base = this.eval(field(left, 'argument')!);
+      fname = field(left, 'field')!.text!;
+      if (base.k === 'obj') {
+        obj = base.obj;
+        if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(left, obj, fname);
+      } else ref = this.lvalueOf(left, base, fname);
+    } else if (!slot) ref = this.lvalue(left);
     const rhsNode = field(n, 'right')!;
     const rhs = this.eval(rhsNode);
     if (rhsNode.type === 'unary_expression' && rhsNode.op === '-' && /^E[A-Z0-9]+$/.test(rhsNode.children[0]?.text ?? '')) {
@@ -1049,12 +1131,19 @@ export class Interpreter {
       this.trace.add({ kind: 'errno', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(n), result: this.showValue(rhs), ...(guards.length ? { guards: [...guards] } : {}) });
     }
     const op = n.op ?? '=';
-    let v = rhs;
-    if (op !== '=') {
-      v = arith(op.slice(0, -1), ref.get(), rhs);
+    if (slot) {
+      const v = op === '=' ? rhs : arith(op.slice(0, -1), slot.v, rhs);
+      slot.v = slot.t ? convert(v, slot.t) : v;
+      return slot.v;
     }
-    ref.set(v);
-    return ref.get();
+    if (obj) {
+      const v = op === '=' ? rhs : arith(op.slice(0, -1), this.readMember(left, obj, fname), rhs);
+      obj.set(fname, v);
+      return this.readMember(left, obj, fname);
+    }
+    const v = op === '=' ? rhs : arith(op.slice(0, -1), ref!.get(), rhs);
+    ref!.set(v);
+    return ref!.get();
   }
 
   private unary(n: CNode): Value {
@@ -1137,7 +1226,7 @@ const NUMBER_LITERAL = /\b(?:0[xX][0-9a-fA-F]+|\d+)[uUlL]*\b/g;
 const OPERATORS_ONLY = /^[\s()<>|&^~+\-*\/%]*$/;
 
 /** The call site given to a model called from a model (no C node to point at). */
-export const PSEUDO_SITE: CNode = { type: 'model', children: [], fields: new Map(), start: 0, end: 0, row: 0, col: 0, endRow: 0 };
+export const PSEUDO_SITE: CNode = { type: 'model', text: undefined, op: undefined, bad: false, children: [], fieldNames: undefined, start: 0, end: 0, row: 0, col: 0, endRow: 0 };
 
 /** Arithmetic and comparison with C's usual arithmetic conversions. */
 export function arith(op: string, l: Value, r: Value): Value {
@@ -1236,17 +1325,59 @@ function parseNumberText(text: string): Value {
   return int(v, unsigned || v > 0x7fffffffffffffffn ? T.ulong : T.long);
 }
 
-/** An object-like macro whose body is a plain number (`#define DIO_MAX_BLOCKS 4096`). */
+/** An object-like macro whose body is a plain number (`#define DIO_MAX_BLOCKS 4096`), per body text. */
 function parseMacroNumber(body: string): Value | undefined {
-  const s = body.trim().replace(/^\((.*)\)$/, '$1').trim();
-  if (/^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(s)) return parseNumber(s);
-  return undefined;
+  let v = MACRO_NUMBERS.get(body);
+  if (v === undefined && !MACRO_NUMBERS.has(body)) {
+    const s = body.trim().replace(/^\((.*)\)$/, '$1').trim();
+    v = /^(0[xX][0-9a-fA-F]+|\d+)[uUlL]*$/.test(s) ? parseNumber(s) : undefined;
+    if (MACRO_NUMBERS.size < 1 << 16) MACRO_NUMBERS.set(body, v);
+  }
+  return v;
 }
+
+const MACRO_NUMBERS = new Map<string, Value | undefined>();
 
 function globalObject(name: string, fields: Record<string, string>) {
   const init: Record<string, Value> = {};
   for (const [k, v] of Object.entries(fields)) init[k] = /^[A-Za-z_]\w*$/.test(v) ? { k: 'fn', name: v } : int(0);
   return new PlainObject(name, init);
+}
+
+/** What a declaration declares, per declarator: read off the (immutable) lowered node once. */
+interface DeclaredName {
+  readonly name: string;
+  readonly t?: IntType;
+  readonly ctype?: string;
+  readonly init?: CNode;
+  /** `struct X x;`: a struct object, not a pointer. */
+  readonly structLocal: boolean;
+  readonly pointer: boolean;
+}
+
+const DECLARATION_PLANS = new WeakMap<CNode, readonly DeclaredName[]>();
+
+function declarationPlan(d: CNode): readonly DeclaredName[] {
+  let plan = DECLARATION_PLANS.get(d);
+  if (plan) return plan;
+  const typeNode = field(d, 'type');
+  const ctype = structTag(typeNode);
+  const names: DeclaredName[] = [];
+  for (const decl of fieldAll(d, 'declarator')) {
+    const target = decl.type === 'init_declarator' ? field(decl, 'declarator')! : decl;
+    const name = innermostName(target);
+    if (!name) continue;
+    names.push({
+      name,
+      t: declaredIntType(typeNode, target, undefined),
+      ctype,
+      init: decl.type === 'init_declarator' ? field(decl, 'value') : undefined,
+      structLocal: typeNode?.type === 'struct_specifier' && target.type === 'identifier',
+      pointer: isPointerDeclarator(target),
+    });
+  }
+  DECLARATION_PLANS.set(d, (plan = names));
+  return plan;
 }
 
 /** The tag of a `struct X` type node, if it is one. */
@@ -1327,8 +1458,37 @@ interface Signature {
 /** Signatures per definition node: a lowered definition never changes. */
 const SIGNATURES = new WeakMap<CNode, Signature>();
 
+/** Values seen while evaluating a condition: sub-expression text, value, … (at most 12 pairs, a text once). */
+export type Watched = (string | Value)[];
+
+/**
+ * The scope a block starts with: most blocks declare nothing, so a block's own Map is made
+ * by its first declaration (declare()). Never written to.
+ */
+const EMPTY_SCOPE: Map<string, Slot> = new Map();
+
+/**
+ * Each macro use's expansion, per call-site node and macro: the argument texts are the
+ * site's own, and a macro (a per-image lookup answer) expands the same way every run.
+ */
+const MACRO_SITES = new WeakMap<CNode, { m: CMacro; exp: CFunction | undefined; shown: string }>();
+
+/** `#if` answers per configuration and condition text: a configuration is fixed per image. */
+const PREPROC_TRUTH = new WeakMap<PreprocConfig, Map<string, ReturnType<typeof evalPreprocCondition>>>();
+
+function preprocTruth(cond: string, config: PreprocConfig): ReturnType<typeof evalPreprocCondition> {
+  let byCond = PREPROC_TRUTH.get(config);
+  if (!byCond) PREPROC_TRUTH.set(config, (byCond = new Map()));
+  let truth = byCond.get(cond);
+  if (truth === undefined) byCond.set(cond, (truth = evalPreprocCondition(cond, config)));
+  return truth;
+}
+
 /** Condition texts as the trace shows them (outer parentheses dropped), per node. */
 const CONDITION_TEXT = new WeakMap<CNode, string>();
+
+/** Guard texts per `if` statement, for the function they were made in (its path and line base). */
+const GUARD_TEXT = new WeakMap<CNode, { fn: CFunction; taken: string; notTaken: string }>();
 
 /** Label paths per function body: a body is immutable once lowered, and `goto out` runs on most error paths. */
 const LABEL_PATHS = new WeakMap<CNode, Map<string, readonly { block: CNode; index: number }[] | undefined>>();

@@ -1,3 +1,5 @@
+import { show as showPlain, type Value } from './values';
+
 /**
  * The step trace: every decision the simulation made, with where it was made.
  *
@@ -34,30 +36,82 @@ export interface TraceStep {
 /** Steps one run's trace keeps (see `Trace`). */
 export const TRACE_LIMIT = 2_000;
 
-/** Sink for trace steps; the interpreter and the models share one per scenario run. */
+/** How a value is shown in a step (`-ENOTBLK`, `&<inode>`, `4096`). */
+export type ShowValue = (v: Value) => string;
+
+/** A step whose text or values are formatted when the steps are first read (see `Trace`). */
+type Pending =
+  | { step: Omit<TraceStep, 'depth'>; call: string; args: readonly (Value | string)[] }
+  | { step: Omit<TraceStep, 'depth'>; values: readonly (string | Value)[]; skip: string };
+
+/**
+ * Sink for trace steps; the interpreter and the models share one per scenario run.
+ *
+ * A call's argument list and a branch's watched values are formatted only when the steps
+ * are first read: formatting every value a run sees cost more than the run, and most
+ * runs' steps are never shown (a hover shows a few of one scenario's). What is kept for
+ * that is immutable and holds no kernel object (an object argument is shown at once), so
+ * a finished run's world is not kept alive by its trace.
+ */
 export class Trace {
-  readonly steps: TraceStep[] = [];
+  private readonly kept: TraceStep[] = [];
+  private pending: Pending[] = [];
   depth = 0;
   /** Steps not kept because the trace was full. */
   dropped = 0;
 
   /**
-   * @param limit steps kept per run. The default matrix's longest trace is under 200 steps
-   * (6.1/6.12, measured); a runaway run would otherwise keep one object per step, and a
+   * @param show how deferred values are shown (the interpreter's own `showValue()` for the same host).
+   * @param limit steps kept per run. The default matrix's longest trace is under 300 steps
+   * (6.1–7.2, measured); a runaway run would otherwise keep one object per step, and a
    * review keeps every scenario's trace on both sides (issue 16: 2 GB for one bad edit).
    */
-  constructor(private readonly limit = TRACE_LIMIT) {}
+  constructor(private readonly show: ShowValue = (v) => showPlain(v), private readonly limit = TRACE_LIMIT) {}
+
+  /** The steps, formatted: reading them finishes what the `defer…()` calls left for later. */
+  get steps(): TraceStep[] {
+    if (this.pending.length) {
+      const jobs = this.pending;
+      this.pending = [];
+      for (const j of jobs) {
+        if ('call' in j) j.step.text = `${j.call}(${j.args.map((a) => (typeof a === 'string' ? a : this.show(a))).join(', ')})`;
+        else {
+          const values: Record<string, string> = {};
+          for (let i = 0; i < j.values.length; i += 2) {
+            const k = j.values[i] as string;
+            if (k !== j.skip) values[k] = this.show(j.values[i + 1] as Value);
+          }
+          j.step.values = values;
+        }
+      }
+    }
+    return this.kept;
+  }
 
   add(step: Omit<TraceStep, 'depth'>): void {
     // Every caller passes a fresh literal: it becomes the step (no copy per step).
-    if (this.steps.length < this.limit - 1) {
+    if (this.kept.length < this.limit - 1) {
       (step as TraceStep).depth = this.depth;
-      this.steps.push(step as TraceStep);
+      this.kept.push(step as TraceStep);
     }
     else if (this.dropped++ === 0) {
       // The last slot says the trace is cut, so no reader takes it for the whole run.
-      this.steps.push({ kind: 'warn', fn: step.fn, file: step.file, line: step.line, text: `trace cut: only the first ${this.limit - 1} steps are kept`, depth: this.depth });
+      this.kept.push({ kind: 'warn', fn: step.fn, file: step.file, line: step.line, text: `trace cut: only the first ${this.limit - 1} steps are kept`, depth: this.depth });
     }
+  }
+
+  /** Add a call step whose text is `name(args…)`, formatted when read. */
+  addCall(step: Omit<TraceStep, 'depth' | 'text'>, name: string, args: readonly Value[]): void {
+    const s = step as Omit<TraceStep, 'depth'>;
+    s.text = '';
+    this.add(s);
+    this.pending.push({ step: s, call: name, args: args.map((a) => (a.k === 'int' || a.k === 'null' || a.k === 'errptr' ? a : this.show(a))) });
+  }
+
+  /** Add a branch step whose `values` are `values` (text, value, text, value…) but `skip`, formatted when read. */
+  addWatched(step: Omit<TraceStep, 'depth'>, values: readonly (string | Value)[], skip: string): void {
+    this.add(step);
+    this.pending.push({ step, values, skip });
   }
 
   /** Record a model decision with the kernel source it is modelled on. */

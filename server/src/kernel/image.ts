@@ -45,7 +45,7 @@ export class KernelImage implements CodeImage {
   private readonly headerMacros = new Map<string, HeaderMacro | undefined>();
 
   lookupFunction(name: string): CFunction | undefined {
-    return memo(this.found, name, () => this.lookupUncached(name));
+    return memo(this, this.found, name, this.lookupUncached);
   }
 
   private lookupUncached(name: string): CFunction | undefined {
@@ -61,17 +61,19 @@ export class KernelImage implements CodeImage {
   }
 
   lookupMacro(name: string): string | undefined {
-    return memo(this.macros, name, () => {
-      for (const f of this.files) {
-        const m = f.macros.get(name);
-        if (m && !m.params && m.active !== false) return m.body;
-      }
-      return undefined;
-    });
+    return memo(this, this.macros, name, this.lookupMacroUncached);
+  }
+
+  private lookupMacroUncached(name: string): string | undefined {
+    for (const f of this.files) {
+      const m = f.macros.get(name);
+      if (m && !m.params && m.active !== false) return m.body;
+    }
+    return undefined;
   }
 
   lookupGlobal(name: string): Record<string, string> | undefined {
-    return memo(this.globalsFound, name, () => this.lookupGlobalUncached(name));
+    return memo(this, this.globalsFound, name, this.lookupGlobalUncached);
   }
 
   private lookupGlobalUncached(name: string): Record<string, string> | undefined {
@@ -93,7 +95,7 @@ export class KernelImage implements CodeImage {
    * at the call, object-like ones evaluated where they are used.
    */
   lookupHeaderMacro(name: string): HeaderMacro | undefined {
-    return memo(this.headerMacros, name, () => this.lookupHeaderMacroUncached(name));
+    return memo(this, this.headerMacros, name, this.lookupHeaderMacroUncached);
   }
 
   private lookupHeaderMacroUncached(name: string): HeaderMacro | undefined {
@@ -120,10 +122,14 @@ export class KernelImage implements CodeImage {
   }
 }
 
-/** `map`'s answer for `key`, computed by `compute` once (an undefined answer is remembered too). */
-function memo<V>(map: Map<string, V>, key: string, compute: () => V): V {
-  if (map.has(key)) return map.get(key) as V;
-  const v = compute();
-  map.set(key, v);
-  return v;
+/**
+ * `map`'s answer for `key`, computed by `compute` (a method of `self`) once; an undefined
+ * answer is remembered too. A method, not a closure: these run on every name evaluation.
+ */
+function memo<V>(self: KernelImage, map: Map<string, V>, key: string, compute: (this: KernelImage, key: string) => V): V {
+  const v = map.get(key);
+  if (v !== undefined || map.has(key)) return v as V;
+  const computed = compute.call(self, key);
+  map.set(key, computed);
+  return computed;
 }

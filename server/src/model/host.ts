@@ -44,11 +44,37 @@ export function isTracepoint(name: string): boolean {
 }
 
 /**
+ * `Host.kind()` answers per registry: a registry never changes once built, and the
+ * interpreter asks for every call and every name not in scope, on every run.
+ */
+const KINDS = new WeakMap<Registry, Map<string, HostKind | undefined>>();
+
+function kindsOf(registry: Registry): Map<string, HostKind | undefined> {
+  let kinds = KINDS.get(registry);
+  if (!kinds) KINDS.set(registry, (kinds = new Map()));
+  return kinds;
+}
+
+/**
+ * The Values of a constant lookup's answers (null: no such constant), per lookup: one
+ * lookup serves a tree (its headers, then the profile's table) for every run over it.
+ */
+const CONSTANT_VALUES = new WeakMap<(name: string) => bigint | undefined, Map<string, Value | null>>();
+
+function constantValuesOf(constant: (name: string) => bigint | undefined): Map<string, Value | null> {
+  let values = CONSTANT_VALUES.get(constant);
+  if (!values) CONSTANT_VALUES.set(constant, (values = new Map()));
+  return values;
+}
+
+/**
  * The `Host` the interpreter runs against for one scenario: the registry bound to a world,
  * plus constant lookup (tree headers first, then the profile's built-in table).
  */
 export function makeHost(w: World, constant: (name: string) => bigint | undefined): Host & { bind(it: Interpreter): void } {
   const REGISTRY = registryFor(w.profile);
+  const kinds = kindsOf(REGISTRY);
+  const constants = constantValuesOf(constant);
   let interp: Interpreter | undefined;
   const ctx = () => ({ w, it: interp! });
   const probes = probesFor(w);
@@ -60,7 +86,9 @@ export function makeHost(w: World, constant: (name: string) => bigint | undefine
       interp = it;
     },
     kind(name: string) {
-      return REGISTRY[name]?.kind ?? (isTracepoint(name) ? 'builtin' : undefined);
+      let k = kinds.get(name);
+      if (k === undefined && !kinds.has(name)) kinds.set(name, (k = REGISTRY[name]?.kind ?? (isTracepoint(name) ? 'builtin' : undefined)));
+      return k;
     },
     builtin(name: string, args: readonly CNode[], it: Interpreter): Value {
       interp = it;
@@ -75,9 +103,12 @@ export function makeHost(w: World, constant: (name: string) => bigint | undefine
       if (name === 'current') return { k: 'obj', obj: w.objects.current };
       const g = KERNEL_GLOBALS[name];
       if (g) return (globals[name] ??= g.make());
-      const v = constant(name);
-      if (v === undefined) return undefined;
-      return int(v, v > 0x7fffffffn || v < -0x80000000n ? (v < 0n ? T.long : T.ulong) : T.int);
+      let c = constants.get(name);
+      if (c === undefined) {
+        const v = constant(name);
+        constants.set(name, (c = v === undefined ? null : int(v, v > 0x7fffffffn || v < -0x80000000n ? (v < 0n ? T.long : T.ulong) : T.int)));
+      }
+      return c ?? undefined;
     },
     errnoName(n: bigint) {
       return ERRNO_NAMES.get(n);

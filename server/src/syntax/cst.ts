@@ -16,8 +16,13 @@ export interface CNode {
   readonly op?: string;
   /** Named children in source order. */
   readonly children: readonly CNode[];
-  /** Named children by tree-sitter field name (a field may repeat, e.g. `declarator`). */
-  readonly fields: ReadonlyMap<string, readonly CNode[]>;
+  /**
+   * The tree-sitter field name of each named child (parallel to `children`; a field may
+   * repeat, e.g. `declarator`), or undefined when no child has one. An array scan of a
+   * handful of interned strings, not a Map per node: `field()` is the interpreter's most
+   * frequent lookup, and a Map's hashing and indirections made it its hottest line.
+   */
+  readonly fieldNames: readonly (string | undefined)[] | undefined;
   /** Start/end string index into the file text. */
   readonly start: number;
   readonly end: number;
@@ -42,15 +47,17 @@ export const TOO_DEEP = 'too_deep';
 
 /** First child in field `name`, if any. */
 export function field(n: CNode, name: string): CNode | undefined {
-  // A Map, not a plain object: nodes of every type share one shape, so this lookup stays
-  // monomorphic (a Record per node type made it the interpreter's hottest line).
-  const f = n.fields.get(name);
-  return f ? f[0] : undefined;
+  const names = n.fieldNames;
+  if (names) for (let i = 0; i < names.length; i++) if (names[i] === name) return n.children[i];
+  return undefined;
 }
 
 /** All children in field `name`. */
 export function fieldAll(n: CNode, name: string): readonly CNode[] {
-  return n.fields.get(name) ?? [];
+  const names = n.fieldNames;
+  const all: CNode[] = [];
+  if (names) for (let i = 0; i < names.length; i++) if (names[i] === name) all.push(n.children[i]);
+  return all;
 }
 
 /** Depth-first visit of `n` and its named descendants; `visit` returning false prunes. */

@@ -300,7 +300,8 @@ function lower(cursor: TreeCursor, text: string): CNode {
     const ep = cursor.endPosition;
     const bad = type === 'ERROR' || type === TOO_DEEP || cursor.nodeIsMissing;
     const children: CNode[] = [];
-    const fields = new Map<string, CNode[]>();
+    const fieldNames: (string | undefined)[] = [];
+    let named = false;
     let op: string | undefined;
     let leaf = type !== TOO_DEEP;
     if (type !== TOO_DEEP && cursor.gotoFirstChild()) {
@@ -315,27 +316,26 @@ function lower(cursor: TreeCursor, text: string): CNode {
         if (cursor.nodeType === 'comment') continue;
         const child = rec();
         children.push(child);
-        if (fname) {
-          const f = fields.get(fname);
-          if (f) f.push(child);
-          else fields.set(fname, [child]);
-        }
+        fieldNames.push(fname ?? undefined);
+        if (fname) named = true;
       } while (cursor.gotoNextSibling());
       cursor.gotoParent();
       depth--;
     }
+    // Every node has every property (undefined where absent): one hidden class for all
+    // nodes keeps the interpreter's property loads monomorphic.
     const node: CNode = {
       type,
+      text: leaf || TEXT_NODES.has(type) ? text.slice(start, end) : undefined,
+      op,
+      bad,
       children,
-      fields,
+      fieldNames: named ? fieldNames : undefined,
       start,
       end,
       row: sp.row,
       col: sp.column,
       endRow: ep.row,
-      ...(leaf || TEXT_NODES.has(type) ? { text: text.slice(start, end) } : {}),
-      ...(op !== undefined ? { op } : {}),
-      ...(bad ? { bad } : {}),
     };
     return node;
   };
