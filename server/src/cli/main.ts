@@ -120,7 +120,7 @@ async function simulateCmd(args: string[]): Promise<number> {
     // The table needs every row; traces are kept only when asked for.
     const results = scenarios.map((s) => {
       const r = simulate(s, ctx);
-      return values.trace ? r : { ...r, trace: [] };
+      return values.trace ? r : { id: r.id, outcome: r.outcome, trace: [], linesRun: r.linesRun, functions: r.functions };
     });
     process.stdout.write(`kernel ${kernel} (profile ${k.profile.id}: ${k.profileWhy})\n\n`);
     process.stdout.write(`${textTable(OUTCOME_HEADER, results.map(formatOutcomeRow))}\n`);

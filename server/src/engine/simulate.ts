@@ -102,24 +102,38 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   if (it.unknowns.length) outcome.unknowns = [...it.unknowns];
   // A run that went past an unknown or was cut by a bound is not behaviour: no finding from it.
   outcome.findings = inconclusive || it.unknowns.length ? [] : checkInvariants(s, w, outcome);
-  const linesRun: Record<string, number[]> = {};
-  for (const [f, set] of it.linesRun) linesRun[f] = [...set].sort((a, b) => a - b);
-  const result = { id: s.id, outcome, trace: [] as TraceStep[], linesRun, functions: [...it.entered] };
-  // The steps are formatted when first read (Trace.defer()): most runs' never are.
-  Object.defineProperty(result, 'trace', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      const steps = trace.steps;
-      Object.defineProperty(result, 'trace', { value: steps, enumerable: true, configurable: true, writable: true });
-      return steps;
-    },
-    set: (steps: TraceStep[]) => Object.defineProperty(result, 'trace', { value: steps, enumerable: true, configurable: true, writable: true }),
+  const result: ScenarioResult = { id: s.id, outcome, trace: [], linesRun: {}, functions: [...it.entered] };
+  // Both are made when first read: the steps are formatted then (Trace.addCall()), and
+  // only a review attributing a changed scenario reads the lines run.
+  lazyProperty(result, 'trace', () => trace.steps);
+  const lines = it.linesRun;
+  lazyProperty(result, 'linesRun', () => {
+    const linesRun: Record<string, number[]> = {};
+    for (const [f, set] of lines) linesRun[f] = [...set].sort((a, b) => a - b);
+    return linesRun;
   });
   return result;
 }
 
 const errnoName = (n: bigint) => ERRNO_NAMES.get(n);
+
+/**
+ * Make `key` of `obj` computed on first read, then a plain data property (JSON, spread and
+ * structured clone see it as one; a write replaces it).
+ */
+function lazyProperty<T, K extends keyof T>(obj: T, key: K, compute: () => T[K]): void {
+  const settle = (value: T[K]) => Object.defineProperty(obj, key, { value, enumerable: true, configurable: true, writable: true });
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
 
 /**
  * RWF_NOWAIT before 4.13: 2.6.31 has no pwritev2() at all (added in 4.6) and 4.6's

@@ -259,6 +259,7 @@ export class Interpreter {
       out.push({ name: d ? innermostName(d) : undefined, t: declaredIntType(field(p, 'type'), d, undefined), ctype: structTag(field(p, 'type')) });
     }
     sig = {
+      strict: `${fn.name}()`,
       retType: declaredIntType(field(fn.def, 'type'), decl, fdecl),
       params: out,
       named: params.filter((p) => p.type === 'parameter_declaration' && fn.file.text.slice(p.start, p.end).trim() !== 'void').length,
@@ -269,8 +270,10 @@ export class Interpreter {
   }
 
   showValue(v: Value): string {
-    return show(v, (n) => this.host.errnoName(n));
+    return show(v, this.errnoName);
   }
+
+  private readonly errnoName = (n: bigint): string | undefined => this.host.errnoName(n);
 
   /**
    * Call `name` with already-evaluated arguments, resolving it the documented way.
@@ -314,9 +317,9 @@ export class Interpreter {
       throw new Inconclusive(`call depth over ${this.limits.callDepth} at ${fn.name}()`, fn.name);
     }
     this.entered.add(fn.name);
-    const frame: Frame = { fn, guards: [], scopes: [new Map()], ...(header ? { strict: `${fn.name}()` } : {}) };
     const sig = this.signature(fn);
-    frame.retType = sig.retType;
+    // Every property set, in one order: frames then share one hidden class.
+    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: undefined, retType: sig.retType, strict: header ? sig.strict : undefined, lines: undefined };
     // A call with more or fewer arguments than the definition has parameters does not
     // build against this tree (a patch written for another signature, e.g. 6.12's
     // 4-argument ext4_handle_inode_extension() called in 6.1): not behaviour.
@@ -541,7 +544,7 @@ export class Interpreter {
         const v = e ? this.eval(e) : VOID;
         const w = this.where(s);
         const guards = this.frame().guards;
-        this.trace.add({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), result: this.showValue(v), ...(guards.length ? { guards: [...guards] } : {}) });
+        this.trace.addReturn({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), ...(guards.length ? { guards: [...guards] } : {}) }, v);
         return { k: 'return', v };
       }
       case 'goto_statement': {
@@ -1448,6 +1451,8 @@ function typeOfDescriptor(td: CNode): IntType | undefined {
 
 /** A definition's parameters (each argument in order; `name` undefined for an unnamed one) and return type. */
 interface Signature {
+  /** `Frame.strict` when the function is a header inline: `name()`. */
+  readonly strict: string;
   readonly retType?: IntType;
   readonly params: readonly { name?: string; t?: IntType; ctype?: string }[];
   /** Parameters a call must pass (`(void)` has none). */

@@ -42,6 +42,7 @@ export type ShowValue = (v: Value) => string;
 /** A step whose text or values are formatted when the steps are first read (see `Trace`). */
 type Pending =
   | { step: Omit<TraceStep, 'depth'>; call: string; args: readonly (Value | string)[] }
+  | { step: Omit<TraceStep, 'depth'>; returned: Value | string }
   | { step: Omit<TraceStep, 'depth'>; values: readonly (string | Value)[]; skip: string };
 
 /**
@@ -75,6 +76,7 @@ export class Trace {
       this.pending = [];
       for (const j of jobs) {
         if ('call' in j) j.step.text = `${j.call}(${j.args.map((a) => (typeof a === 'string' ? a : this.show(a))).join(', ')})`;
+        else if ('returned' in j) j.step.result = typeof j.returned === 'string' ? j.returned : this.show(j.returned);
         else {
           const values: Record<string, string> = {};
           for (let i = 0; i < j.values.length; i += 2) {
@@ -105,7 +107,20 @@ export class Trace {
     const s = step as Omit<TraceStep, 'depth'>;
     s.text = '';
     this.add(s);
-    this.pending.push({ step: s, call: name, args: args.map((a) => (a.k === 'int' || a.k === 'null' || a.k === 'errptr' ? a : this.show(a))) });
+    this.pending.push({ step: s, call: name, args: args.map((a) => this.keepable(a)) });
+  }
+
+  /** Add a return step whose result is `value`, formatted when read. */
+  addReturn(step: Omit<TraceStep, 'depth' | 'result'>, value: Value): void {
+    const s = step as Omit<TraceStep, 'depth'>;
+    s.result = '';
+    this.add(s);
+    this.pending.push({ step: s, returned: this.keepable(value) });
+  }
+
+  /** A value as kept for later: scalars as they are (immutable); an object shown now, so the trace holds no kernel object. */
+  private keepable(v: Value): Value | string {
+    return v.k === 'int' || v.k === 'null' || v.k === 'errptr' || v.k === 'void' ? v : this.show(v);
   }
 
   /** Add a branch step whose `values` are `values` (text, value, text, value…) but `skip`, formatted when read. */

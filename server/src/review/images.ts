@@ -65,7 +65,8 @@ export class ImageSide {
     if (!this.results || this.shared) return;
     for (const [id, r] of this.results) {
       if (this.traceless.has(id)) continue;
-      this.results.set(id, { ...r, trace: [], linesRun: {} });
+      // Named, not spread: a spread would read (and so format) the trace it drops.
+      this.results.set(id, { id: r.id, outcome: r.outcome, functions: r.functions, trace: [], linesRun: {} });
       this.traceless.add(id);
     }
   }

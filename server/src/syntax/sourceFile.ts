@@ -283,6 +283,43 @@ function conditionTruth(node: Node, config: PreprocConfig) {
   return evalPreprocCondition(conditionText(node), config);
 }
 
+/**
+ * The one copy of a string the engine keeps for it, as V8 keeps a property name: node
+ * types, operators and field names arrive from WASM as fresh strings, and leaf texts are
+ * slices of the file. Interned, the interpreter's `type === 'if_statement'` and its
+ * scope and lookup Maps compare pointers instead of characters. Bounded: once full, new
+ * strings stay as they are (only slower to compare).
+ */
+function intern(s: string): string {
+  let t = INTERNED.get(s);
+  if (t === undefined) {
+    if (INTERNED.size >= 1 << 18) return s;
+    const holder: Record<string, 0> = { [s]: 0 };
+    t = Object.keys(holder)[0];
+    INTERNED.set(t, t);
+  }
+  return t;
+}
+
+const INTERNED = new Map<string, string>();
+
+/**
+ * One array per distinct field-name pattern (every `binary_expression` has `left, right`):
+ * `field()` then reads a handful of arrays that stay in the CPU cache instead of one per
+ * node. The arrays are never written after this.
+ */
+function sharedFieldNames(names: (string | undefined)[]): readonly (string | undefined)[] {
+  const key = names.join('\0');
+  let shared = FIELD_NAME_PATTERNS.get(key);
+  if (!shared) {
+    if (FIELD_NAME_PATTERNS.size >= 1 << 14) return names;
+    FIELD_NAME_PATTERNS.set(key, (shared = names));
+  }
+  return shared;
+}
+
+const FIELD_NAME_PATTERNS = new Map<string, readonly (string | undefined)[]>();
+
 /** Inner nodes whose text the interpreter needs (anonymous tokens carry their meaning). */
 const TEXT_NODES = new Set(['number_literal', 'string_literal', 'char_literal', 'sized_type_specifier']);
 
@@ -293,7 +330,7 @@ const TEXT_NODES = new Set(['number_literal', 'string_literal', 'char_literal', 
 function lower(cursor: TreeCursor, text: string): CNode {
   let depth = 0;
   const rec = (): CNode => {
-    const type = depth >= MAX_SYNTAX_DEPTH ? TOO_DEEP : cursor.nodeType;
+    const type = depth >= MAX_SYNTAX_DEPTH ? TOO_DEEP : intern(cursor.nodeType);
     const start = cursor.startIndex;
     const end = cursor.endIndex;
     const sp = cursor.startPosition;
@@ -310,13 +347,13 @@ function lower(cursor: TreeCursor, text: string): CNode {
       do {
         const fname = cursor.currentFieldName;
         if (!cursor.nodeIsNamed) {
-          if (fname === 'operator' || (op === undefined && type.startsWith('preproc_if'))) op = cursor.nodeType;
+          if (fname === 'operator' || (op === undefined && type.startsWith('preproc_if'))) op = intern(cursor.nodeType);
           continue;
         }
         if (cursor.nodeType === 'comment') continue;
         const child = rec();
         children.push(child);
-        fieldNames.push(fname ?? undefined);
+        fieldNames.push(fname ? intern(fname) : undefined);
         if (fname) named = true;
       } while (cursor.gotoNextSibling());
       cursor.gotoParent();
@@ -326,11 +363,11 @@ function lower(cursor: TreeCursor, text: string): CNode {
     // nodes keeps the interpreter's property loads monomorphic.
     const node: CNode = {
       type,
-      text: leaf || TEXT_NODES.has(type) ? text.slice(start, end) : undefined,
+      text: leaf ? intern(text.slice(start, end)) : TEXT_NODES.has(type) ? text.slice(start, end) : undefined,
       op,
       bad,
       children,
-      fieldNames: named ? fieldNames : undefined,
+      fieldNames: named ? sharedFieldNames(fieldNames) : undefined,
       start,
       end,
       row: sp.row,
