@@ -426,13 +426,6 @@ export class Interpreter {
 
   // ---------------------------------------------------------------- statements
 
-  private tick(n: CNode): void {
-    if (--this.stepsLeft < 0) {
-      const w = this.where(n);
-      throw new Inconclusive(`step budget of ${this.limits.steps} exhausted`, `${w.file}:${w.line}`);
-    }
-  }
-
   private frame(): Frame {
     return this.frames[this.frames.length - 1];
   }
@@ -490,16 +483,23 @@ export class Interpreter {
   /** Callers that predate `Limits.nesting` pass limits without it. */
   private readonly maxNesting: number;
 
-  /** Nesting bound, and syntax the front end cut short: both end the run, never a guess. */
+  /** The nesting bound and the step budget: both end the run, never a guess. */
   private enter(n: CNode): void {
     if (++this.nesting > this.maxNesting) {
       const w = this.where(n);
       throw new Inconclusive(`C nested more than ${this.maxNesting} statements/expressions deep`, `${w.file}:${w.line}`);
     }
-    if (n.type === TOO_DEEP) {
+    // Each statement and expression is a step of the budget.
+    if (--this.stepsLeft < 0) {
       const w = this.where(n);
-      throw new Inconclusive(`C nested more than ${MAX_SYNTAX_DEPTH} syntax levels deep; not lowered`, `${w.file}:${w.line}`);
+      throw new Inconclusive(`step budget of ${this.limits.steps} exhausted`, `${w.file}:${w.line}`);
     }
+  }
+
+  /** Syntax the front end cut short (`TOO_DEEP`, a case of both node switches): the run ends. */
+  private tooDeep(n: CNode): never {
+    const w = this.where(n);
+    throw new Inconclusive(`C nested more than ${MAX_SYNTAX_DEPTH} syntax levels deep; not lowered`, `${w.file}:${w.line}`);
   }
 
   // No try/finally: an exception ends the whole run (nothing inside the interpreter catches).
@@ -511,8 +511,9 @@ export class Interpreter {
   }
 
   private execNode(s: CNode): Completion {
-    this.tick(s);
     switch (s.type) {
+      case TOO_DEEP:
+        return this.tooDeep(s);
       case 'compound_statement':
         return this.execBlock(s, 0);
       case 'expression_statement':
@@ -838,8 +839,9 @@ export class Interpreter {
   }
 
   private evalNode(n: CNode): Value {
-    this.tick(n);
     switch (n.type) {
+      case TOO_DEEP:
+        return this.tooDeep(n);
       case 'number_literal':
         return parseNumber(n.text!);
       case 'char_literal':
