@@ -85,9 +85,7 @@ export async function lspLatency(root, tree61, tree612, edits = 12) {
   for (const f of ['fs/ext4/file.c', 'fs/ext4/inode.c']) {
     diff += spawnSync('diff', ['-u', '--label', `a/${f}`, '--label', `b/${f}`, join(tree61, f), join(tree612, f)], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout;
   }
-  const ENGINE_FLAGS = require(join(root, 'dist', 'api.js')).ENGINE_NODE_FLAGS;
-  // As the VS Code client starts it (client/src/extension.ts: execArgv ENGINE_NODE_FLAGS).
-  const child = spawn(process.execPath, [...ENGINE_FLAGS, join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [join(root, 'dist', 'server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const conn = rpc.createProtocolConnection(new rpc.StreamMessageReader(child.stdout), new rpc.StreamMessageWriter(child.stdin));
   const settings = { kernelTree: tree61, kernelVersion: 'auto', scenarios: 'default', timeBudget: 60000 };
   const waiters = [];

@@ -1,6 +1,7 @@
 // The default matrix on one tree, alone in this process (`node bench/matrix.mjs 7.2`), as
 // the CLI runs it: one tree's image in memory, not the three the main bench loads (their
-// heap made every young-generation GC of the matrix slower). Prints one JSON line.
+// heap made every young-generation GC of the matrix slower), with the CLI's V8 flags
+// (CLI_NODE_FLAGS). Prints one JSON line.
 //
 // Three numbers, because this machine's speed drifts by 2× within a minute (shared host):
 //   medianMs / bestMs — whole-matrix rounds, GC included;

@@ -49,10 +49,10 @@ const common = {
   logLevel: 'warning',
   external: ['vscode'],
 };
-// The CLI runs with the engine's V8 flags (ENGINE_NODE_FLAGS in server/src/protocol.ts, read
+// The CLI runs with the batch engine's V8 flags (CLI_NODE_FLAGS in server/src/protocol.ts, read
 // from there so there is one list): `env -S` splits the #! line's arguments.
-const engineFlags = /ENGINE_NODE_FLAGS: readonly string\[\] = \[([^\]]*)\]/.exec(readFileSync(join(root, 'server/src/protocol.ts'), 'utf8'));
-if (!engineFlags) throw new Error('build: ENGINE_NODE_FLAGS not found in server/src/protocol.ts');
+const engineFlags = /CLI_NODE_FLAGS: readonly string\[\] = \[([^\]]*)\]/.exec(readFileSync(join(root, 'server/src/protocol.ts'), 'utf8'));
+if (!engineFlags) throw new Error('build: CLI_NODE_FLAGS not found in server/src/protocol.ts');
 const nodeFlags = [...engineFlags[1].matchAll(/'([^']*)'/g)].map((m) => m[1]).join(' ');
 const entries = [
   { entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(root, 'dist/cli.js'), banner: { js: `#!/usr/bin/env -S node ${nodeFlags}` } },

@@ -23,7 +23,6 @@ import {
   ClientExtras,
   CLIENT_COMMANDS,
   CLIENT_ID,
-  ENGINE_NODE_FLAGS,
   OPTIONAL_CLIENT_COMMANDS,
   ScenarioMatrixResponse,
   SERVER_COMMANDS,
@@ -97,9 +96,9 @@ let shutdown: (() => Promise<void>) | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    run: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...ENGINE_NODE_FLAGS] } },
+    run: { module: serverModule, transport: TransportKind.ipc },
     // Under the Extension Development Host: lets a debugger attach to the server.
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: [...ENGINE_NODE_FLAGS, '--nolazy', '--inspect=6009'] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   // One channel for both the client log and `ext4WritePath.trace.server`, so a reviewer
   // reporting a problem has one place to copy from.

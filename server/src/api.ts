@@ -24,7 +24,7 @@ export { simulateAll } from './engine/run';
 export { findGrammarPaths, getParser } from './io/grammar';
 export { loadKernelTree, cachedKernel, kernelCacheDir, isKernelTree, toBase } from './io/kernelTree';
 export { reviewPatch, ReviewSession } from './review/review';
-export { compactTimelines, compactLockSequence, ENGINE_NODE_FLAGS } from './protocol';
+export { compactTimelines, compactLockSequence, CLI_NODE_FLAGS } from './protocol';
 export { RunCache } from './review/runCache';
 export { formatReviewText, formatSarif, groupChanges } from './review/format';
 export { parsePatchDocument, decodeDocument, applySeries } from './patch';

@@ -7,14 +7,16 @@ import type { TraceStep } from './interp/trace';
  */
 
 /**
- * V8 flags the engine's processes run with (the language server as the client starts it,
- * the CLI's `#!` line and npm scripts, the benchmark). A scenario run allocates about
- * 0.3 MB and a matrix or a review keeps every run's result, so with V8's default 16 MiB
- * semi-space each young-generation GC copies megabytes of survivors every few dozen
- * runs; a 64 MiB semi-space makes those collections a quarter as frequent. Measured with
- * `npm run bench` (README); costs up to ~190 MiB more resident memory at peak.
+ * V8 flags the batch engine runs with (the CLI's `#!` line and npm scripts, the benchmark's
+ * matrix). A scenario run allocates about 0.3 MB and a matrix or a review keeps every
+ * run's result, so with V8's default 16 MiB semi-space each young-generation GC copies
+ * megabytes of survivors every few dozen runs; a 64 MiB semi-space makes those collections
+ * a quarter as frequent. Costs up to ~190 MiB more resident memory at peak. Not for the
+ * language server: there each collection's pause is what an edit's re-analysis waits
+ * for, and the bigger young generation raised the p95 of diagnostics after a one-line
+ * edit from ~500 to ~770 ms (bench/lsp.mjs, measured 2026-12-04).
  */
-export const ENGINE_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const CLI_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
 /** Client id and settings prefix (vscode-eslint convention: the id is the prefix). */
 export const CLIENT_ID = 'ext4WritePath';
