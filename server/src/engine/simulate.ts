@@ -109,7 +109,7 @@ export function simulate(s: Scenario, ctx: EngineContext): ScenarioResult {
   const lines = it.linesRun;
   lazyProperty(result, 'linesRun', () => {
     const linesRun: Record<string, number[]> = {};
-    for (const [f, set] of lines) linesRun[f] = [...set].sort((a, b) => a - b);
+    for (const [f, set] of lines) linesRun[f] = set.sorted();
     return linesRun;
   });
   return result;

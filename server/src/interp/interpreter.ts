@@ -165,7 +165,7 @@ interface Frame {
    */
   strict?: string;
   /** This frame's file's entry of `Interpreter.linesRun`, once a line has run. */
-  lines?: Set<number>;
+  lines?: LineSet;
 }
 
 /**
@@ -191,7 +191,7 @@ export class Interpreter {
   /** Names of the interpreted functions entered, in order, for "which code ran". */
   readonly entered = new Set<string>();
   /** (file, 1-based line) pairs of statements executed, for hunk attribution. */
-  readonly linesRun = new Map<string, Set<number>>();
+  readonly linesRun = new Map<string, LineSet>();
   /** Macros being expanded (C11 6.10.3.4: a macro's name is not expanded again inside its own expansion). */
   private expanding = new Set<string>();
 
@@ -435,7 +435,7 @@ export class Interpreter {
     let set = f.lines;
     if (!set) {
       set = this.linesRun.get(f.fn.displayPath);
-      if (!set) this.linesRun.set(f.fn.displayPath, (set = new Set()));
+      if (!set) this.linesRun.set(f.fn.displayPath, (set = new LineSet()));
       f.lines = set;
     }
     set.add(n.row + f.fn.lineBase);
@@ -1213,7 +1213,8 @@ export class Interpreter {
       const m = this.image.lookupHeaderMacro(name);
       if (m?.params) return this.expandMacro(m, n);
     }
-    const args = argNodes.map((a) => this.eval(a));
+    const args: Value[] = new Array(argNodes.length);
+    for (let i = 0; i < argNodes.length; i++) args[i] = this.eval(argNodes[i]);
     return this.call(name, args, n);
   }
 }
@@ -1467,6 +1468,42 @@ const SIGNATURES = new WeakMap<CNode, Signature>();
 
 /** Values seen while evaluating a condition: sub-expression text, value, … (at most 12 pairs, a text once). */
 export type Watched = (string | Value)[];
+
+/**
+ * The 1-based lines of one file that ran, as a bitmap: a run marks every statement it
+ * executes, and setting a bit neither hashes nor allocates the way a Set's add does.
+ */
+export class LineSet {
+  private bits = new Uint8Array(256);
+
+  add(line: number): void {
+    const i = line >> 3;
+    if (i >= this.bits.length) {
+      const grown = new Uint8Array(Math.max(i + 1, this.bits.length * 2));
+      grown.set(this.bits);
+      this.bits = grown;
+    }
+    this.bits[i] |= 1 << (line & 7);
+  }
+
+  /** How many distinct lines ran. */
+  get size(): number {
+    let n = 0;
+    for (const b of this.bits) for (let x = b; x; x &= x - 1) n++;
+    return n;
+  }
+
+  /** The lines that ran, ascending. */
+  sorted(): number[] {
+    const out: number[] = [];
+    const bits = this.bits;
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i];
+      if (b) for (let k = 0; k < 8; k++) if (b & (1 << k)) out.push(i * 8 + k);
+    }
+    return out;
+  }
+}
 
 /**
  * The scope a block starts with: most blocks declare nothing, so a block's own Map is made

@@ -39,11 +39,12 @@ export const TRACE_LIMIT = 2_000;
 /** How a value is shown in a step (`-ENOTBLK`, `&<inode>`, `4096`). */
 export type ShowValue = (v: Value) => string;
 
-/** A step whose text or values are formatted when the steps are first read (see `Trace`). */
-type Pending =
-  | { step: Omit<TraceStep, 'depth'>; call: string; args: readonly (Value | string)[] }
-  | { step: Omit<TraceStep, 'depth'>; returned: Value | string }
-  | { step: Omit<TraceStep, 'depth'>; values: readonly (string | Value)[]; skip: string };
+/** What is left to format in a step (see `Trace.pending`). */
+const enum Later {
+  Call,
+  Return,
+  Values,
+}
 
 /**
  * Sink for trace steps; the interpreter and the models share one per scenario run.
@@ -56,7 +57,12 @@ type Pending =
  */
 export class Trace {
   private readonly kept: TraceStep[] = [];
-  private pending: Pending[] = [];
+  /**
+   * Steps whose text or values are formatted when the steps are first read, flat: step,
+   * `Later`, then for a call its name and kept arguments, for a return the kept value, for
+   * a branch its watched (text, value…) list and the text to skip. No object per entry.
+   */
+  private pending: unknown[] = [];
   depth = 0;
   /** Steps not kept because the trace was full. */
   dropped = 0;
@@ -72,18 +78,29 @@ export class Trace {
   /** The steps, formatted: reading them finishes what the `defer…()` calls left for later. */
   get steps(): TraceStep[] {
     if (this.pending.length) {
-      const jobs = this.pending;
+      const p = this.pending;
       this.pending = [];
-      for (const j of jobs) {
-        if ('call' in j) j.step.text = `${j.call}(${j.args.map((a) => (typeof a === 'string' ? a : this.show(a))).join(', ')})`;
-        else if ('returned' in j) j.step.result = typeof j.returned === 'string' ? j.returned : this.show(j.returned);
-        else {
-          const values: Record<string, string> = {};
-          for (let i = 0; i < j.values.length; i += 2) {
-            const k = j.values[i] as string;
-            if (k !== j.skip) values[k] = this.show(j.values[i + 1] as Value);
+      const shown = (a: Value | string) => (typeof a === 'string' ? a : this.show(a));
+      for (let i = 0; i < p.length; ) {
+        const step = p[i++] as TraceStep;
+        switch (p[i++] as Later) {
+          case Later.Call: {
+            const name = p[i++] as string;
+            const args = p[i++] as (Value | string)[];
+            step.text = `${name}(${args.map(shown).join(', ')})`;
+            break;
           }
-          j.step.values = values;
+          case Later.Return:
+            step.result = shown(p[i++] as Value | string);
+            break;
+          case Later.Values: {
+            const watched = p[i++] as (string | Value)[];
+            const skip = p[i++] as string;
+            const values: Record<string, string> = {};
+            for (let k = 0; k < watched.length; k += 2) if (watched[k] !== skip) values[watched[k] as string] = this.show(watched[k + 1] as Value);
+            step.values = values;
+            break;
+          }
         }
       }
     }
@@ -107,7 +124,9 @@ export class Trace {
     const s = step as Omit<TraceStep, 'depth'>;
     s.text = '';
     this.add(s);
-    this.pending.push({ step: s, call: name, args: args.map((a) => this.keepable(a)) });
+    const kept: (Value | string)[] = new Array(args.length);
+    for (let i = 0; i < args.length; i++) kept[i] = this.keepable(args[i]);
+    this.pending.push(s, Later.Call, name, kept);
   }
 
   /** Add a return step whose result is `value`, formatted when read. */
@@ -115,7 +134,7 @@ export class Trace {
     const s = step as Omit<TraceStep, 'depth'>;
     s.result = '';
     this.add(s);
-    this.pending.push({ step: s, returned: this.keepable(value) });
+    this.pending.push(s, Later.Return, this.keepable(value));
   }
 
   /** A value as kept for later: scalars as they are (immutable); an object shown now, so the trace holds no kernel object. */
@@ -126,7 +145,7 @@ export class Trace {
   /** Add a branch step whose `values` are `values` (text, value, text, value…) but `skip`, formatted when read. */
   addWatched(step: Omit<TraceStep, 'depth'>, values: readonly (string | Value)[], skip: string): void {
     this.add(step);
-    this.pending.push({ step, values, skip });
+    this.pending.push(step, Later.Values, values, skip);
   }
 
   /** Record a model decision with the kernel source it is modelled on. */
