@@ -151,7 +151,8 @@ interface Slot {
 interface Frame {
   fn: CFunction;
   /** Enclosing taken `if` conditions, innermost last. */
-  guards: string[];
+  /** Never mutated (an `if` replaces it and puts it back), so steps share it instead of copying. */
+  guards: readonly string[];
   /** Innermost last; a block's scope is `EMPTY_SCOPE` until it declares something. */
   scopes: Map<string, Slot>[];
   /** Times each label was jumped back to (the loop bound for `goto`), once one was. */
@@ -319,7 +320,7 @@ export class Interpreter {
     this.entered.add(fn.name);
     const sig = this.signature(fn);
     // Every property set, in one order: frames then share one hidden class.
-    const frame: Frame = { fn, guards: [], scopes: [new Map()], backJumps: undefined, retType: sig.retType, strict: header ? sig.strict : undefined, lines: undefined };
+    const frame: Frame = { fn, guards: NO_GUARDS, scopes: [new Map()], backJumps: undefined, retType: sig.retType, strict: header ? sig.strict : undefined, lines: undefined };
     // A call with more or fewer arguments than the definition has parameters does not
     // build against this tree (a patch written for another signature, e.g. 6.12's
     // 4-argument ext4_handle_inode_extension() called in 6.1): not behaviour.
@@ -343,7 +344,7 @@ export class Interpreter {
       fn: fn.name,
       file: fn.displayPath,
       line: fn.def.row + fn.lineBase,
-      ...(caller && caller.guards.length ? { guards: [...caller.guards] } : {}),
+      ...(caller && caller.guards.length ? { guards: caller.guards as string[] } : {}),
     }, fn.name, args);
     this.frames.push(frame);
     this.trace.depth++;
@@ -399,7 +400,7 @@ export class Interpreter {
       file: m.path,
       line: m.line,
       text: `${shown} [macro]`,
-      ...(caller.guards.length ? { guards: [...caller.guards] } : {}),
+      ...(caller.guards.length ? { guards: caller.guards as string[] } : {}),
     });
     const frame: Frame = { fn: exp, guards: caller.guards, scopes: caller.scopes, strict: m.params ? `${m.name}()` : m.name };
     this.frames.push(frame);
@@ -531,12 +532,13 @@ export class Interpreter {
         const alt = field(s, 'alternative');
         const next = cond ? field(s, 'consequence')! : alt && (alt.type === 'else_clause' ? alt.children[0] : alt);
         if (!next) return undefined;
-        const guards = this.frame().guards;
-        guards.push(this.guardText(s, condNode, cond));
+        const f = this.frame();
+        const outer = f.guards;
+        f.guards = [...outer, this.guardText(s, condNode, cond)];
         try {
           return this.exec(next);
         } finally {
-          guards.pop();
+          f.guards = outer;
         }
       }
       case 'return_statement': {
@@ -545,7 +547,7 @@ export class Interpreter {
         const v = e ? this.eval(e) : VOID;
         const w = this.where(s);
         const guards = this.frame().guards;
-        this.trace.addReturn({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), ...(guards.length ? { guards: [...guards] } : {}) }, v);
+        this.trace.addReturn({ kind: 'return', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(s), ...(guards.length ? { guards: guards as string[] } : {}) }, v);
         return { k: 'return', v };
       }
       case 'goto_statement': {
@@ -797,14 +799,15 @@ export class Interpreter {
       this.watching = savedWatching;
     }
     if (!quiet) {
-      const w = this.where(stmt);
+      // where(stmt), without an object per branch.
+      const top = this.frames[this.frames.length - 1];
       let text = CONDITION_TEXT.get(n);
       if (text === undefined) CONDITION_TEXT.set(n, (text = this.textOf(n).replace(/^\((.*)\)$/, '$1')));
       const step: Omit<TraceStep, 'depth'> = {
         kind: 'branch',
-        fn: this.currentFn(),
-        file: w.file,
-        line: w.line,
+        fn: top ? top.fn.name : '(host)',
+        file: top ? top.fn.displayPath : 'model',
+        line: top ? stmt.row + top.fn.lineBase : 0,
         text,
         result: stmt.type === 'switch_statement' ? this.showValue(v) : String(truthy(v)),
         values: undefined,
@@ -1133,7 +1136,7 @@ export class Interpreter {
       // `ret = -EXXX`: where an errno is born, for "why" explanations (-ENOTBLK fallbacks).
       const w = this.where(n);
       const guards = this.frame().guards;
-      this.trace.add({ kind: 'errno', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(n), result: this.showValue(rhs), ...(guards.length ? { guards: [...guards] } : {}) });
+      this.trace.add({ kind: 'errno', fn: this.currentFn(), file: w.file, line: w.line, text: this.textOf(n), result: this.showValue(rhs), ...(guards.length ? { guards: guards as string[] } : {}) });
     }
     const op = n.op ?? '=';
     if (slot) {
@@ -1468,6 +1471,9 @@ const SIGNATURES = new WeakMap<CNode, Signature>();
 
 /** Values seen while evaluating a condition: sub-expression text, value, … (at most 12 pairs, a text once). */
 export type Watched = (string | Value)[];
+
+/** A frame's guards before any `if` is taken. */
+const NO_GUARDS: readonly string[] = Object.freeze([]);
 
 /**
  * The 1-based lines of one file that ran, as a bitmap: a run marks every statement it
