@@ -76,7 +76,7 @@ const perTree = ['6.1', '6.12', '7.2'].map((v) => {
   const all = [...kk.texts.values()];
   const parse = time(() => all.forEach((t) => parser.parse(t).delete()), 5);
   kk.files.forEach((f) => f.dispose());
-  // The matrix in a process of its own, with the engine's flags (bench/matrix.mjs says why).
+  // The matrix in a process of its own, with the CLI's V8 flags (bench/matrix.mjs says why).
   const r = spawnSync(process.execPath, [...api.CLI_NODE_FLAGS, join(root, 'bench', 'matrix.mjs'), v], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   const m = JSON.parse(r.stdout);
   return { v, files: all.length, kib: all.reduce((n, t) => n + Buffer.byteLength(t), 0) / 1024, parseMs: parse.median, matrixMs: m.medianMs, perSec: m.scenarios / (m.medianMs / 1000), bestPerSec: m.scenarios / (m.bestMs / 1000), runCostMs: m.minSumMs / m.scenarios, cpuPerSec: m.scenarios / (m.minSumMs / 1000) };

@@ -150,8 +150,10 @@ interface Slot {
 /** One activation: the function, its scopes, and loop/goto counters. */
 interface Frame {
   fn: CFunction;
-  /** Enclosing taken `if` conditions, innermost last. */
-  /** Never mutated (an `if` replaces it and puts it back), so steps share it instead of copying. */
+  /**
+   * Enclosing taken `if` conditions, innermost last. Never mutated (an `if` replaces the
+   * array and puts the old one back), so steps share it instead of copying.
+   */
   guards: readonly string[];
   /** Innermost last; a block's scope is `EMPTY_SCOPE` until it declares something. */
   scopes: Map<string, Slot>[];
@@ -185,7 +187,7 @@ export class Interpreter {
   readonly unknowns: string[] = [];
   private stepsLeft: number;
   private readonly frames: Frame[] = [];
-  /** Values seen while evaluating the current condition, by sub-expression text (formatted only when a reader asks: see lazyStepField()). */
+  /** Values seen while evaluating the current condition, by sub-expression text (formatted only when the steps are read: Trace.addWatched()). */
   private watch: Watched | null = null;
   /** A condition is being evaluated for the trace: `note()` makes `watch` on its first value. */
   private watching = false;
@@ -612,11 +614,17 @@ export class Interpreter {
     let g = GUARD_TEXT.get(s);
     if (!g || g.fn !== fn) {
       const w = this.where(s);
-      let text = CONDITION_TEXT.get(condNode);
-      if (text === undefined) CONDITION_TEXT.set(condNode, (text = this.textOf(condNode).replace(/^\((.*)\)$/, '$1')));
+      const text = this.conditionText(condNode);
       GUARD_TEXT.set(s, (g = { fn, taken: `${text} @ ${w.file}:${w.line}`, notTaken: `else of ${text} @ ${w.file}:${w.line}` }));
     }
     return taken ? g.taken : g.notTaken;
+  }
+
+  /** A condition as the trace shows it (outer parentheses dropped), once per node. */
+  private conditionText(n: CNode): string {
+    let text = CONDITION_TEXT.get(n);
+    if (text === undefined) CONDITION_TEXT.set(n, (text = this.textOf(n).replace(/^\((.*)\)$/, '$1')));
+    return text;
   }
 
   private execPreproc(s: CNode): Completion {
@@ -768,6 +776,11 @@ export class Interpreter {
     }
   }
 
+  /** `obj.fname` at `n`: a member the tree's struct lacks is reported (`lacking()`). */
+  private checkMember(n: CNode, obj: CObject, fname: string): void {
+    if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
+  }
+
   /** A member the tree's struct does not have: the code does not build against this tree. */
   private lacking(n: CNode, obj: StructObject, member: string): void {
     const w = this.where(n);
@@ -801,8 +814,7 @@ export class Interpreter {
     if (!quiet) {
       // where(stmt), without an object per branch.
       const top = this.frames[this.frames.length - 1];
-      let text = CONDITION_TEXT.get(n);
-      if (text === undefined) CONDITION_TEXT.set(n, (text = this.textOf(n).replace(/^\((.*)\)$/, '$1')));
+      const text = this.conditionText(n);
       const step: Omit<TraceStep, 'depth'> = {
         kind: 'branch',
         fn: top ? top.fn.name : '(host)',
@@ -1054,9 +1066,8 @@ export class Interpreter {
     const base = this.eval(field(n, 'argument')!);
     const fname = field(n, 'field')!.text!;
     if (base.k !== 'obj') return this.lvalueOf(n, base, fname).get();
-    const obj = base.obj;
-    if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
-    return this.readMember(n, obj, fname);
+    this.checkMember(n, base.obj, fname);
+    return this.readMember(n, base.obj, fname);
   }
 
   /**
@@ -1080,7 +1091,7 @@ export class Interpreter {
   private lvalueOf(n: CNode, base: Value, fname: string): Ref {
     if (base.k === 'obj') {
       const obj = base.obj;
-      if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(n, obj, fname);
+      this.checkMember(n, obj, fname);
       // An unset field is not 0: header code reads only what the model or the C has set
       // (it cannot tell otherwise), and the tree's C reading kernel state the model keeps
       // (a ModelObject) goes past an unknown (issue 13: 7.2's s_awu_min/s_awu_max read as
@@ -1127,7 +1138,7 @@ export class Interpreter {
       fname = field(left, 'field')!.text!;
       if (base.k === 'obj') {
         obj = base.obj;
-        if (obj instanceof StructObject && obj.lacks(fname)) this.lacking(left, obj, fname);
+        this.checkMember(left, obj, fname);
       } else ref = this.lvalueOf(left, base, fname);
     } else if (!slot) ref = this.lvalue(left);
     const rhsNode = field(n, 'right')!;

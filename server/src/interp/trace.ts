@@ -49,8 +49,8 @@ const enum Later {
 /**
  * Sink for trace steps; the interpreter and the models share one per scenario run.
  *
- * A call's argument list and a branch's watched values are formatted only when the steps
- * are first read: formatting every value a run sees cost more than the run, and most
+ * A call's argument list, a return's value and a branch's watched values are formatted
+ * only when the steps are first read: formatting every value a run sees cost more than the run, and most
  * runs' steps are never shown (a hover shows a few of one scenario's). What is kept for
  * that is immutable and holds no kernel object (an object argument is shown at once), so
  * a finished run's world is not kept alive by its trace.
@@ -75,7 +75,7 @@ export class Trace {
    */
   constructor(private readonly show: ShowValue = (v) => showPlain(v), private readonly limit = TRACE_LIMIT) {}
 
-  /** The steps, formatted: reading them finishes what the `defer…()` calls left for later. */
+  /** The steps, formatted: reading them finishes what `addCall()`, `addReturn()` and `addWatched()` left for later. */
   get steps(): TraceStep[] {
     if (this.pending.length) {
       const p = this.pending;

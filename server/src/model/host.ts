@@ -49,22 +49,17 @@ export function isTracepoint(name: string): boolean {
  */
 const KINDS = new WeakMap<Registry, Map<string, HostKind | undefined>>();
 
-function kindsOf(registry: Registry): Map<string, HostKind | undefined> {
-  let kinds = KINDS.get(registry);
-  if (!kinds) KINDS.set(registry, (kinds = new Map()));
-  return kinds;
-}
-
 /**
  * The Values of a constant lookup's answers (null: no such constant), per lookup: one
  * lookup serves a tree (its headers, then the profile's table) for every run over it.
  */
 const CONSTANT_VALUES = new WeakMap<(name: string) => bigint | undefined, Map<string, Value | null>>();
 
-function constantValuesOf(constant: (name: string) => bigint | undefined): Map<string, Value | null> {
-  let values = CONSTANT_VALUES.get(constant);
-  if (!values) CONSTANT_VALUES.set(constant, (values = new Map()));
-  return values;
+/** `store`'s per-name answers for `key`, made empty on first use. */
+function answersFor<K extends object, V>(store: WeakMap<K, Map<string, V>>, key: K): Map<string, V> {
+  let answers = store.get(key);
+  if (!answers) store.set(key, (answers = new Map()));
+  return answers;
 }
 
 /**
@@ -73,8 +68,8 @@ function constantValuesOf(constant: (name: string) => bigint | undefined): Map<s
  */
 export function makeHost(w: World, constant: (name: string) => bigint | undefined): Host & { bind(it: Interpreter): void } {
   const REGISTRY = registryFor(w.profile);
-  const kinds = kindsOf(REGISTRY);
-  const constants = constantValuesOf(constant);
+  const kinds = answersFor(KINDS, REGISTRY);
+  const constants = answersFor(CONSTANT_VALUES, constant);
   let interp: Interpreter | undefined;
   const ctx = () => ({ w, it: interp! });
   const probes = probesFor(w);
