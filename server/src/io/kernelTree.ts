@@ -5,7 +5,7 @@ import type { CParser } from '../syntax/treeSitter';
 import { DEFAULT_PREPROC_CONFIG, PreprocConfig } from '../syntax/preproc';
 import { CONSTANT_HEADERS, HeaderConstants, OPTIONAL_CONSTANT_HEADERS } from '../kernel/headers';
 import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
-import { HeaderCode, MAX_OVERLAYS, overlayKey } from '../kernel/headerCode';
+import { HeaderCode, OverlayCache } from '../kernel/headerCode';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { chooseProfile, KernelProfile, KernelVersion, parseMakefileVersion, profileConflict } from '../model/profiles';
 import type { BaseTree } from '../review/review';
@@ -76,18 +76,12 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   const builtin = BUILTIN_CONSTANTS[profile.constants];
   // One lookup per distinct set of header texts, kept for the tree's life (a few, bounded):
   // the same function object lets the RunCache reuse runs across reviews of one document.
-  const byOverlay = new Map<string, (name: string) => bigint | undefined>();
-  const constantsWith = (overlay: ReadonlyMap<string, string>) => {
-    const key = overlayKey(overlay);
-    let fn = byOverlay.get(key);
-    if (!fn) {
+  const byOverlay = new OverlayCache<(name: string) => bigint | undefined>();
+  const constantsWith = (overlay: ReadonlyMap<string, string>) =>
+    byOverlay.get(overlay, () => {
       const patched = new HeaderConstants([...CONSTANT_HEADERS, ...OPTIONAL_CONSTANT_HEADERS].map((h) => overlay.get(h) ?? read(h) ?? ''), (s) => config.defined.has(s));
-      fn = (name: string) => patched.get(name) ?? builtin[name];
-      if (byOverlay.size >= MAX_OVERLAYS) byOverlay.delete(byOverlay.keys().next().value!);
-      byOverlay.set(key, fn);
-    }
-    return fn;
-  };
+      return (name: string) => patched.get(name) ?? builtin[name];
+    });
   return {
     root,
     version,

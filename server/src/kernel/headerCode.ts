@@ -23,9 +23,30 @@ import { StructLayouts } from './structs';
 /** Distinct patched header sets remembered per tree (withOverlay(), and the tree's constants). */
 export const MAX_OVERLAYS = 8;
 
-/** A key for a set of header texts: each path with its text. */
-export function overlayKey(overlay: ReadonlyMap<string, string>): string {
-  return [...overlay].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([p, t]) => `${p}\0${t.length}\0${t}`).join('\0');
+/**
+ * Values remembered per set of header texts (path → text), the oldest dropped past
+ * `MAX_OVERLAYS`. Sets compare path by path and text by text: no key is built from the
+ * texts, which are whole headers (ext4.h is 140 KB) and change identity with every image
+ * a review builds — a concatenated key was hashed anew each time.
+ */
+export class OverlayCache<V> {
+  private readonly entries: { overlay: ReadonlyMap<string, string>; value: V }[] = [];
+
+  /** The value for `overlay`, made by `make` when no remembered set has the same texts. */
+  get(overlay: ReadonlyMap<string, string>, make: () => V): V {
+    const hit = this.entries.find((e) => sameTexts(e.overlay, overlay));
+    if (hit) return hit.value;
+    const value = make();
+    if (this.entries.length >= MAX_OVERLAYS) this.entries.shift();
+    this.entries.push({ overlay: new Map(overlay), value });
+    return value;
+  }
+}
+
+function sameTexts(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [path, text] of a) if (b.get(path) !== text) return false;
+  return true;
 }
 
 /** A `#define` of a header: function-like when `params` is set. */
@@ -88,11 +109,21 @@ export class HeaderCode {
    * @param config   the preprocessor config the `#if`s are evaluated against
    */
   constructor(
-    private readonly read: (rel: string) => string | undefined,
+    private readonly readUncached: (rel: string) => string | undefined,
     private readonly sources: ReadonlyMap<string, string>,
     private readonly parser: CParser,
     readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
   ) {}
+
+  /** Raw texts as read, once per path: every image a review builds asks whether its headers are the tree's. */
+  private readonly raw = new Map<string, string | undefined>();
+
+  private read(rel: string): string | undefined {
+    if (this.raw.has(rel)) return this.raw.get(rel);
+    const text = this.readUncached(rel);
+    this.raw.set(rel, text);
+    return text;
+  }
 
   /** The tree's text of header `rel` (as read, comments kept), or undefined when the tree lacks it. */
   headerText(rel: string): string | undefined {
@@ -107,17 +138,11 @@ export class HeaderCode {
   withOverlay(overlay: ReadonlyMap<string, string>): HeaderCode {
     // Remembered per tree (a few): reviews of one document after each edit get the same
     // header code for the same header texts, so their runs can be reused.
-    const key = overlayKey(overlay);
-    let h = this.overlays.get(key);
-    if (!h) {
-      h = new HeaderCode((rel) => overlay.get(rel) ?? this.read(rel), this.sources, this.parser, this.config);
-      if (this.overlays.size >= MAX_OVERLAYS) this.overlays.delete(this.overlays.keys().next().value!);
-      this.overlays.set(key, h);
-    }
-    return h;
+    const texts = new Map(overlay);
+    return this.overlays.get(texts, () => new HeaderCode((rel) => texts.get(rel) ?? this.read(rel), this.sources, this.parser, this.config));
   }
 
-  private readonly overlays = new Map<string, HeaderCode>();
+  private readonly overlays = new OverlayCache<HeaderCode>();
 
   /** The headers scanned, in include order (tree-relative paths). */
   headers(): readonly string[] {

@@ -15,15 +15,27 @@ export const INTERPRETED_FILES = ['fs/ext4/file.c', 'fs/ext4/inode.c', 'fs/iomap
 export const EXT4_FILES: readonly string[] = INTERPRETED_FILES.filter((f) => f.startsWith('fs/ext4/'));
 
 /**
+ * An overlay entry that takes a function's definition out of one file: the image of a
+ * post-image minus the hunk that added the function (review ablation), without
+ * re-parsing that file. Other files' definitions of the name, and `fallback`, still count.
+ */
+export interface RemovedFunction {
+  readonly removedFrom: SourceFile;
+}
+
+/** What an overlay holds per name: a function rebuilt from hunks, or a removal. */
+export type OverlayEntry = CFunction | RemovedFunction;
+
+/**
  * A set of parsed C files the interpreter can run: a kernel tree, the post-image of a
  * patch, or functions rebuilt from hunks (`overlay`, which wins over the files).
  */
 export class KernelImage implements CodeImage {
-  private readonly overlay: Map<string, CFunction>;
+  private readonly overlay: Map<string, OverlayEntry>;
 
   constructor(
     readonly files: readonly SourceFile[],
-    overlay: ReadonlyMap<string, CFunction> = new Map(),
+    overlay: ReadonlyMap<string, OverlayEntry> = new Map(),
     readonly config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
     /** Initialised globals rebuilt from hunks (ops tables a patch adds), consulted after the files. */
     private readonly globals: ReadonlyMap<string, GlobalInit> = new Map(),
@@ -50,8 +62,10 @@ export class KernelImage implements CodeImage {
 
   private lookupUncached(name: string): CFunction | undefined {
     const o = this.overlay.get(name);
-    if (o) return o;
+    const removedFrom = o && 'removedFrom' in o ? o.removedFrom : undefined;
+    if (o && !removedFrom) return o as CFunction;
     for (const f of this.files) {
+      if (f === removedFrom) continue;
       const e = f.functions.get(name);
       if (!e || !e.active) continue;
       const def = f.functionBody(name);
@@ -117,7 +131,7 @@ export class KernelImage implements CodeImage {
   }
 
   /** A copy with extra functions layered on top (hunk-only mode). */
-  withOverlay(extra: ReadonlyMap<string, CFunction>): KernelImage {
+  withOverlay(extra: ReadonlyMap<string, OverlayEntry>): KernelImage {
     return new KernelImage(this.files, new Map([...this.overlay, ...extra]), this.config, this.globals, this.fallback, this.headers);
   }
 }

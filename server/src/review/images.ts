@@ -1,6 +1,6 @@
 import type { HeaderCode } from '../kernel/headerCode';
 import type { CFunction } from '../interp/interpreter';
-import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
+import { INTERPRETED_FILES, KernelImage, type OverlayEntry } from '../kernel/image';
 import type { KernelProfile } from '../model/profiles';
 import { simulate } from '../engine/simulate';
 import type { RunCache } from './runCache';
@@ -23,6 +23,14 @@ export class ImageSide {
   shared = false;
   /** Earlier runs to reuse where a scenario's code is unchanged (the language server's, per document). */
   cache?: RunCache;
+  /**
+   * Store only the outcome and functions entered of each run (its trace and lines run go
+   * at once): for ablation images, whose runs are compared by outcome only. Formatted or
+   * not, a run's trace is most of what it allocates, and a review of the 6.12 → 7.2 diff
+   * makes ~450 ablation runs; kept, their traces made young-generation GC copy and promote
+   * them all.
+   */
+  outcomesOnly = false;
   /** Ids whose stored result has had its trace dropped (`dropTraces()`). */
   private readonly traceless = new Set<string>();
   readonly image: KernelImage;
@@ -31,7 +39,7 @@ export class ImageSide {
     /** tree-relative path → text, for every interpreted file this image has. */
     readonly texts: ReadonlyMap<string, string>,
     readonly files: ReadonlyMap<string, SourceFile>,
-    overlay: ReadonlyMap<string, CFunction> = new Map(),
+    overlay: ReadonlyMap<string, OverlayEntry> = new Map(),
     config: PreprocConfig = DEFAULT_PREPROC_CONFIG,
     globals: ReadonlyMap<string, GlobalInit> = new Map(),
     fallback?: (name: string) => CFunction | undefined,
@@ -50,7 +58,9 @@ export class ImageSide {
       if (this.results.has(s.id)) continue;
       if (!budget()) break;
       this.scenarios.set(s.id, s);
-      this.results.set(s.id, this.cache ? this.cache.simulate(s, this.image, profile, constant) : simulate(s, { image: this.image, profile, constant }));
+      const r = this.cache ? this.cache.simulate(s, this.image, profile, constant) : simulate(s, { image: this.image, profile, constant });
+      this.results.set(s.id, this.outcomesOnly ? withoutTrace(r) : r);
+      if (this.outcomesOnly) this.traceless.add(s.id);
     }
     return this.results;
   }
@@ -65,8 +75,7 @@ export class ImageSide {
     if (!this.results || this.shared) return;
     for (const [id, r] of this.results) {
       if (this.traceless.has(id)) continue;
-      // Named, not spread: a spread would read (and so format) the trace it drops.
-      this.results.set(id, { id: r.id, outcome: r.outcome, functions: r.functions, trace: [], linesRun: {} });
+      this.results.set(id, withoutTrace(r));
       this.traceless.add(id);
     }
   }
@@ -82,6 +91,11 @@ export class ImageSide {
     if (!r || !this.traceless.has(id) || !s) return r;
     return simulate(s, { image: this.image, profile, constant });
   }
+}
+
+/** `r` without its trace and lines run. Named, not spread: a spread would read (and so format) the trace it drops. */
+function withoutTrace(r: ScenarioResult): ScenarioResult {
+  return { id: r.id, outcome: r.outcome, functions: r.functions, trace: [], linesRun: {} };
 }
 
 /**
@@ -121,7 +135,7 @@ export class ImageFactory {
    * The image of `texts` (only interpreted files are parsed), with an optional overlay of
    * functions and initialised globals; `withPatchDefines` for hunk-only images.
    */
-  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, CFunction>, globals?: ReadonlyMap<string, GlobalInit>, fallback?: (name: string) => CFunction | undefined, withPatchDefines = false): ImageSide {
+  image(texts: ReadonlyMap<string, string>, overlay?: ReadonlyMap<string, OverlayEntry>, globals?: ReadonlyMap<string, GlobalInit>, fallback?: (name: string) => CFunction | undefined, withPatchDefines = false): ImageSide {
     const files = new Map<string, SourceFile>();
     for (const path of INTERPRETED_FILES) {
       const text = texts.get(path);

@@ -1,6 +1,6 @@
 import type { CFunction } from '../interp/interpreter';
 import type { TraceStep } from '../interp/trace';
-import { INTERPRETED_FILES, KernelImage } from '../kernel/image';
+import { INTERPRETED_FILES, KernelImage, type OverlayEntry } from '../kernel/image';
 import { PROFILES, KernelProfile } from '../model/profiles';
 import { BUILTIN_CONSTANTS } from '../model/constants';
 import { inferProfile } from './inferProfile';
@@ -1045,16 +1045,19 @@ function withoutHunks(u: Unit, js: readonly Job[]): Map<string, string> | undefi
  * the functions those hunks touch re-parsed from the reverted text and laid over them
  * (only a window around them is parsed, its lines placed where they are in the reverted
  * file), so a re-run does not re-parse a 200 KB file per removal — on the real 6.12 → 7.2
- * diff those parses were a quarter of the review. Falls back to a full re-parse
- * (`withoutHunks()`) when a hunk changes anything outside a function (a `#define`, an
- * initialised global, a header) or a reverted function does not parse whole. Undefined
- * when the hunks cannot be reverted.
+ * diff those parses were a quarter of the review. A blank or comment-only line outside
+ * every function changes nothing and stays out of the way; a `-` line just above a
+ * function that its change block replaced (an old signature) belongs to that function.
+ * Falls back to a full re-parse (`withoutHunks()`) when a hunk changes anything else
+ * outside a function (a `#define`, an `#include`, an initialised global, a header) or a
+ * reverted function does not parse whole. Undefined when the hunks cannot be reverted.
  */
 function ablationImage(u: Unit, js: readonly Job[], factory: ImageFactory): ImageSide | undefined {
   const key = js.map((j) => j.key).sort().join('\0');
   u.ablations ??= new Map();
   if (u.ablations.has(key)) return u.ablations.get(key);
   const image = buildAblationImage(u, js, factory);
+  if (image) image.outcomesOnly = true;
   u.ablations.set(key, image);
   return image;
 }
@@ -1064,7 +1067,7 @@ function buildAblationImage(u: Unit, js: readonly Job[], factory: ImageFactory):
     const texts = withoutHunks(u, js);
     return texts && factory.image(texts);
   };
-  const overlay = new Map<string, CFunction>();
+  const overlay = new Map<string, OverlayEntry>();
   const byPath = new Map<string, Job[]>();
   for (const j of js) {
     if (j.headerApplied || !j.path || !j.postRange || j.mode !== 'applied') return full();
@@ -1073,6 +1076,7 @@ function buildAblationImage(u: Unit, js: readonly Job[], factory: ImageFactory):
   for (const [path, hs] of byPath) {
     const postFile = u.post.files.get(path);
     if (!postFile || u.post.texts.get(path) !== postFile.text) return full();
+    const preFile = u.pre.files.get(path);
     const fns = [...postFile.functions.values()].filter((e) => e.active);
     const touched = new Set<(typeof fns)[number]>();
     let start = Infinity;
@@ -1080,15 +1084,25 @@ function buildAblationImage(u: Unit, js: readonly Job[], factory: ImageFactory):
     let delta = 0;
     for (const j of hs) {
       let n = j.postRange![0];
-      for (const l of j.hunk.lines) {
+      let o = j.preRange?.[0];
+      const lines = j.hunk.lines;
+      for (let i = 0; i < lines.length; i++) {
+        const l = lines[i];
+        if (l.kind === '\\') continue; // "\ No newline at end of file": no line of either side
         if (l.kind === '-' || l.kind === '+') {
           const row = n - 1;
-          // A `-` line sat above post row `row`: inside a function only below its first line.
-          const fn = fns.find((e) => (l.kind === '-' ? e.startRow < row : e.startRow <= row) && row <= e.endRow);
-          if (!fn) return full();
-          touched.add(fn);
+          // A `-` line sat above post row `row`: inside a function only below its first line,
+          // or when its change block's first `+` line opens the function (a replaced signature).
+          const fn =
+            fns.find((e) => (l.kind === '-' ? e.startRow < row : e.startRow <= row) && row <= e.endRow) ??
+            (l.kind === '-' && plusFollows(lines, i) ? fns.find((e) => e.startRow === row) : undefined);
+          if (fn) touched.add(fn);
+          // Outside every function, only a blank or comment-only line, or a module export
+          // (`EXPORT_SYMBOL_GPL(iomap_dio_rw);`: linkage, not behaviour), leaves the image as it is.
+          else if (!EXPORT_LINE.test(l.text) && !(l.kind === '+' ? postFile.neutralRow(row) : o !== undefined && preFile?.text === u.pre.texts.get(path) && preFile?.neutralRow(o - 1))) return full();
         }
         if (l.kind !== '-') n++;
+        if (l.kind !== '+' && o !== undefined) o++;
         if (l.kind === '-') delta++;
         else if (l.kind === '+') delta--;
       }
@@ -1099,6 +1113,13 @@ function buildAblationImage(u: Unit, js: readonly Job[], factory: ImageFactory):
       start = Math.min(start, e.startRow);
       end = Math.max(end, e.endRow);
     }
+    // Cut where the post file's own items start and end, so a window never opens inside a
+    // comment; the rows before `start` and after `end` are the same in both texts.
+    const first = postFile.itemRows(start);
+    const last = postFile.itemRows(end);
+    if (!first || !last) return full();
+    start = Math.min(start, first[0]);
+    end = Math.max(end, last[1]);
     const reverted = withoutHunks(u, hs)?.get(path);
     if (reverted === undefined) return full();
     // Rows before `start` are the post file's; the window ends `delta` rows later than there.
@@ -1112,9 +1133,24 @@ function buildAblationImage(u: Unit, js: readonly Job[], factory: ImageFactory):
       overlay.set(e.name, { name: e.name, file: f, def, lineBase: start + 1, displayPath: path });
       found.add(e.name);
     }
-    for (const e of touched) if (!found.has(e.name)) return full();
+    for (const e of touched) {
+      if (found.has(e.name)) continue;
+      // A function the hunks added: gone from the reverted file, when the window parsed
+      // clean (else a parse problem may have hidden it) and defines no such name.
+      if (f.problems.length || f.functions.has(e.name)) return full();
+      overlay.set(e.name, { removedFrom: postFile });
+    }
   }
   return factory.image(u.post.texts, overlay);
+}
+
+/** `EXPORT_SYMBOL(name);` / `EXPORT_SYMBOL_GPL(name);` alone on a line. */
+const EXPORT_LINE = /^\s*EXPORT_SYMBOL(?:_GPL)?\(\s*[A-Za-z_]\w*\s*\);\s*$/;
+
+/** Whether the change block holding `lines[i]` (the -/+ lines around it) has a `+` line after it. */
+function plusFollows(lines: readonly { kind: string }[], i: number): boolean {
+  for (let k = i + 1; k < lines.length && lines[k].kind !== ' '; k++) if (lines[k].kind === '+') return true;
+  return false;
 }
 
 /**

@@ -117,6 +117,45 @@ export class SourceFile {
   }
 
   /** 0-based row of a string index. */
+  /**
+   * Whether 0-based `row` holds nothing C reads: blank, or only comment text (a row
+   * inside a block comment, or wholly taken by comments). Undefined after `dispose()`.
+   * A patch line there changes no behaviour, only where the lines after it sit.
+   */
+  neutralRow(row: number): boolean | undefined {
+    if (row < 0 || row >= this.lineStarts.length) return undefined;
+    const line = this.text.slice(this.lineStarts[row], (this.lineStarts[row + 1] ?? this.text.length + 1) - 1);
+    const first = line.search(/\S/);
+    if (first < 0) return true;
+    if (!this.tree) return undefined;
+    const last = line.trimEnd().length; // column just past the last non-blank character
+    for (let col = first; col < last; ) {
+      const n = this.tree.rootNode.descendantForPosition({ row, column: col });
+      if (n?.type !== 'comment') return false;
+      if (n.endPosition.row > row) return true;
+      col = n.endPosition.column;
+      while (col < last && /\s/.test(line[col])) col++;
+    }
+    return true;
+  }
+
+  /**
+   * The 0-based rows `[start, end]` of the file-scope item (a function, declaration,
+   * `#define`, comment…; inside `#if` blocks, the item within the block) that holds `row`;
+   * `[row, row]` between items. A text window cut at these rows parses as it does in the
+   * whole file. Undefined after `dispose()`.
+   */
+  itemRows(row: number): [number, number] | undefined {
+    if (!this.tree) return undefined;
+    let node: Node = this.tree.rootNode;
+    for (;;) {
+      const child = node.namedChildren.find((c) => c && c.startPosition.row <= row && row <= c.endPosition.row);
+      if (!child) return [row, row];
+      if (!CONDITIONAL_BLOCKS.has(child.type)) return [child.startPosition.row, child.endPosition.row];
+      node = child;
+    }
+  }
+
   rowOf(index: number): number {
     let lo = 0;
     let hi = this.lineStarts.length - 1;
@@ -240,6 +279,9 @@ export class SourceFile {
     this.problems.push({ file: this.path, row: node.startPosition.row, col: node.startPosition.column, message });
   }
 }
+
+/** Preprocessor blocks whose items are file-scope items too (`itemRows()` looks inside). */
+const CONDITIONAL_BLOCKS = new Set(['preproc_if', 'preproc_ifdef', 'preproc_else', 'preproc_elif', 'preproc_elifdef']);
 
 function computeLineStarts(text: string): number[] {
   const starts = [0];
