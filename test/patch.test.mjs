@@ -609,3 +609,20 @@ test('hunkSides gives the old and new code of a hunk', () => {
   assert.equal(oldText, '\tif (!a)\n\t\treturn -EINVAL;\n\ta->ready = 1;\n\treturn 0;');
   assert.equal(newText, '\tif (!a)\n\t\treturn -EINVAL;\n\tif (a->dead)\n\t\treturn -EIO;\n\ta->ready = 1;\n\treturn 0;');
 });
+
+// applySeries() splices an exact fit itself, tried in jsdiff's search order, and leaves
+// everything else to jsdiff: on the real diffs the result must be the newer tree, byte for byte.
+test('applySeries: the real 6.1 → 6.12 and 6.12 → 7.2 diffs give the newer trees exactly', async (t) => {
+  const { api, kernelDir, kernelDiff, need } = await import('./helpers.mjs');
+  for (const [from, to] of [['6.1', '6.12'], ['6.12', '7.2']]) {
+    if (!need(t, kernelDir(from) && kernelDir(to), `Debian linux-source-${from} and -${to} trees`)) return;
+    const files = [...api.INTERPRETED_FILES, 'fs/ext4/ext4.h', 'fs/ext4/ext4_jbd2.h', 'fs/ext4/extents_status.h', 'include/linux/iomap.h'];
+    const diff = kernelDiff(kernelDir(from), kernelDir(to), files);
+    const doc = api.parsePatchDocument(diff);
+    const base = new Map(files.map((f) => [f, readFileSync(join(kernelDir(from), f), 'utf8')]));
+    const r = api.applySeries(base, doc.patches);
+    assert.deepEqual(r.failed, [], `${from} → ${to}: every hunk applies`);
+    assert.ok(r.applied.length > 100, `${from} → ${to}: ${r.applied.length} hunks`);
+    for (const f of files) assert.ok((r.files.get(f) ?? base.get(f)) === readFileSync(join(kernelDir(to), f), 'utf8'), `${from} → ${to}: ${f} is the newer tree's`);
+  }
+});

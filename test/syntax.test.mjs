@@ -52,3 +52,48 @@ test('dispose() frees the tree; lowered bodies stay usable', async () => {
   // Many parse/dispose cycles do not grow the WASM heap without bound.
   for (let i = 0; i < 200; i++) new api.SourceFile('x.c', text.repeat(50), p).dispose();
 });
+
+// Review ablation cuts text windows out of a file and skips lines that change nothing
+// (review.ts buildAblationImage()): both answers come from the file's own parse.
+test('neutralRow(): blank and comment-only rows are neutral, code rows are not; itemRows() finds the file-scope item', async () => {
+  const text = [
+    '/*', //                         0: opens a block comment
+    ' * what the helper does', //   1
+    ' */', //                       2
+    'static int helper(int x)', //  3
+    '{', //                         4
+    '\treturn x * 2; /* twice */', // 5: code then a comment
+    '}', //                         6
+    '', //                          7
+    '/* one */ /* two */', //       8: only comments
+    '#define LIMIT 4 // bound', //  9
+    '#ifdef CONFIG_X', //           10
+    'int y;', //                    11
+    '#endif', //                    12
+    '\t', //                        13: blank
+  ].join('\n');
+  const f = new api.SourceFile('t.c', text, await parser());
+  const neutral = [...Array(14).keys()].filter((r) => f.neutralRow(r));
+  assert.deepEqual(neutral, [0, 1, 2, 7, 8, 13]);
+  assert.deepEqual(f.itemRows(1), [0, 2], 'the block comment holding row 1');
+  assert.deepEqual(f.itemRows(5), [3, 6], 'the function holding row 5');
+  assert.deepEqual(f.itemRows(7), [7, 7], 'between items');
+  assert.deepEqual(f.itemRows(11), [11, 11], 'the declaration inside the #ifdef block, not the block');
+  f.dispose();
+  assert.equal(f.neutralRow(1), undefined, 'a disposed file cannot tell');
+  assert.equal(f.neutralRow(7), true, 'a blank row needs no tree');
+});
+
+test('KernelImage: an overlay removal takes a function out of one file only', async () => {
+  const p = await parser();
+  const a = new api.SourceFile('a.c', 'static int f(void) { return 1; }\nstatic int g(void) { return 2; }\n', p);
+  const b = new api.SourceFile('b.c', 'static int f(void) { return 3; }\n', p);
+  const both = new api.KernelImage([a, b], new Map([['f', { removedFrom: a }]]));
+  assert.equal(both.lookupFunction('f')?.file, b, "b.c's f() still counts");
+  assert.equal(both.lookupFunction('g')?.file, a, 'other names untouched');
+  const alone = new api.KernelImage([a], new Map([['f', { removedFrom: a }]]));
+  assert.equal(alone.lookupFunction('f'), undefined);
+  assert.equal(new api.KernelImage([a]).lookupFunction('f')?.file, a, 'without the removal');
+  a.dispose();
+  b.dispose();
+});
