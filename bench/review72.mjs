@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
+import { time } from './time.mjs';
 
 const require = createRequire(import.meta.url);
 const api = require(join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'api.js'));
@@ -26,17 +26,6 @@ for (const f of [...api.INTERPRETED_FILES, ...HEADERS]) {
 }
 const matrix = api.defaultMatrix();
 const opts = (k) => ({ parser, base: api.toBase(k), scenarios: matrix, scenarioSource: 'default matrix' });
-
-function time(fn, n) {
-  const xs = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    xs.push(performance.now() - t0);
-  }
-  xs.sort((a, b) => a - b);
-  return { median: xs[xs.length >> 1], min: xs[0] };
-}
 
 const cold = time(() => {
   const k = api.loadKernelTree(tree, parser);

@@ -5,9 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { lspLatency } from './lsp.mjs';
 import { robustness } from './robustness.mjs';
+import { time } from './time.mjs';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -19,20 +19,6 @@ for (const v of ['6.1', '6.12', '7.2']) {
 }
 const tree = api.cachedKernel('6.12');
 const parser = await api.getParser();
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-function time(fn, n) {
-  const xs = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    xs.push(performance.now() - t0);
-  }
-  return { median: median(xs), min: Math.min(...xs) };
-}
 
 const k = api.loadKernelTree(tree, parser);
 const texts = ['fs/ext4/file.c', 'fs/ext4/inode.c'].map((f) => k.texts.get(f));

@@ -78,8 +78,8 @@ export function loadKernelTree(root: string, parser: CParser, opts: { profile?: 
   // the same function object lets the RunCache reuse runs across reviews of one document.
   const byOverlay = new OverlayCache<(name: string) => bigint | undefined>();
   const constantsWith = (overlay: ReadonlyMap<string, string>) =>
-    byOverlay.get(overlay, () => {
-      const patched = new HeaderConstants([...CONSTANT_HEADERS, ...OPTIONAL_CONSTANT_HEADERS].map((h) => overlay.get(h) ?? read(h) ?? ''), (s) => config.defined.has(s));
+    byOverlay.get(overlay, (texts) => {
+      const patched = new HeaderConstants([...CONSTANT_HEADERS, ...OPTIONAL_CONSTANT_HEADERS].map((h) => texts.get(h) ?? read(h) ?? ''), (s) => config.defined.has(s));
       return (name: string) => patched.get(name) ?? builtin[name];
     });
   return {

@@ -32,13 +32,17 @@ export const MAX_OVERLAYS = 8;
 export class OverlayCache<V> {
   private readonly entries: { overlay: ReadonlyMap<string, string>; value: V }[] = [];
 
-  /** The value for `overlay`, made by `make` when no remembered set has the same texts. */
-  get(overlay: ReadonlyMap<string, string>, make: () => V): V {
+  /**
+   * The value for `overlay`, made by `make` when no remembered set has the same texts;
+   * `make` gets the cache's own copy of the set (the caller's map may change later).
+   */
+  get(overlay: ReadonlyMap<string, string>, make: (texts: ReadonlyMap<string, string>) => V): V {
     const hit = this.entries.find((e) => sameTexts(e.overlay, overlay));
     if (hit) return hit.value;
-    const value = make();
+    const texts = new Map(overlay);
+    const value = make(texts);
     if (this.entries.length >= MAX_OVERLAYS) this.entries.shift();
-    this.entries.push({ overlay: new Map(overlay), value });
+    this.entries.push({ overlay: texts, value });
     return value;
   }
 }
@@ -138,8 +142,7 @@ export class HeaderCode {
   withOverlay(overlay: ReadonlyMap<string, string>): HeaderCode {
     // Remembered per tree (a few): reviews of one document after each edit get the same
     // header code for the same header texts, so their runs can be reused.
-    const texts = new Map(overlay);
-    return this.overlays.get(texts, () => new HeaderCode((rel) => texts.get(rel) ?? this.read(rel), this.sources, this.parser, this.config));
+    return this.overlays.get(overlay, (texts) => new HeaderCode((rel) => texts.get(rel) ?? this.read(rel), this.sources, this.parser, this.config));
   }
 
   private readonly overlays = new OverlayCache<HeaderCode>();

@@ -51,14 +51,20 @@ export const NOT_APPLICABLE = 'quoted/truncated hunk: not applied';
 /** Reason of hunks left unapplied when the time budget ran out (applySeries `hasTime`). */
 export const OUT_OF_TIME = 'not applied: the time budget ran out first';
 
-/** Old-side (context + removed) and new-side (context + added) code of a hunk, joined with '\n'. */
-export function hunkSides(h: Hunk): { oldText: string; newText: string } {
+/** Old-side (context + removed) and new-side (context + added) lines of a hunk. */
+function sideLines(h: Hunk): { oldLines: string[]; newLines: string[] } {
   const oldLines: string[] = [];
   const newLines: string[] = [];
   for (const l of h.lines) {
     if (l.kind === ' ' || l.kind === '-') oldLines.push(l.text);
     if (l.kind === ' ' || l.kind === '+') newLines.push(l.text);
   }
+  return { oldLines, newLines };
+}
+
+/** Old-side (context + removed) and new-side (context + added) code of a hunk, joined with '\n'. */
+export function hunkSides(h: Hunk): { oldText: string; newText: string } {
+  const { oldLines, newLines } = sideLines(h);
   return { oldText: oldLines.join('\n'), newText: newLines.join('\n') };
 }
 
@@ -221,13 +227,8 @@ const WINDOW = 300;
  * 475-hunk 6.12 → 7.2 diff, jsdiff's split, join and copy per hunk cost 70 ms a review.
  */
 function applyExact(lines: string[], h: Hunk, expected: number): { lines: string[]; at: number } | undefined {
-  const old: string[] = [];
-  const added: string[] = [];
-  for (const l of h.lines) {
-    if (l.kind === '\\') return undefined;
-    if (l.kind === ' ' || l.kind === '-') old.push(l.text);
-    if (l.kind === ' ' || l.kind === '+') added.push(l.text);
-  }
+  if (h.lines.some((l) => l.kind === '\\')) return undefined;
+  const { oldLines: old, newLines: added } = sideLines(h);
   if (!old.length || added.length > 10_000) return undefined;
   const max = lines.length - old.length;
   for (let d = 0; d <= WINDOW; d++) {
@@ -284,7 +285,7 @@ function applyWhole(content: string, h: Hunk, at0: number, fuzz: number): { line
  * estimated from the unchanged prefix of the file.
  */
 function landedAt(source: readonly string[], result: readonly string[], h: Hunk, expected: number): number {
-  const old = h.lines.filter((l) => l.kind === ' ' || l.kind === '-').map((l) => l.text);
+  const old = sideLines(h).oldLines;
   if (old.length === 0) return expected;
   const maxStart = source.length - old.length;
   for (let d = 0; expected + d <= maxStart || expected - d >= 0; d++) {

@@ -116,7 +116,6 @@ export class SourceFile {
     return this.text.slice(n.start, n.end);
   }
 
-  /** 0-based row of a string index. */
   /**
    * Whether 0-based `row` holds nothing C reads: blank, or only comment text (a row
    * inside a block comment, or wholly taken by comments). Undefined after `dispose()`.
@@ -156,6 +155,7 @@ export class SourceFile {
     }
   }
 
+  /** 0-based row of a string index. */
   rowOf(index: number): number {
     let lo = 0;
     let hi = this.lineStarts.length - 1;
